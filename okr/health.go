@@ -1,0 +1,122 @@
+package okr
+
+import "time"
+
+// Health is the state of a key result or objective as people see it: the
+// owner's latest confidence, overridden by what the dates say.
+type Health string
+
+const (
+	HealthNotStarted Health = "not_started" // no check-in yet, not stale
+	HealthOnTrack    Health = "on_track"
+	HealthBehind     Health = "behind" // reported on track, but progress lags the calendar
+	HealthStale      Health = "stale"  // no check-in for Policy.StaleAfter
+	HealthAtRisk     Health = "at_risk"
+	HealthOffTrack   Health = "off_track"
+)
+
+// Severity orders health from fine (0) to worst (5), so an objective can
+// take the worst of its key results.
+func (h Health) Severity() int {
+	switch h {
+	case HealthOnTrack:
+		return 1
+	case HealthStale:
+		return 2
+	case HealthBehind:
+		return 3
+	case HealthAtRisk:
+		return 4
+	case HealthOffTrack:
+		return 5
+	}
+	return 0
+}
+
+// NeedsAttention reports whether the health is worth a nudge.
+func (h Health) NeedsAttention() bool { return h.Severity() >= HealthStale.Severity() }
+
+// Label names the health for people.
+func (h Health) Label() string {
+	switch h {
+	case HealthOnTrack:
+		return "On track"
+	case HealthBehind:
+		return "Behind schedule"
+	case HealthStale:
+		return "Stale"
+	case HealthAtRisk:
+		return "At risk"
+	case HealthOffTrack:
+		return "Off track"
+	}
+	return "Not started"
+}
+
+// Policy holds the good-practice thresholds the analysis applies. The zero
+// value is not useful; start from DefaultPolicy.
+type Policy struct {
+	// StaleAfter is how long a key result may go without a check-in.
+	StaleAfter time.Duration
+	// BehindBy is how far (0..1) progress may trail the linear expectation
+	// for the date in the cycle before it is flagged.
+	BehindBy float64
+	// MaxObjectivesPerOwner is the most active objectives one owner should
+	// hold at one level in one cycle.
+	MaxObjectivesPerOwner int
+	// MinKeyResults and MaxKeyResults bound key results per objective.
+	MinKeyResults int
+	MaxKeyResults int
+}
+
+// DefaultPolicy is the OKR good practice: stale after two weeks, behind at
+// 25 points, 3 objectives per owner and level, 2-5 key results each.
+func DefaultPolicy() Policy {
+	return Policy{
+		StaleAfter:            14 * 24 * time.Hour,
+		BehindBy:              0.25,
+		MaxObjectivesPerOwner: 3,
+		MinKeyResults:         2,
+		MaxKeyResults:         5,
+	}
+}
+
+// KeyResultState is a key result with what the analysis derived for it.
+type KeyResultState struct {
+	KeyResult *KeyResult
+	Progress  float64
+	Health    Health
+	Stale     bool // no check-in for Policy.StaleAfter
+	Behind    bool // progress trails the calendar by more than Policy.BehindBy
+}
+
+// KeyResultHealth derives a key result's state at now. Reported at-risk and
+// off-track stand; staleness wins over a reported on-track (an old "on
+// track" is not news); a lag behind the calendar marks an on-track key
+// result as behind.
+func (p Policy) KeyResultHealth(kr *KeyResult, c *Cycle, now time.Time) KeyResultState {
+	s := KeyResultState{KeyResult: kr, Progress: kr.Progress()}
+	last := kr.CheckedAt
+	if last.IsZero() {
+		last = kr.CreatedAt
+	}
+	s.Stale = now.Sub(last) > p.StaleAfter
+	if c != nil {
+		s.Behind = s.Progress < c.Elapsed(now)-p.BehindBy
+	}
+	switch {
+	case kr.Confidence == OffTrack:
+		s.Health = HealthOffTrack
+	case kr.Confidence == AtRisk:
+		s.Health = HealthAtRisk
+	case s.Stale:
+		s.Health = HealthStale
+	case s.Behind:
+		s.Health = HealthBehind
+	case kr.Confidence == OnTrack:
+		s.Health = HealthOnTrack
+	default:
+		s.Health = HealthNotStarted
+	}
+	return s
+}
