@@ -10,14 +10,21 @@ import (
 // Graph is everything the analysis needs about one cycle: its active
 // objectives, their live key results and the links between them.
 type Graph struct {
-	Cycle      *Cycle
+	Cycle *Cycle
+	// Objectives carry what the analysis and its reports read; their
+	// Description, Score and times are left empty.
 	Objectives []*Objective
+	// KeyResults carry what the analysis reads: numbers, owner, weight and
+	// the last check-in. Their Title and Unit are left empty, as loading
+	// fifty thousand strings nobody reads is the costliest part of a load;
+	// load the few that are shown with KeyResultService.FindKeyResults.
 	KeyResults []*KeyResult
 	Links      []*Link
-	// WeekAgo holds, for each key result checked in during the seven days
-	// before the analysis time, its value before the first of those
-	// check-ins. Key results not in it have not moved in the week.
-	WeekAgo map[int64]float64
+	// WeekAgo, when not nil, holds each key result's value (same index) a
+	// week before the analysis time: the value before the first check-in of
+	// the past seven days, or the current value when it had none. When nil,
+	// nothing moved.
+	WeekAgo []float64
 }
 
 // GraphService loads graphs.
@@ -56,7 +63,7 @@ type Analysis struct {
 	At    time.Time
 
 	Objectives []*ObjectiveState // by ID
-	byID       map[int64]*ObjectiveState
+	index      map[int64]int     // objective ID -> position in Objectives
 
 	// Orphans are objectives below company level with no parent, by ID.
 	Orphans []*Objective
@@ -90,7 +97,12 @@ func (a *Analysis) AlignmentRatio() float64 {
 
 // Objective returns the state of one objective, or nil if it is not in the
 // analysed graph.
-func (a *Analysis) Objective(id int64) *ObjectiveState { return a.byID[id] }
+func (a *Analysis) Objective(id int64) *ObjectiveState {
+	if i, ok := a.index[id]; ok {
+		return a.Objectives[i]
+	}
+	return nil
+}
 
 // Week is the window for week-over-week change and for quiet owners.
 const Week = 7 * 24 * time.Hour
@@ -98,32 +110,42 @@ const Week = 7 * 24 * time.Hour
 // Analyze computes progress, health, change and the alignment gaps of g at
 // now under policy p.
 func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
-	a := &Analysis{Cycle: g.Cycle, At: now, byID: make(map[int64]*ObjectiveState, len(g.Objectives))}
-	a.Objectives = make([]*ObjectiveState, 0, len(g.Objectives))
-	for _, o := range g.Objectives {
-		s := &ObjectiveState{Objective: o}
-		a.Objectives = append(a.Objectives, s)
-		a.byID[o.ID] = s
+	a := &Analysis{Cycle: g.Cycle, At: now, index: make(map[int64]int, len(g.Objectives))}
+	a.Objectives = make([]*ObjectiveState, len(g.Objectives))
+	for i, o := range g.Objectives {
+		a.Objectives[i] = &ObjectiveState{Objective: o}
 	}
 	slices.SortFunc(a.Objectives, func(x, y *ObjectiveState) int { return cmp.Compare(x.Objective.ID, y.Objective.ID) })
+	for i, s := range a.Objectives {
+		a.index[s.Objective.ID] = i
+	}
 
 	// An owner is quiet when a key result of theirs was due a check-in this
 	// week (it existed a week ago) and none of theirs got one.
 	type activity struct{ due, recent bool }
 	owners := map[string]*activity{}
 	weekAgo := now.Add(-Week)
-	for _, kr := range g.KeyResults {
-		s := a.byID[kr.ObjectiveID]
+	var atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst reported last
+	for i, kr := range g.KeyResults {
+		s := a.Objective(kr.ObjectiveID)
 		if s == nil {
 			continue // its objective is not active in this cycle
 		}
 		st := p.KeyResultHealth(kr, g.Cycle, now)
+		switch {
+		case kr.CreatedAt.After(weekAgo):
+			st.Previous = kr.ProgressAt(kr.Start) // it did not exist a week ago
+		case g.WeekAgo != nil:
+			st.Previous = kr.ProgressAt(g.WeekAgo[i])
+		default:
+			st.Previous = st.Progress
+		}
 		s.KeyResults = append(s.KeyResults, st)
 		if st.Stale {
 			a.Stale = append(a.Stale, st)
 		}
 		if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
-			a.AtRisk = append(a.AtRisk, st)
+			atRisk[st.Health] = append(atRisk[st.Health], st)
 		}
 		act := owners[kr.OwnerID]
 		if act == nil {
@@ -143,31 +165,23 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	// result's objective (ParentObjectiveID holds both).
 	for _, s := range a.Objectives {
 		o := s.Objective
-		if parent := a.byID[o.ParentObjectiveID]; parent != nil {
+		if parent := a.Objective(o.ParentObjectiveID); parent != nil {
 			parent.Children = append(parent.Children, o)
 		}
 	}
 
-	current := rollup(a, func(kr *KeyResult) float64 { return kr.Progress() })
-	previous := rollup(a, func(kr *KeyResult) float64 {
-		if v, ok := g.WeekAgo[kr.ID]; ok {
-			return kr.ProgressAt(v)
-		}
-		if kr.CreatedAt.After(weekAgo) {
-			return kr.ProgressAt(kr.Start) // it did not exist a week ago
-		}
-		return kr.Progress()
-	})
+	current := rollup(a, func(k KeyResultState) float64 { return k.Progress })
+	previous := rollup(a, func(k KeyResultState) float64 { return k.Previous })
 
 	load := map[OwnerLoad]int{}
 	expected := 0.0
 	if g.Cycle != nil {
 		expected = g.Cycle.Elapsed(now)
 	}
-	for _, s := range a.Objectives {
+	for i, s := range a.Objectives {
 		o := s.Objective
-		s.Progress = current[o.ID]
-		s.Previous = previous[o.ID]
+		s.Progress = current[i]
+		s.Previous = previous[i]
 		s.Change = s.Progress - s.Previous
 		s.Behind = s.Progress < expected-p.BehindBy
 		s.Health = objectiveHealth(s)
@@ -201,56 +215,69 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	slices.SortFunc(a.OverLoaded, func(x, y OwnerLoad) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.OwnerID, y.OwnerID), cmp.Compare(x.Level.Rank(), y.Level.Rank()))
 	})
-	byKR := func(x, y KeyResultState) int { return cmp.Compare(x.KeyResult.ID, y.KeyResult.ID) }
-	slices.SortFunc(a.Stale, byKR)
-	slices.SortFunc(a.AtRisk, func(x, y KeyResultState) int {
-		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()), byKR(x, y))
-	})
+	sortByID(a.Stale)
+	for h := len(atRisk) - 1; h >= 0; h-- { // worst first, then by ID
+		sortByID(atRisk[h])
+		a.AtRisk = append(a.AtRisk, atRisk[h]...)
+	}
 	slices.Sort(a.Quiet)
 	return a
 }
 
-// rollup computes every objective's progress with krProgress giving each key
-// result's progress: the weighted mean of its key results and, when the
-// objective rolls up its children, of their progress with their weights.
-func rollup(a *Analysis, krProgress func(*KeyResult) float64) map[int64]float64 {
-	out := make(map[int64]float64, len(a.Objectives))
-	visiting := map[int64]bool{}
-	var visit func(s *ObjectiveState) float64
-	visit = func(s *ObjectiveState) float64 {
-		id := s.Objective.ID
-		if p, ok := out[id]; ok {
-			return p
-		}
-		if visiting[id] { // a loop in stored data: count it once, never recurse forever
+// rollup computes every objective's progress, indexed like a.Objectives,
+// with krProgress giving each key result's progress: the weighted mean of
+// its key results and, when the objective rolls up its children, of their
+// progress with their weights.
+func rollup(a *Analysis, krProgress func(KeyResultState) float64) []float64 {
+	const (
+		unvisited = iota
+		visiting
+		done
+	)
+	out := make([]float64, len(a.Objectives))
+	state := make([]uint8, len(a.Objectives))
+	var visit func(i int) float64
+	visit = func(i int) float64 {
+		switch state[i] {
+		case done:
+			return out[i]
+		case visiting: // a loop in stored data: count it as nothing, never recurse forever
 			return 0
 		}
-		visiting[id] = true
+		state[i] = visiting
+		s := a.Objectives[i]
 		var sum, weight float64
 		for _, k := range s.KeyResults {
-			sum += krProgress(k.KeyResult) * k.KeyResult.Weight
+			sum += krProgress(k) * k.KeyResult.Weight
 			weight += k.KeyResult.Weight
 		}
 		if s.Objective.RollupChildren {
 			for _, c := range s.Children {
-				if cs := a.byID[c.ID]; cs != nil {
-					sum += visit(cs) * c.Weight
+				if j, ok := a.index[c.ID]; ok {
+					sum += visit(j) * c.Weight
 					weight += c.Weight
 				}
 			}
 		}
-		p := 0.0
 		if weight > 0 {
-			p = clamp01(sum / weight)
+			out[i] = clamp01(sum / weight)
 		}
-		out[id] = p
-		delete(visiting, id)
-		return p
+		state[i] = done
+		return out[i]
 	}
-	for _, s := range a.Objectives {
-		visit(s)
+	for i := range a.Objectives {
+		visit(i)
 	}
 	return out
+}
+
+// sortByID sorts key-result states by ID. Storage usually hands them over
+// in ID order already, which the check makes cheap.
+func sortByID(states []KeyResultState) {
+	byID := func(x, y KeyResultState) int { return cmp.Compare(x.KeyResult.ID, y.KeyResult.ID) }
+	if !slices.IsSortedFunc(states, byID) {
+		slices.SortFunc(states, byID)
+	}
 }
 
 // objectiveHealth is the worst health among the objective's key results,
@@ -258,11 +285,9 @@ func rollup(a *Analysis, krProgress func(*KeyResult) float64) map[int64]float64 
 func objectiveHealth(s *ObjectiveState) Health {
 	h := HealthNotStarted
 	for _, k := range s.KeyResults {
-		if k.Health.Severity() > h.Severity() {
-			h = k.Health
-		}
+		h = max(h, k.Health)
 	}
-	if s.Behind && h.Severity() < HealthBehind.Severity() && len(s.KeyResults) > 0 {
+	if s.Behind && h < HealthBehind && len(s.KeyResults) > 0 {
 		h = HealthBehind
 	}
 	return h

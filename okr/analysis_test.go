@@ -1,6 +1,7 @@
 package okr_test
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -19,7 +20,7 @@ type org struct {
 func newOrg(now time.Time) *org {
 	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
 	c.ID = 1
-	return &org{g: &okr.Graph{Cycle: c, WeekAgo: map[int64]float64{}}, now: now, next: 1}
+	return &org{g: &okr.Graph{Cycle: c}, now: now, next: 1}
 }
 
 func (o *org) objective(level okr.Level, owner string, parent int64) *okr.Objective {
@@ -247,11 +248,11 @@ func TestAnalyze_WeekOverWeekChange(t *testing.T) {
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
 	o := newOrg(now)
 	obj := o.objective(okr.LevelCompany, "U1", 0)
-	moved := o.kr(obj, 60, okr.OnTrack, day)
-	o.g.WeekAgo[moved.ID] = 20 // was 20 a week ago
+	o.kr(obj, 60, okr.OnTrack, day)    // was 20 a week ago
 	o.kr(obj, 50, okr.OnTrack, 10*day) // did not move
 	fresh := o.kr(obj, 30, okr.OnTrack, day)
 	fresh.CreatedAt = now.Add(-2 * day) // did not exist a week ago: counts from its start
+	o.g.WeekAgo = []float64{20, 50, 30}
 
 	a := okr.Analyze(o.g, now, okr.DefaultPolicy())
 	s := a.Objective(obj.ID)
@@ -273,5 +274,40 @@ func TestAnalyze_LoopInStoredDataTerminates(t *testing.T) {
 	got := okr.Analyze(o.g, now, okr.DefaultPolicy())
 	if p := got.Objective(b.ID).Progress; p <= 0 || p > 1 {
 		t.Fatalf("progress with a loop = %v, want a bounded value", p)
+	}
+}
+
+// BenchmarkAnalyze analyses a cycle of 10,000 objectives and 50,000 key
+// results already in memory; BenchmarkLoadAndAnalyze in package storage
+// adds loading it from SQLite.
+func BenchmarkAnalyze(b *testing.B) {
+	objs, krs := syntheticOrg(10_000, 1)
+	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	c.ID = 1
+	for i, o := range objs {
+		o.OwnerID = fmt.Sprintf("U%d", i%400)
+		o.Weight = 1
+		if o.Level != okr.LevelCompany && i%5 != 0 {
+			o.ParentObjectiveID = int64(i - i%20 + 1)
+		}
+		o.RollupChildren = o.Level == okr.LevelCompany
+	}
+	weekAgo := make([]float64, len(krs))
+	for i, kr := range krs {
+		kr.Kind, kr.Start, kr.Target, kr.Current, kr.Weight = okr.KindIncrease, 0, 100, float64(i%100), 1
+		kr.OwnerID = objs[kr.ObjectiveID-1].OwnerID
+		kr.CreatedAt = c.Start
+		kr.CheckedAt = now.Add(-time.Duration(i%20) * 24 * time.Hour)
+		kr.Confidence = okr.Confidences[i%3]
+		weekAgo[i] = kr.Current
+		if i%2 == 0 {
+			weekAgo[i] = float64(i%100) / 2
+		}
+	}
+	g := &okr.Graph{Cycle: c, Objectives: objs, KeyResults: krs, WeekAgo: weekAgo}
+	b.ReportAllocs()
+	for b.Loop() {
+		okr.Analyze(g, now, okr.DefaultPolicy())
 	}
 }

@@ -3,34 +3,38 @@ package okr
 import "time"
 
 // Health is the state of a key result or objective as people see it: the
-// owner's latest confidence, overridden by what the dates say.
-type Health string
+// owner's latest confidence, overridden by what the dates say. Healths are
+// ordered by severity, from fine to worst, so the worst of several is the
+// largest.
+type Health int
 
 const (
-	HealthNotStarted Health = "not_started" // no check-in yet, not stale
-	HealthOnTrack    Health = "on_track"
-	HealthBehind     Health = "behind" // reported on track, but progress lags the calendar
-	HealthStale      Health = "stale"  // no check-in for Policy.StaleAfter
-	HealthAtRisk     Health = "at_risk"
-	HealthOffTrack   Health = "off_track"
+	HealthNotStarted Health = iota // no check-in yet, not stale
+	HealthOnTrack
+	HealthStale    // no check-in for Policy.StaleAfter
+	HealthBehind   // reported on track, but progress lags the calendar
+	HealthAtRisk   // reported at risk
+	HealthOffTrack // reported off track
 )
 
-// Severity orders health from fine (0) to worst (5), so an objective can
-// take the worst of its key results.
-func (h Health) Severity() int {
+// Severity orders health from fine (0) to worst (5).
+func (h Health) Severity() int { return int(h) }
+
+// String is the health's stable name ("on_track"), for logs and tests.
+func (h Health) String() string {
 	switch h {
 	case HealthOnTrack:
-		return 1
+		return "on_track"
 	case HealthStale:
-		return 2
+		return "stale"
 	case HealthBehind:
-		return 3
+		return "behind"
 	case HealthAtRisk:
-		return 4
+		return "at_risk"
 	case HealthOffTrack:
-		return 5
+		return "off_track"
 	}
-	return 0
+	return "not_started"
 }
 
 // NeedsAttention reports whether the health is worth a nudge.
@@ -85,6 +89,7 @@ func DefaultPolicy() Policy {
 type KeyResultState struct {
 	KeyResult *KeyResult
 	Progress  float64
+	Previous  float64 // progress a week before; set by Analyze
 	Health    Health
 	Stale     bool // no check-in for Policy.StaleAfter
 	Behind    bool // progress trails the calendar by more than Policy.BehindBy

@@ -1,0 +1,142 @@
+package storage_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/storage"
+)
+
+// seedOrg fills db with a cycle of n objectives (5% company, 15%
+// department, 50% team, 30% personal, most linked upward), five key results
+// each, and checkinsPerKR weekly check-ins per key result ending at now. The
+// objectives go through the public API; the check-in history is bulk-loaded
+// with plain SQL in one transaction, as building it one check-in at a time
+// would take minutes.
+func seedOrg(tb testing.TB, db *storage.DB, clk *clock, n, checkinsPerKR int) (*okr.Cycle, time.Time) {
+	tb.Helper()
+	ctx := context.Background()
+	c := mustCycle(tb, db)
+	r := rand.New(rand.NewPCG(1, 2))
+	var byLevel [5][]int64
+	for i := range n {
+		level := okr.LevelPersonal
+		switch {
+		case i%20 == 0:
+			level = okr.LevelCompany
+		case i%20 < 4:
+			level = okr.LevelDepartment
+		case i%20 < 14:
+			level = okr.LevelTeam
+		}
+		o := &okr.Objective{Title: fmt.Sprintf("Objective %d", i), Level: level, OwnerID: fmt.Sprintf("U%03d", r.IntN(400)), CycleID: c.ID}
+		if up := byLevel[level.Rank()-1]; level != okr.LevelCompany && len(up) > 0 && r.IntN(10) < 8 {
+			o.ParentObjectiveID = up[r.IntN(len(up))]
+		}
+		krs := make([]*okr.KeyResult, 5)
+		for k := range krs {
+			krs[k] = metric(fmt.Sprintf("Key result %d.%d", i, k), o.OwnerID, 0, 100)
+		}
+		if err := db.CreateObjective(ctx, o, krs, okr.LinkOptions{}); err != nil {
+			tb.Fatal(err)
+		}
+		byLevel[level.Rank()] = append(byLevel[level.Rank()], o.ID)
+	}
+	now := c.Start.Add(time.Duration(checkinsPerKR) * 7 * 24 * time.Hour).Add(time.Hour)
+	clk.now = now
+	raw, err := sql.Open("sqlite", db.Path()+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer raw.Close()
+	tx, err := raw.Begin()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ins, err := tx.Prepare(`INSERT INTO checkins (key_result_id, author_id, value, previous, confidence, created_at) VALUES (?, 'U1', ?, ?, ?, ?)`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	upd, err := tx.Prepare(`UPDATE key_results SET current = ?, checked_at = ?, confidence = ? WHERE id = ?`)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	confidences := []string{"on_track", "on_track", "on_track", "at_risk", "off_track"}
+	for kr := int64(1); kr <= int64(5*n); kr++ {
+		value, conf, weeks := 0.0, "", checkinsPerKR
+		if r.IntN(10) == 0 {
+			weeks -= 3 // one in ten key results went quiet three weeks ago: stale
+		}
+		var at time.Time
+		for w := range weeks {
+			prev := value
+			value = min(100, value+r.Float64()*12)
+			conf = confidences[r.IntN(len(confidences))]
+			at = c.Start.Add(time.Duration(w+1)*7*24*time.Hour - time.Duration(r.IntN(48))*time.Hour)
+			if _, err := ins.Exec(kr, value, prev, conf, at.UnixMilli()); err != nil {
+				tb.Fatal(err)
+			}
+		}
+		if weeks > 0 {
+			if _, err := upd.Exec(value, at.UnixMilli(), conf, kr); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := raw.Exec(`ANALYZE`); err != nil {
+		tb.Fatal(err)
+	}
+	return c, now
+}
+
+// BenchmarkLoadAndAnalyze loads one cycle of 10,000 objectives, 50,000 key
+// results and 500,000 check-ins from SQLite and analyses it.
+// Target (issue 2): under 100 ms per analysis, load included.
+func BenchmarkLoadAndAnalyze(b *testing.B) {
+	db, clk := mustOpenDB(b)
+	c, now := seedOrg(b, db, clk, 10_000, 10)
+	ctx := context.Background()
+	var checkins int
+	raw, _ := sql.Open("sqlite", db.Path())
+	raw.QueryRow(`SELECT COUNT(*) FROM checkins`).Scan(&checkins)
+	raw.Close()
+	if checkins < 450_000 {
+		b.Fatalf("fixture has %d check-ins", checkins)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		g, err := db.LoadGraph(ctx, c.ID, now)
+		if err != nil {
+			b.Fatal(err)
+		}
+		a := okr.Analyze(g, now, okr.DefaultPolicy())
+		if len(a.Objectives) != 10_000 || len(a.Stale) == 0 || len(a.Orphans) == 0 {
+			b.Fatalf("analysis: %d objectives, %d stale, %d orphans", len(a.Objectives), len(a.Stale), len(a.Orphans))
+		}
+	}
+}
+
+// BenchmarkCreateCheckin records one check-in (WAL, synchronous=NORMAL).
+// Target (issue 2): under 1 ms.
+func BenchmarkCreateCheckin(b *testing.B) {
+	db, _ := mustOpenDB(b)
+	ctx := context.Background()
+	c := mustCycle(b, db)
+	o := mustObjective(b, db, &okr.Objective{Title: "Grow", Level: okr.LevelCompany, OwnerID: "U1", CycleID: c.ID}, metric("MRR", "U1", 0, 1e9))
+	krs, _ := db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &o.ID})
+	i := 0
+	for b.Loop() {
+		i++
+		if err := db.CreateCheckins(ctx, []*okr.Checkin{{KeyResultID: krs[0].ID, AuthorID: "U1", Value: float64(i), Confidence: okr.OnTrack, Note: "steady"}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,274 @@
+// Package storage keeps okrbot's data in SQLite (modernc.org/sqlite, pure
+// Go): embedded numbered migrations, parameterised queries, and one
+// transaction per change. It implements the service interfaces declared in
+// package okr.
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+var _ okr.Store = (*DB)(nil)
+
+// DB is an open okrbot database. Writes go through a single connection, so
+// concurrent writers queue in Go instead of meeting SQLITE_BUSY; reads use a
+// pool of read-only connections that WAL lets run beside the writer.
+type DB struct {
+	path  string
+	dsn   string // the connection settings every connection shares
+	write *sql.DB
+	read  *sql.DB
+
+	pairMu sync.Mutex // see beginReadPair
+
+	// Now is the clock every transaction reads its timestamp from; tests
+	// replace it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path and applies any
+// pending migrations. A database written by a newer okrbot is refused.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open database: the path is empty")
+	}
+	if strings.ContainsRune(path, '?') {
+		return nil, fmt.Errorf("open database %q: the path must not contain '?'", path)
+	}
+	// Pragmas go in the DSN so that every pooled connection gets them.
+	// synchronous=NORMAL is durable across application crashes in WAL mode
+	// and only risks the last transactions on power loss, which makes a
+	// check-in cost well under a millisecond.
+	base := path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)"
+	write, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	db := &DB{path: path, dsn: base, write: write, Now: time.Now}
+	if err := write.PingContext(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	if err := db.migrate(ctx); err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	// Readers open after the writer has switched the file to WAL.
+	read, err := sql.Open("sqlite", base+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
+	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
+	db.read = read
+	return db, nil
+}
+
+// Close closes both pools; a checkpoint on the last connection folds the WAL
+// back into the database file.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	return errors.Join(errs...)
+}
+
+// Path is the database file.
+func (db *DB) Path() string { return db.path }
+
+// migration is one embedded schema change.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+func migrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations")
+	if err != nil {
+		return nil, err
+	}
+	var out []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		version, err := strconv.Atoi(num)
+		if !ok || err != nil || !strings.HasSuffix(e.Name(), ".sql") {
+			return nil, fmt.Errorf("migration %q is not named like 0001_name.sql", e.Name())
+		}
+		body, err := migrationFiles.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, migration{version: version, name: e.Name(), sql: string(body)})
+	}
+	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
+	for i, m := range out {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("migration %q: versions must run 1, 2, 3... without gaps", m.name)
+		}
+	}
+	return out, nil
+}
+
+// SchemaVersion is the newest schema this binary knows.
+func SchemaVersion() int {
+	ms, err := migrations()
+	if err != nil {
+		return 0
+	}
+	return len(ms)
+}
+
+// migrate applies each pending migration in its own transaction and records
+// it, so a failure leaves the database at the last good version.
+func (db *DB) migrate(ctx context.Context) error {
+	ms, err := migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	var current int
+	if err := db.write.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > len(ms) {
+		return fmt.Errorf("the database has schema version %d but this okrbot knows only up to %d: run a newer okrbot, or restore a backup made by this version", current, len(ms))
+	}
+	for _, m := range ms[current:] {
+		tx, err := db.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.version, m.name, toMillis(db.Now())); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("record migration %s: %w", m.name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", m.name, err)
+		}
+	}
+	return nil
+}
+
+// Tx is a transaction with the time it started, which every row it writes
+// carries.
+type Tx struct {
+	*sql.Tx
+	now   time.Time
+	write bool
+}
+
+// Commit commits; a write transaction first increments the generation (see
+// LoadGraph), in the same transaction.
+func (tx *Tx) Commit() error {
+	if tx.write {
+		if _, err := tx.Exec(`UPDATE generation SET value = value + 1 WHERE id = 1`); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("commit: %w", err)
+		}
+	}
+	if err := tx.Tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// beginWrite starts a write transaction (BEGIN IMMEDIATE on the single write
+// connection). Callers defer Rollback and Commit at the end.
+func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	return &Tx{Tx: tx, now: db.Now().UTC(), write: true}, nil
+}
+
+// beginRead starts a read-only transaction: one consistent snapshot.
+func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
+	tx, err := db.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, fmt.Errorf("begin read: %w", err)
+	}
+	return &Tx{Tx: tx, now: db.Now().UTC()}, nil
+}
+
+// Backup writes a consistent copy of the database to path while the bot
+// keeps running (VACUUM INTO reads one snapshot). path must not exist.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	// A connection of its own: not the writer, so writers are not held up,
+	// and not a pooled reader, which is query_only (SQLite counts writing
+	// the copy as a write).
+	conn, err := sql.Open("sqlite", db.dsn)
+	if err != nil {
+		return fmt.Errorf("backup to %q: %w", path, err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("backup to %q: %w", path, err)
+	}
+	return nil
+}
+
+func toMillis(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// nullMillis stores a zero time as NULL.
+func nullMillis(t time.Time) sql.NullInt64 {
+	if t.IsZero() {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: t.UnixMilli(), Valid: true}
+}
+
+func fromNullMillis(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromMillis(n.Int64)
+}
+
+// nullID stores a zero ID as NULL, for optional foreign keys.
+func nullID(id int64) sql.NullInt64 { return sql.NullInt64{Int64: id, Valid: id != 0} }
+
+// scanner is a *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// placeholders returns "?, ?, ?" for n values.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

@@ -1,0 +1,51 @@
+package storage
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// TestLoadGraph_SequentialFallbackAgrees checks the one-connection path that
+// LoadGraph falls back to when writes keep moving the snapshot.
+func TestLoadGraph_SequentialFallbackAgrees(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "okrbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	if err := db.CreateCycle(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 7 {
+		o := &okr.Objective{Title: "O", Level: okr.LevelTeam, OwnerID: "U1", CycleID: c.ID}
+		krs := []*okr.KeyResult{
+			{Title: "a", Kind: okr.KindIncrease, Start: 0, Target: float64(i + 1), OwnerID: "U1"},
+			{Title: "b", Kind: okr.KindMilestone, OwnerID: "U2"},
+		}
+		if err := db.CreateObjective(ctx, o, krs, okr.LinkOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now := time.Now()
+	parallel, err := db.loadGraph(ctx, c.ID, now, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sequential, err := db.loadGraph(ctx, c.ID, now, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(parallel, sequential) {
+		t.Fatalf("parallel and sequential loads differ:\n%+v\n%+v", parallel, sequential)
+	}
+	if len(parallel.KeyResults) != 14 || len(parallel.Objectives) != 7 {
+		t.Fatalf("loaded %d objectives, %d key results", len(parallel.Objectives), len(parallel.KeyResults))
+	}
+}
