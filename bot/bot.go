@@ -1,0 +1,366 @@
+// Package bot is okrbot's Slack surface: the Socket Mode connection and its
+// event loop, the /okr command, modals, the App Home, and the Block Kit that
+// shows OKRs. It knows Slack; it knows no cron and no SQL, reaching data
+// through the services declared in package okr.
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// Options configure a Bot. Zero values take the defaults noted.
+type Options struct {
+	BotToken string // xoxb-
+	AppToken string // xapp-
+	APIURL   string // default https://slack.com/api/
+
+	// Admins may manage company objectives, cycles and settings, besides
+	// workspace admins and owners.
+	Admins []string
+	// Defaults are the configured settings; admins override them at run
+	// time with /okr settings. Zero fields take UTC, January, the default
+	// policy and the default schedules.
+	Defaults okr.Settings
+
+	Now    func() time.Time // default time.Now
+	Logger *slog.Logger     // default slog.Default()
+
+	// HTTPClient carries every Web API call; default one with a 30 s
+	// timeout (slack-go's own has none).
+	HTTPClient *http.Client
+	// PingInterval is how long the socket may go without a ping from Slack
+	// before it reconnects (slack-go's watchdog; default 30 s).
+	PingInterval time.Duration
+	// HandlerTimeout bounds the work done after an ack (default 30 s).
+	HandlerTimeout time.Duration
+	// SubmitTimeout bounds the work done before acking a modal submission,
+	// which must be answered within Slack's 3 s (default 2.5 s).
+	SubmitTimeout time.Duration
+	// ShutdownGrace is how long Run waits for work in flight after its
+	// context ends (default 10 s).
+	ShutdownGrace time.Duration
+}
+
+// Bot serves one Slack workspace over Socket Mode.
+type Bot struct {
+	api    *slack.Client
+	socket *socketmode.Client
+	store  okr.Store
+	opts   Options
+	log    *slog.Logger
+
+	botUserID string
+
+	adminsMu sync.Mutex
+	admins   []string // configured and workspace admins, for refusals
+
+	workCtx context.Context // parent of work done after an ack; set by Run
+	work    sync.WaitGroup  // handlers running after their ack
+	events  *dedupe         // event IDs seen, so a redelivery is not handled twice
+	indexes *indexCache
+}
+
+// New builds a bot on the store. It makes no network call; Run connects.
+func New(store okr.Store, opts Options) *Bot {
+	if opts.APIURL == "" {
+		opts.APIURL = slack.APIURL
+	}
+	opts.Defaults = withDefaults(opts.Defaults)
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if opts.PingInterval == 0 {
+		opts.PingInterval = 30 * time.Second
+	}
+	if opts.HandlerTimeout == 0 {
+		opts.HandlerTimeout = 30 * time.Second
+	}
+	if opts.SubmitTimeout == 0 {
+		opts.SubmitTimeout = 2500 * time.Millisecond
+	}
+	if opts.ShutdownGrace == 0 {
+		opts.ShutdownGrace = 10 * time.Second
+	}
+	api := slack.New(opts.BotToken,
+		slack.OptionAppLevelToken(opts.AppToken),
+		slack.OptionAPIURL(opts.APIURL),
+		slack.OptionHTTPClient(opts.HTTPClient),
+		// 429s are retried after Retry-After (slack-go honours it); the
+		// call's context bounds the wait.
+		slack.OptionRetry(3),
+	)
+	b := &Bot{
+		api:     api,
+		socket:  socketmode.New(api, socketmode.OptionPingInterval(opts.PingInterval)),
+		store:   store,
+		opts:    opts,
+		log:     opts.Logger,
+		events:  newDedupe(time.Hour),
+		workCtx: context.Background(),
+	}
+	b.indexes = newIndexCache(store, b.log)
+	b.indexes.spawn = func(what string, fn func(context.Context) error) { b.goWork(b.workCtx, what, fn) }
+	return b
+}
+
+// ErrInvalidAuth means Slack refused the tokens; running again will not help.
+var ErrInvalidAuth = errors.New("Slack refused the tokens (invalid_auth): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+
+// Run connects to Slack and serves until ctx ends, then waits up to
+// Options.ShutdownGrace for work in flight. It returns nil after a clean
+// shutdown and an error when Slack refuses the tokens.
+func (b *Bot) Run(ctx context.Context) error {
+	auth, err := b.api.AuthTestContext(ctx)
+	if err != nil {
+		var slackErr slack.SlackErrorResponse
+		if errors.As(err, &slackErr) && isAuthError(slackErr.Err) {
+			return fmt.Errorf("%w: %s", ErrInvalidAuth, slackErr.Err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		return fmt.Errorf("auth.test: %w", err)
+	}
+	b.botUserID = auth.UserID
+	b.log.Info("connected to Slack", slog.String("team", auth.Team), slog.String("bot_user", auth.UserID))
+
+	// Background work outlives a cancelled ctx by ShutdownGrace, so sends
+	// in flight finish; it is detached here and bounded per handler.
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	b.workCtx = workCtx
+
+	socketDone := make(chan error, 1)
+	go func() { socketDone <- b.socket.RunContext(ctx) }()
+	// The user sync lives as long as the connection, not as a handler.
+	var loops sync.WaitGroup
+	loops.Go(func() { b.keepUsersInSync(ctx) })
+	defer loops.Wait()
+	b.goWork(workCtx, "warm index", func(ctx context.Context) error { return b.warmIndex(ctx) })
+
+	for {
+		select {
+		case <-ctx.Done():
+			b.drain(stopWork)
+			return nil
+		case err := <-socketDone:
+			if ctx.Err() != nil {
+				b.drain(stopWork)
+				return nil
+			}
+			b.drain(stopWork)
+			if isAuthError(err.Error()) {
+				return fmt.Errorf("%w: %v", ErrInvalidAuth, err)
+			}
+			return fmt.Errorf("socket mode: %w", err)
+		case evt := <-b.socket.Events: // never closed by slack-go (§10.4 item 12)
+			b.dispatch(workCtx, evt)
+		}
+	}
+}
+
+func isAuthError(code string) bool {
+	switch code {
+	case "invalid_auth", "not_authed", "account_inactive", "token_revoked", "not_allowed_token_type":
+		return true
+	}
+	return false
+}
+
+// drain waits for handlers in flight, at most ShutdownGrace, then cancels them.
+func (b *Bot) drain(stopWork context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { b.work.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(b.opts.ShutdownGrace):
+		b.log.Warn("shutdown: work still running after the grace period; cancelling it")
+		stopWork()
+		<-done
+	}
+}
+
+// goWork runs fn after an ack: in its own goroutine, with a timeout, with
+// panics recovered and errors logged, and counted for shutdown.
+func (b *Bot) goWork(ctx context.Context, what string, fn func(ctx context.Context) error) {
+	b.work.Add(1)
+	go func() {
+		defer b.work.Done()
+		b.safely(ctx, what, fn)
+	}()
+}
+
+// safely runs fn with the handler timeout and turns a panic into a logged
+// error, so one bad event never takes the bot down.
+func (b *Bot) safely(ctx context.Context, what string, fn func(ctx context.Context) error) (err error) {
+	ctx, cancel := context.WithTimeout(ctx, b.opts.HandlerTimeout)
+	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+			b.log.Error("handler panicked", slog.String("handler", what), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+	}()
+	if err = fn(ctx); err != nil {
+		b.log.Error("handler failed", slog.String("handler", what), slog.Any("err", err))
+	}
+	return err
+}
+
+// ack answers an envelope. slack-go queues the ack and writes it from the
+// connection goroutine; a failure here means the payload was too large.
+func (b *Bot) ack(req *socketmode.Request, payload any) {
+	if req == nil {
+		return
+	}
+	var err error
+	if payload == nil {
+		err = b.socket.Ack(*req)
+	} else {
+		err = b.socket.Ack(*req, payload)
+	}
+	if err != nil {
+		b.log.Error("ack failed", slog.String("envelope", req.EnvelopeID), slog.Any("err", err))
+	}
+}
+
+// dispatch handles one socket event. Every envelope is acked here, first,
+// before any slow work; what is slow runs in goWork afterwards.
+func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	switch evt.Type {
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok {
+			b.ack(evt.Request, nil)
+			return
+		}
+		b.onCommand(ctx, evt.Request, cmd)
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok {
+			b.ack(evt.Request, nil)
+			return
+		}
+		b.onInteraction(ctx, evt.Request, &cb)
+	case socketmode.EventTypeEventsAPI:
+		b.ack(evt.Request, nil)
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok {
+			return
+		}
+		b.onEvent(ctx, evt.Request, ev)
+	case socketmode.EventTypeErrorBadMessage:
+		// An event type slack-go cannot parse: ack it by hand so Slack does
+		// not redeliver it (§10.4 item 6).
+		b.ackUnparsed(evt)
+	case socketmode.EventTypeConnecting:
+		b.log.Debug("connecting to Slack")
+	case socketmode.EventTypeConnected:
+		b.log.Info("socket connected")
+	case socketmode.EventTypeConnectionError:
+		b.log.Warn("socket connection failed; retrying", slog.Any("err", evt.Data))
+	case socketmode.EventTypeHello, socketmode.EventTypeDisconnect, socketmode.EventTypeIncomingError:
+		b.log.Debug("socket", slog.String("event", string(evt.Type)))
+	case socketmode.EventTypeErrorWriteFailed:
+		b.log.Error("socket write failed", slog.Any("err", evt.Data))
+	case socketmode.EventTypeInvalidAuth:
+		b.log.Error("Slack refused the app token")
+	default:
+		if evt.Request != nil && evt.Request.EnvelopeID != "" {
+			b.ack(evt.Request, nil)
+		}
+		b.log.Info("unhandled socket event", slog.String("type", string(evt.Type)))
+	}
+}
+
+func (b *Bot) ackUnparsed(evt socketmode.Event) {
+	bad, ok := evt.Data.(*socketmode.ErrorBadMessage)
+	if !ok {
+		if v, isValue := evt.Data.(socketmode.ErrorBadMessage); isValue {
+			bad, ok = &v, true
+		}
+	}
+	if !ok {
+		return
+	}
+	var envelope struct {
+		EnvelopeID string `json:"envelope_id"`
+		Type       string `json:"type"`
+	}
+	if err := json.Unmarshal(bad.Message, &envelope); err != nil || envelope.EnvelopeID == "" {
+		b.log.Warn("unreadable socket message", slog.Any("err", bad.Cause))
+		return
+	}
+	if err := b.socket.Send(socketmode.Response{EnvelopeID: envelope.EnvelopeID}); err != nil {
+		b.log.Error("ack failed", slog.String("envelope", envelope.EnvelopeID), slog.Any("err", err))
+	}
+	b.log.Info("acked an event this version does not handle", slog.String("type", envelope.Type), slog.Any("cause", bad.Cause))
+}
+
+// onEvent handles Events API events after their ack. A redelivery of an
+// event already seen is dropped.
+func (b *Bot) onEvent(ctx context.Context, req *socketmode.Request, ev slackevents.EventsAPIEvent) {
+	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
+		if !b.events.first(cb.EventID, b.opts.Now()) {
+			b.log.Info("redelivered event skipped", slog.String("event_id", cb.EventID), slog.Int("retry_attempt", req.RetryAttempt))
+			return
+		}
+	}
+	switch inner := ev.InnerEvent.Data.(type) {
+	case *slackevents.AppHomeOpenedEvent:
+		if inner.Tab != "home" && inner.Tab != "" {
+			return
+		}
+		b.goWork(ctx, "app home", func(ctx context.Context) error { return b.publishHome(ctx, inner.User) })
+	case *slackevents.UserChangeEvent:
+		b.goWork(ctx, "user change", func(ctx context.Context) error { return b.onUserChange(ctx, inner) })
+	default:
+		b.log.Debug("event ignored", slog.String("type", ev.InnerEvent.Type))
+	}
+}
+
+// dedupe remembers IDs for a while, so a redelivered event is handled once.
+type dedupe struct {
+	mu   sync.Mutex
+	ttl  time.Duration
+	seen map[string]time.Time
+}
+
+func newDedupe(ttl time.Duration) *dedupe { return &dedupe{ttl: ttl, seen: map[string]time.Time{}} }
+
+// first reports whether id is new, and remembers it.
+func (d *dedupe) first(id string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.seen) > 10_000 { // forget what is older than the TTL
+		for k, t := range d.seen {
+			if now.Sub(t) > d.ttl {
+				delete(d.seen, k)
+			}
+		}
+	}
+	if t, ok := d.seen[id]; ok && now.Sub(t) <= d.ttl {
+		return false
+	}
+	d.seen[id] = now
+	return true
+}

@@ -1,0 +1,156 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// indexCache keeps one suggestion index per cycle. Building one for a large
+// organisation takes a few hundred milliseconds, too slow for type-ahead
+// (Slack waits 3 s, people much less), so after a change the old index keeps
+// answering while a new one is built in the background.
+type indexCache struct {
+	store okr.Store
+	log   *slog.Logger
+	spawn func(what string, fn func(context.Context) error) // runs background work
+
+	mu      sync.Mutex
+	entries map[int64]*indexEntry
+}
+
+type indexEntry struct {
+	ix       *okr.SuggestionIndex
+	dirty    bool // a change happened since ix was built
+	building bool
+}
+
+func newIndexCache(store okr.Store, log *slog.Logger) *indexCache {
+	return &indexCache{store: store, log: log, entries: map[int64]*indexEntry{}}
+}
+
+// get returns the cycle's index, building it now if there is none yet.
+func (c *indexCache) get(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+	c.mu.Lock()
+	e := c.entries[cycleID]
+	if e != nil && e.ix != nil {
+		if e.dirty && !e.building {
+			e.building, e.dirty = true, false
+			c.spawn("rebuild suggestion index", func(ctx context.Context) error { return c.rebuild(ctx, cycleID) })
+		}
+		ix := e.ix
+		c.mu.Unlock()
+		return ix, nil
+	}
+	c.mu.Unlock()
+	ix, err := c.build(ctx, cycleID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entries[cycleID]; e != nil && e.ix != nil {
+		return e.ix, nil // another caller won the race
+	}
+	c.entries[cycleID] = &indexEntry{ix: ix}
+	return ix, nil
+}
+
+// fresh returns the cycle's index as of now, building it if it is dirty:
+// for places that must see a change just made (a confirmation's
+// suggestions), where a little latency is fine.
+func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+	c.mu.Lock()
+	e := c.entries[cycleID]
+	if e != nil && e.ix != nil && !e.dirty && !e.building {
+		ix := e.ix
+		c.mu.Unlock()
+		return ix, nil
+	}
+	c.mu.Unlock()
+	ix, err := c.build(ctx, cycleID)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if e := c.entries[cycleID]; e == nil || !e.building {
+		c.entries[cycleID] = &indexEntry{ix: ix}
+	}
+	c.mu.Unlock()
+	return ix, nil
+}
+
+// invalidate marks every index stale after a change to objectives or key
+// results; the next get starts a rebuild.
+func (c *indexCache) invalidate() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.entries {
+		e.dirty = true
+	}
+}
+
+func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
+	ix, err := c.build(ctx, cycleID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[cycleID]
+	if e == nil {
+		e = &indexEntry{}
+		c.entries[cycleID] = e
+	}
+	e.building = false
+	if err != nil {
+		e.dirty = true
+		return err
+	}
+	e.ix = ix
+	return nil
+}
+
+func (c *indexCache) build(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+	start := time.Now()
+	objs, _, err := c.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycleID})
+	if err != nil {
+		return nil, fmt.Errorf("index objectives: %w", err)
+	}
+	live := false
+	krs, err := c.store.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &cycleID, Archived: &live})
+	if err != nil {
+		return nil, fmt.Errorf("index key results: %w", err)
+	}
+	ix := okr.NewSuggestionIndex(objs, krs)
+	c.log.Debug("suggestion index built", slog.Int64("cycle", cycleID), slog.Int("objectives", len(objs)), slog.Duration("took", time.Since(start)))
+	return ix, nil
+}
+
+// warmIndex builds the current cycle's index at start, so the first
+// type-ahead is fast too.
+func (b *Bot) warmIndex(ctx context.Context) error {
+	c, err := b.store.CurrentCycle(ctx)
+	if okr.ErrorCode(err) == okr.ENOTFOUND {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	_, err = b.indexes.get(ctx, c.ID)
+	return err
+}
+
+// changed is called after every change to objectives, key results or links.
+func (b *Bot) changed() { b.indexes.invalidate() }
+
+// analyze loads and analyses a cycle as of now.
+func (b *Bot) analyze(ctx context.Context, c *okr.Cycle) (*okr.Analysis, error) {
+	now := b.opts.Now()
+	g, err := b.store.LoadGraph(ctx, c.ID, now)
+	if err != nil {
+		return nil, err
+	}
+	return okr.Analyze(g, now, b.policy(ctx)), nil
+}

@@ -1,0 +1,167 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// A submission handler checks and stores what a modal submitted. It returns
+// the field errors to show (the modal stays open with what was typed), or
+// none with an optional follow-up to run after the ack (a confirmation).
+type submitFunc func(b *Bot, ctx context.Context, cb *slack.InteractionCallback) (fieldErrors, func(context.Context) error)
+
+// submissions by the modal's callback ID.
+var submissions = map[string]submitFunc{}
+
+// An action handler runs after a button click's ack.
+type actionFunc func(b *Bot, ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error
+
+// actionHandlers by action ID.
+var actionHandlers = map[string]actionFunc{}
+
+// A suggestion handler answers type-ahead in an external select.
+type suggestFunc func(b *Bot, ctx context.Context, cb *slack.InteractionCallback) ([]*slack.OptionGroupBlockObject, error)
+
+// suggestions by "callbackID/blockID".
+var suggestions = map[string]suggestFunc{}
+
+func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *slack.InteractionCallback) {
+	switch cb.Type {
+	case slack.InteractionTypeViewSubmission:
+		// The answer is the ack itself, so the ack waits for the work; it
+		// runs in its own goroutine so the event loop never does.
+		b.goWork(ctx, "submit "+cb.View.CallbackID, func(ctx context.Context) error {
+			b.onSubmit(ctx, req, cb)
+			return nil
+		})
+	case slack.InteractionTypeBlockSuggestion:
+		b.goWork(ctx, "suggest "+cb.BlockID, func(ctx context.Context) error {
+			b.ack(req, b.onSuggest(ctx, cb))
+			return nil
+		})
+	case slack.InteractionTypeBlockActions:
+		b.ack(req, nil)
+		for i := range cb.ActionCallback.BlockActions {
+			a := cb.ActionCallback.BlockActions[i]
+			h := actionHandlers[a.ActionID]
+			if h == nil {
+				continue // a link button, or an input that dispatches nothing
+			}
+			b.goWork(ctx, "action "+a.ActionID, func(ctx context.Context) error {
+				if err := h(b, ctx, cb, a); err != nil {
+					b.fail(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, "action "+a.ActionID, err)
+				}
+				return nil
+			})
+		}
+	default:
+		b.ack(req, nil)
+	}
+}
+
+// onSubmit runs the modal's handler before the ack, because only the ack can
+// show errors under the fields (§3.1); it is bounded by SubmitTimeout so the
+// ack always beats Slack's 3 s. A failure that is not about a field shows
+// under the first input, so nothing typed is lost.
+func (b *Bot) onSubmit(ctx context.Context, req *socketmode.Request, cb *slack.InteractionCallback) {
+	h := submissions[cb.View.CallbackID]
+	if h == nil {
+		b.ack(req, nil)
+		return
+	}
+	what := "submit " + cb.View.CallbackID
+	sctx, cancel := context.WithTimeout(ctx, b.opts.SubmitTimeout)
+	errs, after := func() (errs fieldErrors, after func(context.Context) error) {
+		defer func() {
+			if r := recover(); r != nil {
+				b.log.Error("submission panicked", slog.String("handler", what), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+				errs, after = b.generalError(cb, okr.Errorf(okr.EINTERNAL, "panic")), nil
+			}
+		}()
+		return h(b, sctx, cb)
+	}()
+	cancel()
+	errs = errs.onInputs(cb.View)
+	if resp := errs.response(); resp != nil {
+		b.ack(req, resp)
+		return
+	}
+	b.ack(req, nil)
+	if after != nil {
+		b.goWork(b.workCtx, what+" follow-up", after) // not ctx: it ends with this handler
+	}
+}
+
+// generalError shows an error that is not about one field under the
+// modal's first input block.
+func (b *Bot) generalError(cb *slack.InteractionCallback, err error) fieldErrors {
+	if okr.ErrorCode(err) == okr.EINTERNAL {
+		b.log.Error("submission failed", slog.String("modal", cb.View.CallbackID), slog.String("user", cb.User.ID), slog.Any("err", err))
+	}
+	msg := okr.ErrorMessage(err)
+	if okr.ErrorCode(err) == okr.EINTERNAL {
+		msg = "Saving failed and nothing was saved; please try again. (The problem has been logged.)"
+	}
+	for _, blk := range cb.View.Blocks.BlockSet {
+		if in, ok := blk.(*slack.InputBlock); ok {
+			return fieldErrors{in.BlockID: msg}
+		}
+	}
+	return fieldErrors{"title": msg}
+}
+
+// onSuggest answers type-ahead. It runs before the ack, so it reads only
+// in-memory indexes; a failure answers with no options.
+func (b *Bot) onSuggest(ctx context.Context, cb *slack.InteractionCallback) any {
+	h := suggestions[cb.View.CallbackID+"/"+cb.BlockID]
+	// slack-go's OptionsResponse drops an empty list; Slack wants
+	// {"options": []} for "nothing matches".
+	empty := map[string]any{"options": []any{}}
+	if h == nil {
+		return empty
+	}
+	sctx, cancel := context.WithTimeout(ctx, b.opts.SubmitTimeout)
+	defer cancel()
+	groups, err := func() (groups []*slack.OptionGroupBlockObject, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				err = fmt.Errorf("panic: %v", r)
+			}
+		}()
+		return h(b, sctx, cb)
+	}()
+	if err != nil {
+		b.log.Error("type-ahead failed", slog.String("block", cb.BlockID), slog.Any("err", err))
+		return empty
+	}
+	var nonEmpty []*slack.OptionGroupBlockObject
+	for _, g := range groups {
+		if len(g.Options) > 0 {
+			nonEmpty = append(nonEmpty, g)
+		}
+	}
+	if len(nonEmpty) == 0 {
+		return empty
+	}
+	return &slack.OptionGroupsResponse{OptionGroups: nonEmpty}
+}
+
+// openModal opens a modal with the trigger of the interaction that asked
+// for it (valid 3 s, once).
+func (b *Bot) openModal(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
+	if _, err := b.api.OpenViewContext(ctx, triggerID, view); err != nil {
+		var slackErr slack.SlackErrorResponse
+		if errors.As(err, &slackErr) && (slackErr.Err == "expired_trigger_id" || slackErr.Err == "exchanged_trigger_id" || slackErr.Err == "trigger_expired") {
+			return okr.Errorf(okr.ECONFLICT, "Slack took too long to open the form; please run the command again.")
+		}
+		return fmt.Errorf("views.open %s: %w", view.CallbackID, err)
+	}
+	return nil
+}

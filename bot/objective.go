@@ -1,0 +1,587 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+)
+
+// Modal callback IDs and action IDs for objectives and key results.
+const (
+	cbNewObjective  = "okr_new"
+	cbAddKeyResult  = "okr_kr"
+	cbEditObjective = "okr_edit_objective"
+	cbEditKeyResult = "okr_edit_kr"
+
+	actAddSlot    = "kr_add_slot"
+	actArchive    = "archive_confirm"
+	actKeep       = "archive_cancel"
+	initialSlots  = 2 // key-result slots a new objective starts with
+	optionRollup  = "rollup"
+	optionCross   = "cross_cycle"
+	defaultLevel  = okr.LevelTeam
+	maxTeamOption = maxOptions
+)
+
+func init() {
+	submissions[cbNewObjective] = (*Bot).submitNewObjective
+	submissions[cbAddKeyResult] = (*Bot).submitKeyResult
+	submissions[cbEditObjective] = (*Bot).submitEditObjective
+	submissions[cbEditKeyResult] = (*Bot).submitKeyResult
+	suggestions[cbNewObjective+"/parent"] = (*Bot).suggestParents
+	actionHandlers[actAddSlot] = (*Bot).addSlot
+	actionHandlers[actArchive] = (*Bot).archiveConfirmed
+	actionHandlers[actKeep] = (*Bot).archiveCancelled
+}
+
+// objectiveForm is what the new-objective modal shows, so it can be drawn
+// again with one more key-result slot without losing what was typed.
+type objectiveForm struct {
+	Title, Description string
+	Level              okr.Level
+	Owner              string
+	TeamID             int64
+	CycleID            int64
+	Parent             *slack.OptionBlockObject
+	Options            []string
+	KRs                []krForm
+}
+
+type krForm struct {
+	Title, Kind, Start, Target, Owner, Weight string
+}
+
+// cmdNew opens the new-objective modal: `/okr new [level]`.
+func (b *Bot) cmdNew(ctx context.Context, c *command) error {
+	level := defaultLevel
+	if len(c.args) > 0 {
+		l, err := okr.ParseLevel(c.args[0])
+		if err != nil {
+			return usage(c, fmt.Sprintf("“%s” is not a level.", esc(trunc(c.args[0], 30))))
+		}
+		level = l
+	}
+	actor, err := b.actor(ctx, c.UserID)
+	if err != nil {
+		return err
+	}
+	if err := actor.CanCreateObjective(level); err != nil {
+		return err
+	}
+	cycle, err := b.currentCycle(ctx)
+	if err != nil {
+		return err
+	}
+	form := objectiveForm{Level: level, Owner: c.UserID, CycleID: cycle.ID}
+	teams, err := b.store.FindTeams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if t.HasMember(c.UserID) {
+			form.TeamID = t.ID
+			break
+		}
+	}
+	for range initialSlots {
+		form.KRs = append(form.KRs, krForm{Owner: c.UserID})
+	}
+	view, err := b.newObjectiveView(ctx, form, teams, viewMeta{ResponseURL: c.ResponseURL, Channel: c.ChannelID})
+	if err != nil {
+		return err
+	}
+	return b.openModal(ctx, c.TriggerID, view)
+}
+
+func (b *Bot) newObjectiveView(ctx context.Context, f objectiveForm, teams []*okr.Team, meta viewMeta) (slack.ModalViewRequest, error) {
+	cycles, err := b.openCycles(ctx)
+	if err != nil {
+		return slack.ModalViewRequest{}, err
+	}
+	meta.Slots = len(f.KRs)
+	blocks := []slack.Block{
+		textInput("title", "Objective", "What do you want to achieve? e.g. Delight our customers", f.Title, okr.MaxTitleLength, false, false),
+		textInput("description", "Why it matters", "Optional: the context people need", f.Description, okr.MaxDescriptionLength, true, true),
+		staticSelect("level", "Level", levelOptions(), string(f.Level), false),
+		userSelect("owner", "Owner", f.Owner, false),
+	}
+	if len(teams) > 0 {
+		blocks = append(blocks, staticSelect("team", "Team", teamOptions(teams), idValue(f.TeamID), true))
+	}
+	blocks = append(blocks,
+		staticSelect("cycle", "Cycle", cycleOptions(cycles), idValue(f.CycleID), false),
+		externalSelect("parent", "Supports (parent)", "Type to search; suggestions first", f.Parent, true),
+		checkboxes("options", "Options", []*slack.OptionBlockObject{
+			option("Roll up aligned objectives into this one", optionRollup, ""),
+			option("Allow a parent in another cycle", optionCross, ""),
+		}, f.Options),
+	)
+	for i, kr := range f.KRs {
+		n := i + 1
+		blocks = append(blocks, divider(), section(fmt.Sprintf("*Key result %d*%s", n, map[bool]string{true: "", false: " (optional)"}[n == 1])))
+		blocks = append(blocks, krInputs(fmt.Sprintf("kr%d_", n), kr, n == 1)...)
+	}
+	if len(f.KRs) < okr.DefaultPolicy().MaxKeyResults {
+		blocks = append(blocks, actions("slots", button("➕ Add another key result", actAddSlot, strconv.Itoa(len(f.KRs)))))
+	}
+	return modal(cbNewObjective, "New objective", "Create", meta, blocks), nil
+}
+
+// krInputs are the fields of one key result. Only the title is required at
+// Slack's level; the rest is checked on submit, as it depends on the kind.
+func krInputs(prefix string, kr krForm, required bool) []slack.Block {
+	if kr.Kind == "" {
+		kr.Kind = string(okr.KindIncrease)
+	}
+	return []slack.Block{
+		textInput(prefix+"title", "Key result", "A measurable outcome, e.g. Raise NPS", kr.Title, okr.MaxTitleLength, false, !required),
+		staticSelect(prefix+"kind", "Kind", kindOptions(), kr.Kind, !required),
+		textInput(prefix+"start", "Start (where it is now)", "e.g. 32, 12.5%, $3k, 1.2M, 40 leads", kr.Start, 40, false, true),
+		textInput(prefix+"target", "Target", "e.g. 45, 5%, $10k (not needed for a milestone)", kr.Target, 40, false, true),
+		userSelect(prefix+"owner", "Key result owner", kr.Owner, !required),
+	}
+}
+
+// readKeyResult reads one key-result slot. It reports empty when the slot
+// was left blank, and field errors keyed by prefix + field.
+func readKeyResult(state formState, prefix, defaultOwner string, errs fieldErrors) (kr *okr.KeyResult, empty bool) {
+	title := state.text(prefix + "title")
+	startText, targetText := state.text(prefix+"start"), state.text(prefix+"target")
+	if title == "" && startText == "" && targetText == "" {
+		return nil, true
+	}
+	kr = &okr.KeyResult{Title: title, Kind: okr.Kind(state.selected(prefix + "kind")), OwnerID: state.user(prefix + "owner")}
+	if kr.Kind == "" {
+		kr.Kind = okr.KindIncrease
+	}
+	if kr.OwnerID == "" {
+		kr.OwnerID = defaultOwner
+	}
+	if w := state.text(prefix + "weight"); w != "" {
+		v, _, err := okr.ParseNumber("weight", "Weight", w)
+		if err != nil {
+			errs.add(prefix, err)
+		}
+		kr.Weight = v
+	}
+	if kr.Kind != okr.KindMilestone {
+		start, startUnit, err := okr.ParseNumber("start", "Start", startText)
+		if err != nil {
+			errs.add(prefix, err)
+		}
+		target, targetUnit, err := okr.ParseNumber("target", "Target", targetText)
+		if err != nil {
+			errs.add(prefix, err)
+		}
+		if startUnit != "" && targetUnit != "" && startUnit != targetUnit {
+			errs.set(prefix+"target", "Start and target must use the same unit (%s and %s).", startUnit, targetUnit)
+		}
+		kr.Start, kr.Target, kr.Current = start, target, start
+		kr.Unit = cmpOr(targetUnit, startUnit)
+	}
+	errs.add(prefix, kr.Validate())
+	return kr, false
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func (b *Bot) submitNewObjective(ctx context.Context, cb *slack.InteractionCallback) (fieldErrors, func(context.Context) error) {
+	state := stateOf(cb.View)
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	errs := fieldErrors{}
+	o := &okr.Objective{
+		Title:       state.text("title"),
+		Description: state.text("description"),
+		Level:       okr.Level(state.selected("level")),
+		OwnerID:     state.user("owner"),
+		TeamID:      parseID(state.selected("team")),
+		CycleID:     parseID(state.selected("cycle")),
+	}
+	opts := state.checked("options")
+	o.RollupChildren = slices.Contains(opts, optionRollup)
+	link := okr.LinkOptions{AllowCrossCycle: slices.Contains(opts, optionCross)}
+	if p := state.selected("parent"); p != "" {
+		o.ParentObjectiveID, o.ParentKeyResultID = parseTargetValue(p)
+	}
+	errs.add("", o.Validate())
+
+	var krs []*okr.KeyResult
+	for n := 1; n <= max(meta.Slots, 1); n++ {
+		kr, empty := readKeyResult(state, fmt.Sprintf("kr%d_", n), o.OwnerID, errs)
+		if !empty {
+			krs = append(krs, kr)
+		}
+	}
+	if len(krs) == 0 {
+		errs.set("kr1_title", "Add at least one key result: how will you know you got there?")
+	}
+	actor, err := b.actor(ctx, cb.User.ID)
+	if err != nil {
+		return b.generalError(cb, err), nil
+	}
+	if err := actor.CanCreateObjective(o.Level); err != nil {
+		errs.set("level", "%s", okr.ErrorMessage(err))
+	}
+	if len(errs) > 0 {
+		return errs, nil
+	}
+	if err := b.store.CreateObjective(ctx, o, krs, link); err != nil {
+		if errs.add("", err) {
+			return errs, nil
+		}
+		return b.generalError(cb, err), nil
+	}
+	b.changed()
+	return nil, func(ctx context.Context) error {
+		return b.confirmCreated(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, o, krs)
+	}
+}
+
+// confirmCreated tells the creator what was made and, for an objective with
+// no parent below company level, suggests parents with one-click links.
+func (b *Bot) confirmCreated(ctx context.Context, to replyTo, o *okr.Objective, krs []*okr.KeyResult) error {
+	text := fmt.Sprintf(":white_check_mark: Created *%s* %s (%s, %d key results).", o.Ref(), esc(o.Title), o.Level.Label(), len(krs))
+	blocks := []slack.Block{section(text)}
+	if o.Level != okr.LevelCompany && !o.HasParent() {
+		more, err := b.suggestionBlocks(ctx, o, krs)
+		if err != nil {
+			return err
+		}
+		blocks = append(blocks, more...)
+	}
+	return b.send(ctx, to, message{Text: text, Blocks: blocks})
+}
+
+// addSlot redraws the new-objective modal with one more key-result slot,
+// keeping every value typed so far.
+func (b *Bot) addSlot(ctx context.Context, cb *slack.InteractionCallback, _ *slack.BlockAction) error {
+	state := stateOf(cb.View)
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	f := objectiveForm{
+		Title: state.text("title"), Description: state.text("description"), Level: okr.Level(state.selected("level")),
+		Owner: state.user("owner"), TeamID: parseID(state.selected("team")), CycleID: parseID(state.selected("cycle")),
+		Options: state.checked("options"),
+	}
+	if a, ok := state.action("parent"); ok && a.SelectedOption.Value != "" {
+		f.Parent = option(a.SelectedOption.Text.Text, a.SelectedOption.Value, "")
+	}
+	for n := 1; n <= max(meta.Slots, 1); n++ {
+		p := fmt.Sprintf("kr%d_", n)
+		f.KRs = append(f.KRs, krForm{Title: state.text(p + "title"), Kind: state.selected(p + "kind"),
+			Start: state.text(p + "start"), Target: state.text(p + "target"), Owner: state.user(p + "owner")})
+	}
+	if len(f.KRs) < okr.DefaultPolicy().MaxKeyResults {
+		f.KRs = append(f.KRs, krForm{Owner: cmpOr(f.Owner, cb.User.ID)})
+	}
+	teams, err := b.store.FindTeams(ctx)
+	if err != nil {
+		return err
+	}
+	view, err := b.newObjectiveView(ctx, f, teams, meta)
+	if err != nil {
+		return err
+	}
+	if _, err := b.api.UpdateViewContext(ctx, view, "", cb.View.Hash, cb.View.ID); err != nil {
+		return fmt.Errorf("views.update: %w", err)
+	}
+	return nil
+}
+
+// cmdKR opens the add-key-result modal: `/okr kr <objective>`.
+func (b *Bot) cmdKR(ctx context.Context, c *command) error {
+	o, err := b.resolveObjective(ctx, c.rest)
+	if err != nil {
+		return err
+	}
+	if err := b.canEdit(ctx, c.UserID, o); err != nil {
+		return err
+	}
+	blocks := append([]slack.Block{section(fmt.Sprintf("Adding a key result to *%s* %s", o.Ref(), esc(o.Title)))},
+		krInputs("", krForm{Owner: c.UserID, Weight: "1"}, true)...)
+	blocks = append(blocks, textInput("weight", "Weight", "Relative weight in the objective; 1 unless it matters more", "", 10, false, true))
+	return b.openModal(ctx, c.TriggerID, modal(cbAddKeyResult, "Add key result", "Add",
+		viewMeta{ResponseURL: c.ResponseURL, ObjectiveID: o.ID}, blocks))
+}
+
+// submitKeyResult stores a new key result, or changes one (edit).
+func (b *Bot) submitKeyResult(ctx context.Context, cb *slack.InteractionCallback) (fieldErrors, func(context.Context) error) {
+	state := stateOf(cb.View)
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	errs := fieldErrors{}
+	kr, _ := readKeyResult(state, "", cb.User.ID, errs)
+	if kr == nil {
+		errs.set("title", "Give the key result a title.")
+	}
+	if len(errs) > 0 {
+		return errs, nil
+	}
+	o, err := b.store.FindObjectiveByID(ctx, meta.ObjectiveID)
+	if err != nil {
+		return b.generalError(cb, err), nil
+	}
+	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
+		return b.generalError(cb, err), nil
+	}
+	verb := "Added"
+	if meta.KeyResultID != 0 {
+		verb = "Updated"
+		upd := okr.KeyResultUpdate{Title: &kr.Title, Kind: &kr.Kind, OwnerID: &kr.OwnerID, Unit: &kr.Unit}
+		if kr.Kind != okr.KindMilestone {
+			upd.Start, upd.Target = &kr.Start, &kr.Target
+		}
+		if kr.Weight != 0 {
+			upd.Weight = &kr.Weight
+		}
+		kr, err = b.store.UpdateKeyResult(ctx, meta.KeyResultID, upd)
+	} else {
+		kr.ObjectiveID = o.ID
+		err = b.store.CreateKeyResult(ctx, kr)
+	}
+	if err != nil {
+		if errs.add("", err) {
+			return errs, nil
+		}
+		return b.generalError(cb, err), nil
+	}
+	b.changed()
+	return nil, func(ctx context.Context) error {
+		text := fmt.Sprintf(":white_check_mark: %s *%s* %s on *%s* %s: %s.", verb, kr.Ref(), esc(kr.Title), o.Ref(), esc(o.Title), esc(krTarget(kr)))
+		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+	}
+}
+
+// cmdEdit opens the edit modal for an objective or a key result.
+func (b *Bot) cmdEdit(ctx context.Context, c *command) error {
+	t, err := b.resolve(ctx, c.rest)
+	if err != nil {
+		return err
+	}
+	if err := b.canEdit(ctx, c.UserID, t.Objective); err != nil {
+		return err
+	}
+	meta := viewMeta{ResponseURL: c.ResponseURL, ObjectiveID: t.Objective.ID}
+	if kr := t.KeyResult; kr != nil {
+		meta.KeyResultID = kr.ID
+		f := krForm{Title: kr.Title, Kind: string(kr.Kind), Owner: kr.OwnerID, Weight: formatNumber(kr.Weight)}
+		if kr.Kind != okr.KindMilestone {
+			f.Start, f.Target = value(kr, kr.Start), value(kr, kr.Target)
+		}
+		blocks := append([]slack.Block{section(fmt.Sprintf("Editing *%s* of *%s* %s", kr.Ref(), t.Objective.Ref(), esc(t.Objective.Title)))},
+			krInputs("", f, true)...)
+		blocks = append(blocks, textInput("weight", "Weight", "Relative weight in the objective", f.Weight, 10, false, true))
+		return b.openModal(ctx, c.TriggerID, modal(cbEditKeyResult, "Edit "+kr.Ref(), "Save", meta, blocks))
+	}
+	o := t.Objective
+	teams, err := b.store.FindTeams(ctx)
+	if err != nil {
+		return err
+	}
+	var checked []string
+	if o.RollupChildren {
+		checked = append(checked, optionRollup)
+	}
+	blocks := []slack.Block{
+		textInput("title", "Objective", "", o.Title, okr.MaxTitleLength, false, false),
+		textInput("description", "Why it matters", "", o.Description, okr.MaxDescriptionLength, true, true),
+		staticSelect("level", "Level", levelOptions(), string(o.Level), false),
+		userSelect("owner", "Owner", o.OwnerID, false),
+	}
+	if len(teams) > 0 {
+		blocks = append(blocks, staticSelect("team", "Team", teamOptions(teams), idValue(o.TeamID), true))
+	}
+	blocks = append(blocks,
+		checkboxes("options", "Options", []*slack.OptionBlockObject{option("Roll up aligned objectives into this one", optionRollup, "")}, checked),
+		textInput("weight", "Weight in its parent's rollup", "1 unless it matters more", formatNumber(o.Weight), 10, false, true),
+		contextBlock(fmt.Sprintf("To change what it supports, use `/okr link %s`.", o.Ref())),
+	)
+	return b.openModal(ctx, c.TriggerID, modal(cbEditObjective, "Edit "+o.Ref(), "Save", meta, blocks))
+}
+
+func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCallback) (fieldErrors, func(context.Context) error) {
+	state := stateOf(cb.View)
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	errs := fieldErrors{}
+	title, desc, owner := state.text("title"), state.text("description"), state.user("owner")
+	level := okr.Level(state.selected("level"))
+	team := parseID(state.selected("team"))
+	rollup := slices.Contains(state.checked("options"), optionRollup)
+	upd := okr.ObjectiveUpdate{Title: &title, Description: &desc, Level: &level, OwnerID: &owner, RollupChildren: &rollup}
+	if _, ok := state.action("team"); ok {
+		upd.TeamID = &team
+	}
+	if w := state.text("weight"); w != "" {
+		v, _, err := okr.ParseNumber("weight", "Weight", w)
+		if err != nil {
+			errs.add("", err)
+		}
+		upd.Weight = &v
+	}
+	o, err := b.store.FindObjectiveByID(ctx, meta.ObjectiveID)
+	if err != nil {
+		return b.generalError(cb, err), nil
+	}
+	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
+		return b.generalError(cb, err), nil
+	}
+	if level != o.Level {
+		actor, err := b.actor(ctx, cb.User.ID)
+		if err != nil {
+			return b.generalError(cb, err), nil
+		}
+		if err := actor.CanCreateObjective(level); err != nil {
+			errs.set("level", "%s", okr.ErrorMessage(err))
+		}
+	}
+	if len(errs) > 0 {
+		return errs, nil
+	}
+	o, err = b.store.UpdateObjective(ctx, meta.ObjectiveID, upd)
+	if err != nil {
+		if errs.add("", err) {
+			return errs, nil
+		}
+		return b.generalError(cb, err), nil
+	}
+	b.changed()
+	return nil, func(ctx context.Context) error {
+		text := fmt.Sprintf(":white_check_mark: Saved *%s* %s.", o.Ref(), esc(o.Title))
+		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+	}
+}
+
+// canEdit checks that the person may change the objective.
+func (b *Bot) canEdit(ctx context.Context, userID string, o *okr.Objective) error {
+	actor, err := b.actor(ctx, userID)
+	if err != nil {
+		return err
+	}
+	var team *okr.Team
+	if o.TeamID != 0 {
+		if team, err = b.store.FindTeamByID(ctx, o.TeamID); err != nil && okr.ErrorCode(err) != okr.ENOTFOUND {
+			return err
+		}
+	}
+	return actor.CanEditObjective(o, team)
+}
+
+// cmdArchive asks for confirmation before archiving.
+func (b *Bot) cmdArchive(ctx context.Context, c *command) error {
+	t, err := b.resolve(ctx, c.rest)
+	if err != nil {
+		return err
+	}
+	if err := b.canEdit(ctx, c.UserID, t.Objective); err != nil {
+		return err
+	}
+	ref, title, note := t.Objective.Ref(), t.Objective.Title, "Its key results go with it; check-ins stay as history, and objectives aligned under it become unaligned."
+	if t.KeyResult != nil {
+		ref, title, note = t.KeyResult.Ref(), t.KeyResult.Title, "Its check-ins stay as history."
+	}
+	text := fmt.Sprintf("Archive *%s* %s? %s", ref, esc(title), note)
+	return b.send(ctx, c.replyTo(), message{Text: text, Blocks: []slack.Block{
+		section(text),
+		actions("archive", button("Archive", actArchive, ref), button("Keep it", actKeep, ref)),
+	}})
+}
+
+func (b *Bot) archiveConfirmed(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
+	t, err := b.resolve(ctx, a.Value)
+	if err != nil {
+		return err
+	}
+	if err := b.canEdit(ctx, cb.User.ID, t.Objective); err != nil {
+		return err
+	}
+	if t.KeyResult != nil {
+		err = b.store.ArchiveKeyResult(ctx, t.KeyResult.ID)
+	} else {
+		err = b.store.ArchiveObjective(ctx, t.Objective.ID)
+	}
+	if err != nil {
+		return err
+	}
+	b.changed()
+	text := fmt.Sprintf(":file_cabinet: Archived *%s*.", a.Value)
+	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+}
+
+func (b *Bot) archiveCancelled(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
+	text := fmt.Sprintf("Kept *%s*.", a.Value)
+	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+}
+
+// openCycles are the cycles objectives can be created in: the current one
+// and any upcoming.
+func (b *Bot) openCycles(ctx context.Context) ([]*okr.Cycle, error) {
+	all, err := b.store.FindCycles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*okr.Cycle
+	for _, c := range all {
+		if c.Status != okr.CycleClosed {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func cycleOptions(cycles []*okr.Cycle) []*slack.OptionBlockObject {
+	var out []*slack.OptionBlockObject
+	for _, c := range cycles {
+		label := c.Name
+		if c.Status == okr.CycleCurrent {
+			label += " (current)"
+		}
+		out = append(out, option(label, idValue(c.ID), ""))
+	}
+	return out
+}
+
+func teamOptions(teams []*okr.Team) []*slack.OptionBlockObject {
+	var out []*slack.OptionBlockObject
+	for _, t := range teams[:min(len(teams), maxTeamOption)] {
+		out = append(out, option(t.Name, idValue(t.ID), ""))
+	}
+	return out
+}
+
+func idValue(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func parseID(s string) int64 {
+	id, _ := strconv.ParseInt(s, 10, 64)
+	return id
+}
+
+// Option values for link targets: "o:12" for an objective, "kr:45" for a
+// key result.
+func targetValue(objectiveID, keyResultID int64) string {
+	if keyResultID != 0 {
+		return "kr:" + strconv.FormatInt(keyResultID, 10)
+	}
+	return "o:" + strconv.FormatInt(objectiveID, 10)
+}
+
+func parseTargetValue(v string) (objectiveID, keyResultID int64) {
+	kind, id, _ := strings.Cut(v, ":")
+	n, _ := strconv.ParseInt(id, 10, 64)
+	if kind == "kr" {
+		return 0, n
+	}
+	return n, 0
+}

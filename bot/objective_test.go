@@ -1,0 +1,224 @@
+package bot_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/okrbot/okrbot/internal/slackfake"
+	"github.com/okrbot/okrbot/okr"
+)
+
+func TestHelpAndUnknownVerbs(t *testing.T) {
+	h := newHarness(t)
+	for _, text := range []string{"", "help"} {
+		res := h.command(member, text)
+		if res.ResponseType != "ephemeral" || !strings.Contains(slackfake.Render(res.Blocks), "/okr new [company|department|team|personal]") {
+			t.Fatalf("/okr %s answered %q %s", text, res.ResponseType, slackfake.Render(res.Blocks))
+		}
+	}
+	res := h.command(member, "frobnicate now")
+	if got := slackfake.Render(res.Blocks); !strings.Contains(got, "I don't know `/okr frobnicate`") || !strings.Contains(got, "/okr help") {
+		t.Fatalf("unknown verb answered %s", got)
+	}
+	res = h.command(member, "show")
+	if got := slackfake.Render(res.Blocks); !strings.Contains(got, "Usage: `/okr show <objective or key result>`") {
+		t.Fatalf("missing argument answered %s", got)
+	}
+	res = h.command(member, "new galaxy")
+	if res.Payload != nil {
+		t.Fatalf("a verb that needs work acked with a payload: %s", res.Payload)
+	}
+	h.reply(member, "“galaxy” is not a level.")
+}
+
+func TestNewObjective_CreateTeamObjectiveWithKeyResults(t *testing.T) {
+	h := newHarness(t)
+	company := h.objective(&okr.Objective{Title: "Delight our customers", Description: "Support that answers fast", Level: okr.LevelCompany, OwnerID: admin},
+		&okr.KeyResult{Title: "Cut support response time to 2 hours", Kind: okr.KindDecrease, Start: 8, Target: 2, Current: 8, OwnerID: admin})
+
+	v := h.modal(member, "new team", "okr_new")
+	ids := strings.Join(viewBlockIDs(t, v), ",")
+	for _, want := range []string{"title", "level", "owner", "cycle", "parent", "kr1_title", "kr1_kind", "kr1_start", "kr1_target", "kr2_title"} {
+		if !strings.Contains(","+ids+",", ","+want+",") {
+			t.Fatalf("the modal lacks %q: %s", want, ids)
+		}
+	}
+	// Type-ahead offers the company objective as a suggestion, explained.
+	opts, err := h.srv.Suggest(context.Background(), member, "parent", "v", "")
+	must(t, err)
+	if len(opts) == 0 || opts[0].Value != "o:"+itoa(company.ID) {
+		t.Fatalf("parent options = %+v, want O%d first", opts, company.ID)
+	}
+
+	res := h.submit(member, slackfake.Inputs{
+		"title":      "Answer every support ticket faster",
+		"kr1_title":  "Median first response under 2 hours",
+		"kr1_kind":   "decrease",
+		"kr1_start":  "6",
+		"kr1_target": "2",
+		"kr2_title":  "Support satisfaction",
+		"kr2_start":  "80%",
+		"kr2_target": "92%",
+		"parent":     "o:" + itoa(company.ID),
+	})
+	if res.ResponseAction != "" || len(res.Errors) > 0 {
+		t.Fatalf("valid submission answered %s %v", res.ResponseAction, res.Errors)
+	}
+	reply := h.reply(member, "Created")
+	if !strings.Contains(reply, "Answer every support ticket faster (Team, 2 key results)") {
+		t.Fatalf("confirmation = %s", reply)
+	}
+	objs, _, err := h.db.FindObjectives(context.Background(), okr.ObjectiveFilter{Level: ptr(okr.LevelTeam)})
+	must(t, err)
+	if len(objs) != 1 || objs[0].ParentObjectiveID != company.ID || objs[0].OwnerID != member {
+		t.Fatalf("stored = %+v", objs)
+	}
+	krs, err := h.db.FindKeyResults(context.Background(), okr.KeyResultFilter{ObjectiveID: &objs[0].ID})
+	must(t, err)
+	if len(krs) != 2 || krs[0].Kind != okr.KindDecrease || krs[0].Start != 6 || krs[1].Unit != "%" || krs[1].Target != 92 {
+		t.Fatalf("key results = %+v %+v", krs[0], krs[1])
+	}
+}
+
+func TestNewObjective_BadInputShowsErrorsAndKeepsWhatWasTyped(t *testing.T) {
+	h := newHarness(t)
+	h.modal(member, "new", "okr_new")
+	res := h.submit(member, slackfake.Inputs{
+		"title":      "Ship the mobile app",
+		"kr1_title":  "Weekly active users",
+		"kr1_start":  "lots",
+		"kr1_target": "1,200",
+		"kr2_title":  "Crash-free sessions",
+		"kr2_start":  "99%",
+		"kr2_target": "99%",
+	})
+	if res.ResponseAction != "errors" {
+		t.Fatalf("bad input answered %q", res.ResponseAction)
+	}
+	want := map[string]string{
+		"kr1_start":  "Start must be a number, like 1,200 or 12.5% or $3k.",
+		"kr2_target": "Target must differ from start.",
+	}
+	for block, msg := range want {
+		if res.Errors[block] != msg {
+			t.Errorf("error under %s = %q, want %q (all: %v)", block, res.Errors[block], msg, res.Errors)
+		}
+	}
+	v := h.srv.TopView(member)
+	if v == nil || v.CallbackID != "okr_new" {
+		t.Fatal("the modal closed on an error")
+	}
+	if got := string(v.State["title"]["v"]); !strings.Contains(got, "Ship the mobile app") {
+		t.Fatalf("what was typed is gone: %s", got)
+	}
+	if _, total, _ := h.db.FindObjectives(context.Background(), okr.ObjectiveFilter{}); total != 0 {
+		t.Fatalf("%d objectives stored after a refused submission", total)
+	}
+	// Fixing the fields and submitting again works.
+	res = h.submit(member, slackfake.Inputs{"kr1_start": "300", "kr2_start": "97%"})
+	if len(res.Errors) > 0 {
+		t.Fatalf("corrected submission answered %v", res.Errors)
+	}
+	h.reply(member, "Created")
+}
+
+func TestNewObjective_CompanyLevelIsForAdmins(t *testing.T) {
+	h := newHarness(t)
+	h.command(member, "new company")
+	h.reply(member, "Only admins can create company objectives. Ask <@UADMIN>")
+	if v := h.srv.TopView(member); v != nil {
+		t.Fatalf("a modal opened for a refused command: %s", v.CallbackID)
+	}
+	// Choosing company level inside the form is refused under the field.
+	h.modal(member, "new team", "okr_new")
+	res := h.submit(member, slackfake.Inputs{"title": "Win the market", "level": "company", "kr1_title": "Revenue", "kr1_start": "1", "kr1_target": "2"})
+	if !strings.Contains(res.Errors["level"], "Only admins can create company objectives") {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	// The admin can.
+	h.modal(admin, "new company", "okr_new")
+	res = h.submit(admin, slackfake.Inputs{"title": "Win the market", "kr1_title": "Revenue", "kr1_start": "$1M", "kr1_target": "$3M"})
+	if len(res.Errors) > 0 {
+		t.Fatalf("admin's submission answered %v", res.Errors)
+	}
+	h.reply(admin, "Created")
+}
+
+func TestNewObjective_UserTextIsEscaped(t *testing.T) {
+	h := newHarness(t)
+	h.modal(member, "new", "okr_new")
+	res := h.submit(member, slackfake.Inputs{
+		"title":      "<!channel> look at <https://evil.example|this> & more",
+		"kr1_title":  "<@UADMIN> pinged",
+		"kr1_start":  "1",
+		"kr1_target": "2",
+	})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	h.waitFor("the confirmation", func() bool { return len(h.srv.Ephemerals(member)) > 0 })
+	for _, m := range h.srv.Ephemerals(member) {
+		raw := string(m.Blocks) + m.Text
+		if strings.Contains(raw, "<!channel>") || strings.Contains(raw, "<https://evil") {
+			t.Fatalf("user text reached mrkdwn unescaped: %s", raw)
+		}
+		if !strings.Contains(raw, "&lt;!channel&gt;") {
+			t.Fatalf("the title is missing from the confirmation: %s", raw)
+		}
+	}
+}
+
+func TestNewObjective_AddKeyResultSlot(t *testing.T) {
+	h := newHarness(t)
+	v := h.modal(member, "new", "okr_new")
+	_, err := h.srv.ClickButton(context.Background(), member, slackfake.TopModal, "kr_add_slot", "2")
+	must(t, err)
+	h.waitFor("a third slot", func() bool {
+		top := h.srv.TopView(member)
+		return top != nil && top.Hash != v.Hash && strings.Contains(strings.Join(viewBlockIDs(t, top), ","), "kr3_title")
+	})
+	// The redrawn form still submits all three slots.
+	res := h.submit(member, slackfake.Inputs{"title": "Three results", "kr1_title": "a", "kr1_start": "0", "kr1_target": "1",
+		"kr2_title": "b", "kr2_start": "0", "kr2_target": "1", "kr3_title": "c", "kr3_kind": "milestone"})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	h.reply(member, "3 key results")
+}
+
+func TestOrphanGetsSuggestedParentsAndOneClickLink(t *testing.T) {
+	h := newHarness(t)
+	company := h.objective(&okr.Objective{Title: "Grow revenue in Europe", Level: okr.LevelCompany, OwnerID: admin},
+		metricKR("Sign enterprise customers in Germany", admin, 0, 20))
+	h.objective(&okr.Objective{Title: "Build a great engineering culture", Level: okr.LevelCompany, OwnerID: admin},
+		metricKR("Hire engineers", admin, 0, 15))
+	h.modal(lead, "new team", "okr_new")
+	res := h.submit(lead, slackfake.Inputs{
+		"title": "Win enterprise deals in Germany", "kr1_title": "Close enterprise customers", "kr1_start": "0", "kr1_target": "8",
+	})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	reply := h.reply(lead, "supports nothing yet")
+	if !strings.Contains(reply, "O"+itoa(company.ID)) || !strings.Contains(reply, "enterprise") {
+		t.Fatalf("suggestions = %s", reply)
+	}
+	var msg slackfake.Message
+	for _, m := range h.srv.Ephemerals(lead) {
+		if strings.Contains(slackfake.RenderMessage(m), "supports nothing yet") {
+			msg = m
+		}
+	}
+	child, _, _ := h.db.FindObjectives(context.Background(), okr.ObjectiveFilter{Level: ptr(okr.LevelTeam)})
+	_, err := h.srv.ClickButton(context.Background(), lead, slackfake.MessageRef{Channel: msg.Channel, TS: msg.TS}, "link_suggested",
+		child[0].Ref()+">o:"+itoa(company.ID))
+	must(t, err)
+	h.waitFor("the link", func() bool {
+		o, err := h.db.FindObjectiveByID(context.Background(), child[0].ID)
+		return err == nil && o.ParentObjectiveID == company.ID
+	})
+	h.reply(lead, "now supports")
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,206 @@
+package bot
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+)
+
+// esc makes text a person typed safe inside mrkdwn: only &, < and > are
+// control characters (§4.2), and escaping them neutralises mentions,
+// @channel, and disguised links.
+func esc(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// trunc shortens s to at most n characters, ending with "…" when cut.
+func trunc(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}
+
+// mention links a Slack user ID. IDs come from Slack, never from typing.
+func mention(id string) string {
+	if id == "" {
+		return "nobody"
+	}
+	return "<@" + id + ">"
+}
+
+// pct formats progress as a whole percentage.
+func pct(p float64) string { return fmt.Sprintf("%d%%", int(math.Round(p*100))) }
+
+// bar draws progress as ten cells.
+func bar(p float64) string {
+	filled := int(math.Round(p * 10))
+	filled = max(0, min(10, filled))
+	return strings.Repeat("▰", filled) + strings.Repeat("▱", 10-filled)
+}
+
+// change formats a week-over-week change in points ("+5", "−3", "±0").
+func change(d float64) string {
+	points := int(math.Round(d * 100))
+	switch {
+	case points > 0:
+		return fmt.Sprintf("+%d", points)
+	case points < 0:
+		return fmt.Sprintf("−%d", -points)
+	}
+	return "±0"
+}
+
+// healthEmoji is the status mark shown beside progress.
+func healthEmoji(h okr.Health) string {
+	switch h {
+	case okr.HealthOnTrack:
+		return "🟢"
+	case okr.HealthBehind:
+		return "🟠"
+	case okr.HealthStale:
+		return "⏳"
+	case okr.HealthAtRisk:
+		return "🟡"
+	case okr.HealthOffTrack:
+		return "🔴"
+	}
+	return "⚪"
+}
+
+// value formats a key result's number with its unit ("$3,000", "12.5%",
+// "40 leads"), or done / not done for a milestone.
+func value(kr *okr.KeyResult, v float64) string {
+	if kr.Kind == okr.KindMilestone {
+		if v >= 1 {
+			return "done"
+		}
+		return "not done"
+	}
+	n := formatNumber(v)
+	switch kr.Unit {
+	case "":
+		return n
+	case "%":
+		return n + "%"
+	case "$", "€", "£", "¥":
+		if strings.HasPrefix(n, "-") {
+			return "-" + kr.Unit + n[1:]
+		}
+		return kr.Unit + n
+	}
+	return n + " " + kr.Unit
+}
+
+// formatNumber writes v with thousands separators and at most two decimals.
+func formatNumber(v float64) string {
+	s := fmt.Sprintf("%.2f", math.Abs(v))
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if v < 0 && s != "0" {
+		b.WriteByte('-')
+	}
+	for i, r := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if frac != "" {
+		b.WriteString("." + frac)
+	}
+	return b.String()
+}
+
+// krTarget describes where a key result is going ("0 → 100 leads",
+// "stay above 99.9%", "milestone").
+func krTarget(kr *okr.KeyResult) string {
+	switch kr.Kind {
+	case okr.KindStayAbove:
+		return "stay above " + value(kr, kr.Target)
+	case okr.KindStayBelow:
+		return "stay below " + value(kr, kr.Target)
+	case okr.KindMilestone:
+		return "milestone"
+	}
+	return value(kr, kr.Start) + " → " + value(kr, kr.Target)
+}
+
+// Block Kit builders, short enough that layouts stay readable.
+
+func mrkdwn(text string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.MarkdownType, trunc(text, maxSectionText), false, false)
+}
+
+func plain(text string) *slack.TextBlockObject {
+	return slack.NewTextBlockObject(slack.PlainTextType, text, false, false)
+}
+
+func section(text string) *slack.SectionBlock { return slack.NewSectionBlock(mrkdwn(text), nil, nil) }
+
+func header(text string) *slack.HeaderBlock {
+	return slack.NewHeaderBlock(plain(trunc(text, maxHeaderText)))
+}
+
+func contextBlock(texts ...string) *slack.ContextBlock {
+	var elems []slack.MixedElement
+	for _, t := range texts[:min(len(texts), maxContextElements)] {
+		elems = append(elems, mrkdwn(t))
+	}
+	return slack.NewContextBlock("", elems...)
+}
+
+func button(text, actionID, value string) *slack.ButtonBlockElement {
+	return slack.NewButtonBlockElement(actionID, value, plain(trunc(text, maxButtonText)))
+}
+
+func actions(blockID string, elems ...slack.BlockElement) *slack.ActionBlock {
+	return slack.NewActionBlock(blockID, elems...)
+}
+
+func divider() *slack.DividerBlock { return slack.NewDividerBlock() }
+
+// option builds a select option within Slack's limits (text 75, value 150,
+// description 75).
+func option(text, value, description string) *slack.OptionBlockObject {
+	var desc *slack.TextBlockObject
+	if description != "" {
+		desc = plain(trunc(description, maxOptionText))
+	}
+	return slack.NewOptionBlockObject(value, plain(trunc(text, maxOptionText)), desc)
+}
+
+// Slack's limits that rendering respects (slack-reference.md §3.4, §4.1).
+const (
+	maxMessageBlocks   = 50
+	maxViewBlocks      = 100
+	maxSectionText     = 3000
+	maxHeaderText      = 150
+	maxButtonText      = 75
+	maxOptionText      = 75
+	maxOptions         = 100
+	maxContextElements = 10
+	maxViewTitle       = 24
+	maxMetadata        = 3000
+)
+
+// objectiveLine is an objective on one line: health, reference, title,
+// level, progress with its bar, owner.
+func objectiveLine(o *okr.Objective, progress float64, h okr.Health) string {
+	return fmt.Sprintf("%s *%s* %s · %s · %s %s · %s", healthEmoji(h), o.Ref(), esc(trunc(o.Title, 120)), o.Level.Label(),
+		bar(progress), pct(progress), mention(o.OwnerID))
+}
+
+// keyResultLine is a key result on one line: health, reference, title,
+// where it stands against its target, progress, owner.
+func keyResultLine(st okr.KeyResultState) string {
+	kr := st.KeyResult
+	return fmt.Sprintf("%s *%s* %s · %s, now %s · %s · %s", healthEmoji(st.Health), kr.Ref(), esc(trunc(kr.Title, 120)),
+		esc(krTarget(kr)), esc(value(kr, kr.Current)), pct(st.Progress), mention(kr.OwnerID))
+}

@@ -1,0 +1,88 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+)
+
+// message is what the bot says to a person.
+type message struct {
+	Text    string // fallback text for notifications; mrkdwn
+	Blocks  []slack.Block
+	Replace bool // replace the message the person acted on (response_url only)
+}
+
+// replyTo says where a person should see an answer.
+type replyTo struct {
+	ResponseURL string // ephemeral, where they acted (valid 30 minutes, 5 uses)
+	UserID      string // otherwise their DM with the bot
+}
+
+// send delivers msg. A response_url answer is ephemeral in the channel the
+// person acted in; without one, the answer goes to their DM with the app.
+func (b *Bot) send(ctx context.Context, to replyTo, msg message) error {
+	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
+	if len(msg.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
+	}
+	if to.ResponseURL != "" {
+		if msg.Replace {
+			opts = append(opts, slack.MsgOptionReplaceOriginal(to.ResponseURL))
+		} else {
+			opts = append(opts, slack.MsgOptionResponseURL(to.ResponseURL, slack.ResponseTypeEphemeral))
+		}
+		if _, _, err := b.api.PostMessageContext(ctx, "", opts...); err != nil {
+			return fmt.Errorf("respond: %w", err)
+		}
+		return nil
+	}
+	if to.UserID == "" {
+		return fmt.Errorf("send: nowhere to answer")
+	}
+	if _, _, err := b.api.PostMessageContext(ctx, to.UserID, opts...); err != nil {
+		return fmt.Errorf("send DM to %s: %w", to.UserID, err)
+	}
+	return nil
+}
+
+// fail is the one place an error becomes an answer to a person: a domain
+// error's own message, or for anything else a generic apology, with the
+// detail logged. A person never sees a Go error string.
+func (b *Bot) fail(ctx context.Context, to replyTo, what string, err error) {
+	if err == nil {
+		return
+	}
+	code := okr.ErrorCode(err)
+	if code == okr.EINTERNAL {
+		b.log.Error("request failed", slog.String("request", what), slog.String("user", to.UserID), slog.Any("err", err))
+	} else {
+		b.log.Info("request refused", slog.String("request", what), slog.String("user", to.UserID), slog.String("code", code))
+	}
+	text := failureText(err)
+	if err := b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}}); err != nil {
+		b.log.Error("could not tell the person about a failure", slog.String("request", what), slog.Any("err", err))
+	}
+}
+
+// failureText is how an error reads to a person.
+func failureText(err error) string {
+	prefix := ":warning: "
+	if okr.ErrorCode(err) == okr.EFORBIDDEN {
+		prefix = ":no_entry: "
+	}
+	return prefix + okr.ErrorMessage(err)
+}
+
+// ephemeral is a slash-command ack payload carrying an answer: cheap
+// answers go straight back in the ack (§1.3).
+func ephemeral(msg message) map[string]any {
+	payload := map[string]any{"response_type": "ephemeral", "text": msg.Text}
+	if len(msg.Blocks) > 0 {
+		payload["blocks"] = msg.Blocks
+	}
+	return payload
+}

@@ -1,0 +1,4 @@
+// Command okrbot runs the okrbot Slack bot.
+package main
+
+func main() {}

@@ -1,0 +1,116 @@
+package okr
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/robfig/cron/v3"
+)
+
+// Settings are the values an admin may change at run time, starting from
+// the configured defaults; SettingService stores the overrides by key.
+type Settings struct {
+	Location         *time.Location // the company time zone
+	FiscalMonth      time.Month
+	CheckinSchedule  string // cron spec, read in each owner's own time zone
+	ReminderSchedule string // cron spec, in each owner's own time zone
+	DigestSchedule   string // cron spec, in the company time zone
+	DigestChannel    string // channel ID; "" for no digest
+	Policy           Policy
+}
+
+// Setting keys as stored.
+const (
+	SettingTimezone              = "timezone"
+	SettingFiscalYearStart       = "fiscal_year_start"
+	SettingCheckinSchedule       = "checkin_schedule"
+	SettingReminderSchedule      = "reminder_schedule"
+	SettingDigestSchedule        = "digest_schedule"
+	SettingDigestChannel         = "digest_channel"
+	SettingMaxObjectivesPerOwner = "max_objectives_per_owner"
+	SettingMinKeyResults         = "min_key_results"
+	SettingMaxKeyResults         = "max_key_results"
+	SettingStaleDays             = "stale_days"
+)
+
+// Apply returns s with the stored overrides applied. Every value is checked;
+// the errors (one per bad key, as field errors named by key) are joined,
+// and bad values are left at s's value.
+func (s Settings) Apply(values map[string]string) (Settings, error) {
+	var errs []error
+	bad := func(key, format string, args ...any) { errs = append(errs, FieldErrorf(key, format, args...)) }
+	for key, v := range values {
+		v = strings.TrimSpace(v)
+		if v == "" {
+			continue
+		}
+		switch key {
+		case SettingTimezone:
+			loc, err := time.LoadLocation(v)
+			if err != nil || v == "Local" {
+				bad(key, "Time zone is an IANA name such as Europe/Berlin or America/New_York.")
+				continue
+			}
+			s.Location = loc
+		case SettingFiscalYearStart:
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 12 {
+				bad(key, "Fiscal year start is a month, 1-12.")
+				continue
+			}
+			s.FiscalMonth = time.Month(n)
+		case SettingCheckinSchedule, SettingReminderSchedule, SettingDigestSchedule:
+			if err := CheckSchedule(v); err != nil {
+				bad(key, "%s", ErrorMessage(err))
+				continue
+			}
+			switch key {
+			case SettingCheckinSchedule:
+				s.CheckinSchedule = v
+			case SettingReminderSchedule:
+				s.ReminderSchedule = v
+			default:
+				s.DigestSchedule = v
+			}
+		case SettingDigestChannel:
+			s.DigestChannel = v
+		case SettingMaxObjectivesPerOwner, SettingMinKeyResults, SettingMaxKeyResults, SettingStaleDays:
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 1000 {
+				bad(key, "This is a whole number from 1 to 1000.")
+				continue
+			}
+			switch key {
+			case SettingMaxObjectivesPerOwner:
+				s.Policy.MaxObjectivesPerOwner = n
+			case SettingMinKeyResults:
+				s.Policy.MinKeyResults = n
+			case SettingMaxKeyResults:
+				s.Policy.MaxKeyResults = n
+			default:
+				s.Policy.StaleAfter = time.Duration(n) * 24 * time.Hour
+			}
+		}
+	}
+	if s.Policy.MinKeyResults > s.Policy.MaxKeyResults {
+		bad(SettingMinKeyResults, "The fewest key results must not exceed the most (%d).", s.Policy.MaxKeyResults)
+	}
+	return s, joinErrors(errs)
+}
+
+// CheckSchedule accepts what robfig/cron/v3 accepts: five fields
+// ("0 10 * * MON"), descriptors (@daily, @every 1h) and a CRON_TZ= prefix.
+func CheckSchedule(spec string) error {
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return Errorf(EINVALID, "“%s” is not a schedule: use five cron fields such as 0 10 * * MON, or @daily, or @every 1h.", spec)
+	}
+	return nil
+}
+
+// String summarises the settings for logs.
+func (s Settings) String() string {
+	return fmt.Sprintf("tz=%s fiscal=%s checkin=%q reminder=%q digest=%q channel=%q", s.Location, s.FiscalMonth,
+		s.CheckinSchedule, s.ReminderSchedule, s.DigestSchedule, s.DigestChannel)
+}
