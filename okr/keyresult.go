@@ -196,6 +196,7 @@ func (u KeyResultUpdate) Apply(kr *KeyResult) (*KeyResult, error) {
 
 // KeyResultFilter selects key results; nil fields do not filter.
 type KeyResultFilter struct {
+	IDs         []int64 // when not nil, only these (none when empty)
 	ObjectiveID *int64
 	OwnerID     *string
 	CycleID     *int64

@@ -90,6 +90,15 @@ func findKeyResultByID(ctx context.Context, tx *Tx, id int64) (*okr.KeyResult, e
 func (db *DB) FindKeyResults(ctx context.Context, f okr.KeyResultFilter) ([]*okr.KeyResult, error) {
 	var where []string
 	var args []any
+	if f.IDs != nil {
+		if len(f.IDs) == 0 {
+			return nil, nil
+		}
+		where = append(where, `id IN (`+placeholders(len(f.IDs))+`)`)
+		for _, id := range f.IDs {
+			args = append(args, id)
+		}
+	}
 	if f.ObjectiveID != nil {
 		where, args = append(where, `objective_id = ?`), append(args, *f.ObjectiveID)
 	}

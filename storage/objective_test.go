@@ -84,6 +84,13 @@ func TestObjective_RoundTrip(t *testing.T) {
 	if k := gotKRs[2]; k.Kind != okr.KindMilestone || k.Target != 1 {
 		t.Fatalf("milestone = %+v", k)
 	}
+	byIDs, err := db.FindKeyResults(ctx, okr.KeyResultFilter{IDs: []int64{krs[2].ID, krs[0].ID}})
+	if err != nil || len(byIDs) != 2 || byIDs[0].ID != krs[0].ID || byIDs[1].ID != krs[2].ID {
+		t.Fatalf("by IDs = %v, %v", byIDs, err)
+	}
+	if none, err := db.FindKeyResults(ctx, okr.KeyResultFilter{IDs: []int64{}}); err != nil || len(none) != 0 {
+		t.Fatalf("empty IDs = %v, %v", none, err)
+	}
 	gotTeam, err := db.FindTeamByName(ctx, "platform")
 	if err != nil || !slices.Equal(gotTeam.Members, []string{"U1", "U2"}) || gotTeam.LeadID != "ULEAD" {
 		t.Fatalf("team = %+v, %v", gotTeam, err)
