@@ -67,10 +67,11 @@ type Bot struct {
 	adminsMu sync.Mutex
 	admins   []string // configured and workspace admins, for refusals
 
-	workCtx context.Context // parent of work done after an ack; set by Run
-	work    sync.WaitGroup  // handlers running after their ack
-	events  *dedupe         // event IDs seen, so a redelivery is not handled twice
-	indexes *indexCache
+	workCtx  context.Context // parent of work done after an ack; set by Run
+	work     sync.WaitGroup  // handlers running after their ack
+	events   *dedupe         // event IDs seen, so a redelivery is not handled twice
+	indexes  *indexCache
+	counters counters
 }
 
 // New builds a bot on the store. It makes no network call; Run connects.
@@ -217,10 +218,12 @@ func (b *Bot) safely(ctx context.Context, what string, fn func(ctx context.Conte
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
+			b.counters.handlerErrors.Add(1)
 			b.log.Error("handler panicked", slog.String("handler", what), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		}
 	}()
 	if err = fn(ctx); err != nil {
+		b.counters.handlerErrors.Add(1)
 		b.log.Error("handler failed", slog.String("handler", what), slog.Any("err", err))
 	}
 	return err
@@ -246,6 +249,9 @@ func (b *Bot) ack(req *socketmode.Request, payload any) {
 // dispatch handles one socket event. Every envelope is acked here, first,
 // before any slow work; what is slow runs in goWork afterwards.
 func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
+	if evt.Request != nil && evt.Request.EnvelopeID != "" {
+		b.counters.envelope(string(evt.Type))
+	}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:
 		cmd, ok := evt.Data.(slack.SlashCommand)
@@ -273,10 +279,13 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		// not redeliver it (§10.4 item 6).
 		b.ackUnparsed(evt)
 	case socketmode.EventTypeConnecting:
+		b.counters.connected.Store(false)
 		b.log.Debug("connecting to Slack")
 	case socketmode.EventTypeConnected:
+		b.counters.connected.Store(true)
 		b.log.Info("socket connected")
 	case socketmode.EventTypeConnectionError:
+		b.counters.connected.Store(false)
 		b.log.Warn("socket connection failed; retrying", slog.Any("err", evt.Data))
 	case socketmode.EventTypeHello, socketmode.EventTypeDisconnect, socketmode.EventTypeIncomingError:
 		b.log.Debug("socket", slog.String("event", string(evt.Type)))

@@ -121,9 +121,10 @@ func (b *Bot) generalError(cb *slack.InteractionCallback, err error) fieldErrors
 // in-memory indexes; a failure answers with no options.
 func (b *Bot) onSuggest(ctx context.Context, cb *slack.InteractionCallback) any {
 	h := suggestions[cb.View.CallbackID+"/"+cb.BlockID]
-	// slack-go's OptionsResponse drops an empty list; Slack wants
-	// {"options": []} for "nothing matches".
-	empty := map[string]any{"options": []any{}}
+	// An options list may not be empty (the emulator follows the strict
+	// reading of Block Kit's limits), so "nothing matches" is one option
+	// that selects nothing.
+	empty := &slack.OptionsResponse{Options: []*slack.OptionBlockObject{option("No matches: try other words", noMatch, "")}}
 	if h == nil {
 		return empty
 	}

@@ -568,6 +568,10 @@ func parseID(s string) int64 {
 	return id
 }
 
+// noMatch is the value of the option shown when type-ahead finds nothing;
+// it reads as no target.
+const noMatch = "none"
+
 // Option values for link targets: "o:12" for an objective, "kr:45" for a
 // key result.
 func targetValue(objectiveID, keyResultID int64) string {

@@ -76,7 +76,7 @@ func LoadConfig() (*Config, error) {
 	}
 
 	check(c.BotToken != "" && c.AppToken != "",
-		"SLACK_BOT_TOKEN and SLACK_APP_TOKEN must be set: the bot token (xoxb-...) from OAuth & Permissions and an app-level token (xapp-...) with connections:write from Basic Information. Without a Slack workspace, try `okrbot demo`.")
+		"SLACK_BOT_TOKEN and SLACK_APP_TOKEN must be set: the bot token (xoxb-...) from OAuth & Permissions and an app-level token (xapp-...) with connections:write from Basic Information. README.md shows how to create the Slack app from manifest.yml and get both.")
 	check(c.BotToken == "" || strings.HasPrefix(c.BotToken, "xoxb-"), "SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
 	check(c.AppToken == "" || strings.HasPrefix(c.AppToken, "xapp-"), "SLACK_APP_TOKEN must be an app-level token starting with xapp-.")
 

@@ -1,0 +1,139 @@
+package bot_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/internal/slackfake"
+	"github.com/okrbot/okrbot/okr"
+)
+
+// TestEveryEnvelopeIsAckedAtOnce sends one of each kind of envelope and
+// checks every ack came back within milliseconds, before any slow work.
+func TestEveryEnvelopeIsAckedAtOnce(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.command(member, "help")
+	h.command(member, "kr O404")
+	h.modal(member, "new", "okr_new")
+	_, err := h.srv.Suggest(ctx, member, "parent", "v", "")
+	must(t, err)
+	h.submit(member, slackfake.Inputs{"title": "Ack fast", "kr1_title": "k", "kr1_start": "0", "kr1_target": "1"})
+	_, err = h.srv.SendEvent(ctx, "user_change", json.RawMessage(`{"type":"user_change","user":{"id":"UMEMBER","name":"mia","tz":"Asia/Tokyo"}}`))
+	must(t, err)
+	acks := h.srv.Acks()
+	if len(acks) < 6 {
+		t.Fatalf("%d acks, want 6", len(acks))
+	}
+	for _, a := range acks {
+		// The submission's ack carries its validation, and a write; the rest
+		// ack before doing anything. Generous bounds: CI machines are slow.
+		limit := 250 * time.Millisecond
+		if a.Late || a.Dropped || a.Latency > limit {
+			t.Errorf("ack of %s/%s: latency %v late=%v dropped=%v", a.Type, a.Kind, a.Latency, a.Late, a.Dropped)
+		}
+	}
+	if n := len(h.srv.Timeouts()); n != 0 {
+		t.Fatalf("%d envelopes timed out", n)
+	}
+}
+
+func TestUnknownEventTypesAreAckedNotLeftToTimeOut(t *testing.T) {
+	h := newHarness(t)
+	res, err := h.srv.SendEvent(context.Background(), "workflow_step_teleported", json.RawMessage(`{"type":"workflow_step_teleported","x":1}`))
+	if err != nil || res.TimedOut {
+		t.Fatalf("unknown event: %v timed out=%v", err, res != nil && res.TimedOut)
+	}
+	h.waitFor("the log line", func() bool { return strings.Contains(h.logs.String(), "workflow_step_teleported") })
+}
+
+// TestRedeliveredEventsAreHandledOnce makes every ack late, so Slack
+// redelivers each event three more times with the same event_id; the bot
+// must act on it once.
+func TestRedeliveredEventsAreHandledOnce(t *testing.T) {
+	h := newHarness(t, func(c *harnessConfig) {
+		c.fake.AckTimeout = time.Microsecond // every ack is late
+		c.fake.RetryDelays = []time.Duration{0, 5 * time.Millisecond, 10 * time.Millisecond}
+	})
+	h.objective(&okr.Objective{Title: "Home content", Level: okr.LevelTeam, OwnerID: member}, metricKR("k", member, 0, 1))
+	_, _ = h.srv.OpenAppHome(context.Background(), member) // times out by design; the bot still sees it
+	h.waitFor("all three retries", func() bool {
+		n := 0
+		for _, a := range h.srv.Acks() {
+			if a.Kind == "app_home_opened" {
+				n++
+			}
+		}
+		return n >= 4
+	})
+	h.waitFor("the redeliveries to be skipped", func() bool { return strings.Count(h.logs.String(), "redelivered event skipped") >= 3 })
+	if n := len(h.srv.CallsTo("views.publish")); n > 1 {
+		t.Fatalf("views.publish called %d times for one event delivered four times", n)
+	}
+}
+
+func TestReconnectsAfterDisconnectsAndKeepsWorking(t *testing.T) {
+	h := newHarness(t)
+	for _, reason := range []string{"warning", "refresh_requested", "too_many_websockets"} {
+		first := h.srv.Connections()[0].ID
+		h.srv.Disconnect(reason)
+		h.waitFor("a new connection after "+reason, func() bool {
+			c := h.srv.Connections()
+			return len(c) > 0 && c[0].ID != first
+		})
+		res := h.command(member, "help")
+		if res.TimedOut || !strings.Contains(slackfake.Render(res.Blocks), "/okr new") {
+			t.Fatalf("after %s: %+v", reason, res)
+		}
+	}
+	first := h.srv.Connections()[0].ID
+	h.srv.DropConnections()
+	h.waitFor("a new connection after a dropped socket", func() bool {
+		c := h.srv.Connections()
+		return len(c) > 0 && c[0].ID != first
+	})
+	h.modal(member, "new", "okr_new")
+	res := h.submit(member, slackfake.Inputs{"title": "Survives reconnects", "kr1_title": "k", "kr1_start": "0", "kr1_target": "1"})
+	if len(res.Errors) > 0 || res.TimedOut {
+		t.Fatalf("submission after reconnect: %+v", res)
+	}
+	h.reply(member, "Created")
+}
+
+// TestRateLimitsAreRetried answers the first views.open and the first
+// response_url post with 429: the bot waits Retry-After and succeeds, so
+// the person gets the modal and the answer, once.
+func TestRateLimitsAreRetried(t *testing.T) {
+	h := newHarness(t)
+	h.srv.SetFault("views.open", slackfake.Fault{Status: 429, RetryAfter: time.Second, OnCall: 1})
+	start := time.Now()
+	h.modal(member, "new", "okr_new")
+	if waited := time.Since(start); waited < time.Second {
+		t.Fatalf("the modal opened after %v, before Retry-After", waited)
+	}
+	calls := h.srv.CallsTo("views.open")
+	if len(calls) != 2 || calls[0].Status != 429 || !calls[1].OK {
+		t.Fatalf("views.open calls = %+v", calls)
+	}
+	h.srv.SetFault(slackfake.FaultResponseURL, slackfake.Fault{Status: 429, RetryAfter: time.Second, OnCall: 1})
+	h.command(member, "kr O999")
+	h.reply(member, "There is no objective O999.")
+	if n := len(h.replies(member)); n != 1 {
+		t.Fatalf("%d replies after a retried post, want exactly one: %v", n, h.replies(member))
+	}
+}
+
+// TestSlowSlackDelaysButLosesNothing makes Slack slow to answer: the bot
+// still acks at once, and the answer arrives.
+func TestSlowSlackDelaysButLosesNothing(t *testing.T) {
+	h := newHarness(t)
+	h.srv.SetFault(slackfake.FaultResponseURL, slackfake.Fault{Delay: 500 * time.Millisecond, Count: 1})
+	res := h.command(member, "edit O1")
+	if res.Latency > 250*time.Millisecond {
+		t.Fatalf("ack waited for Slack: %v", res.Latency)
+	}
+	h.reply(member, "There is no objective O1.")
+}

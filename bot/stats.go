@@ -1,0 +1,42 @@
+package bot
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// Stats are counters for the health and metrics endpoint.
+type Stats struct {
+	Connected     bool
+	Envelopes     map[string]uint64 // by envelope type
+	HandlerErrors uint64
+}
+
+// counters count what the bot does; cheap enough for the ack path.
+type counters struct {
+	connected     atomic.Bool
+	handlerErrors atomic.Uint64
+
+	mu        sync.Mutex
+	envelopes map[string]uint64
+}
+
+func (s *counters) envelope(kind string) {
+	s.mu.Lock()
+	if s.envelopes == nil {
+		s.envelopes = map[string]uint64{}
+	}
+	s.envelopes[kind]++
+	s.mu.Unlock()
+}
+
+// Stats returns a snapshot of the counters.
+func (b *Bot) Stats() Stats {
+	b.counters.mu.Lock()
+	envelopes := make(map[string]uint64, len(b.counters.envelopes))
+	for k, v := range b.counters.envelopes {
+		envelopes[k] = v
+	}
+	b.counters.mu.Unlock()
+	return Stats{Connected: b.counters.connected.Load(), Envelopes: envelopes, HandlerErrors: b.counters.handlerErrors.Load()}
+}

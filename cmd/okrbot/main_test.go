@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/internal/slackfake"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/storage"
+)
+
+// buildBinary builds the real okrbot command once per test run.
+var buildBinary = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "okrbot-bin")
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "okrbot")
+	if runtime.GOOS == "windows" {
+		bin += ".exe"
+	}
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	return bin, nil
+})
+
+func binary(t *testing.T) string {
+	t.Helper()
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// env is a clean environment for the binary: no okrbot or Slack variable
+// from the machine leaks in.
+func env(vars ...string) []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "OKRBOT_") && !strings.HasPrefix(kv, "SLACK_") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, vars...)
+}
+
+func TestBinary_WithoutTokensExplainsWhatToSet(t *testing.T) {
+	cmd := exec.Command(binary(t))
+	cmd.Env = env()
+	cmd.Dir = t.TempDir()
+	out, err := cmd.CombinedOutput()
+	exit, ok := err.(*exec.ExitError)
+	if !ok || exit.ExitCode() != 2 {
+		t.Fatalf("exit = %v, want status 2; output:\n%s", err, out)
+	}
+	for _, want := range []string{"SLACK_BOT_TOKEN and SLACK_APP_TOKEN must be set", "README.md"} {
+		if !strings.Contains(string(out), want) {
+			t.Fatalf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "panic") || strings.Contains(string(out), "goroutine") {
+		t.Fatalf("it panicked:\n%s", out)
+	}
+	if _, err := os.Stat(filepath.Join(cmd.Dir, "okrbot.db")); err == nil {
+		t.Fatal("a database was created before the configuration was checked")
+	}
+}
+
+func TestBinary_BadValueNamesTheVariable(t *testing.T) {
+	cmd := exec.Command(binary(t))
+	cmd.Env = env("SLACK_BOT_TOKEN=xoxb-1", "SLACK_APP_TOKEN=xapp-1", "OKRBOT_DIGEST_SCHEDULE=every friday")
+	out, err := cmd.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 2 || !strings.Contains(string(out), "OKRBOT_DIGEST_SCHEDULE") {
+		t.Fatalf("exit %v, output:\n%s", err, out)
+	}
+}
+
+func TestBinary_RefusedTokensExitWithAClearMessage(t *testing.T) {
+	srv := slackfake.New(slackfake.Options{})
+	defer srv.Close()
+	cmd := exec.Command(binary(t))
+	cmd.Env = env("SLACK_BOT_TOKEN=xoxb-wrong", "SLACK_APP_TOKEN="+srv.AppToken(), "SLACK_API_URL="+srv.APIURL(),
+		"OKRBOT_DB="+filepath.Join(t.TempDir(), "okrbot.db"))
+	out, err := cmd.CombinedOutput()
+	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
+		t.Fatalf("exit = %v, want 1; output:\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Slack refused the tokens") || !strings.Contains(string(out), "SLACK_BOT_TOKEN") {
+		t.Fatalf("output:\n%s", out)
+	}
+}
+
+// TestBinary_EndToEnd runs the real okrbot binary against the emulator: a
+// person creates an objective with /okr new, the binary answers over real
+// sockets, the health endpoint reports it connected, and SIGTERM stops it
+// cleanly with everything saved.
+func TestBinary_EndToEnd(t *testing.T) {
+	srv := slackfake.New(slackfake.Options{})
+	defer srv.Close()
+	must(t, srv.AddUser(slackfake.User{ID: "UANA", Name: "ana", TZ: "Europe/Lisbon", IsAdmin: true}))
+	must(t, srv.AddChannel(slackfake.Channel{ID: "COKR", Name: "okr", BotMember: true}))
+	dbPath := filepath.Join(t.TempDir(), "okrbot.db")
+
+	var logs bytes.Buffer
+	cmd := exec.Command(binary(t))
+	cmd.Env = env("SLACK_BOT_TOKEN="+srv.BotToken(), "SLACK_APP_TOKEN="+srv.AppToken(), "SLACK_API_URL="+srv.APIURL(),
+		"OKRBOT_DB="+dbPath, "OKRBOT_HTTP_ADDR=127.0.0.1:0", "OKRBOT_LOG_LEVEL=debug", "OKRBOT_TIMEZONE=Europe/Lisbon")
+	sw := &syncWriter{w: &logs}
+	cmd.Stdout, cmd.Stderr = sw, sw
+	must(t, cmd.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	}()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	must(t, srv.WaitFor(ctx, "the binary to connect", func() bool { return len(srv.Connections()) > 0 }))
+
+	res, err := srv.SlashCommand(ctx, "UANA", "COKR", "/okr", "new company")
+	must(t, err)
+	if res.Latency > time.Second {
+		t.Errorf("ack took %v", res.Latency)
+	}
+	must(t, srv.WaitFor(ctx, "the modal", func() bool { v := srv.TopView("UANA"); return v != nil && v.CallbackID == "okr_new" }))
+	res, err = srv.SubmitView(ctx, "UANA", slackfake.Inputs{"title": "Grow revenue", "kr1_title": "ARR", "kr1_start": "$1M", "kr1_target": "$2M"})
+	must(t, err)
+	if len(res.Errors) > 0 {
+		t.Fatalf("submission errors: %v", res.Errors)
+	}
+	must(t, srv.WaitFor(ctx, "the confirmation", func() bool {
+		for _, m := range srv.Ephemerals("UANA") {
+			if strings.Contains(slackfake.RenderMessage(m), "Created") {
+				return true
+			}
+		}
+		return false
+	}))
+
+	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+		}
+	case <-ctx.Done():
+		t.Fatalf("no exit after SIGTERM\n%s", logs.String())
+	}
+	db, err := storage.Open(context.Background(), dbPath)
+	must(t, err)
+	defer db.Close()
+	objs, _, err := db.FindObjectives(context.Background(), okr.ObjectiveFilter{})
+	must(t, err)
+	if len(objs) != 1 || objs[0].Title != "Grow revenue" || objs[0].Level != okr.LevelCompany {
+		t.Fatalf("stored objectives = %+v", objs)
+	}
+	// The first cycle was started for today's quarter, at midnight in the
+	// company time zone.
+	c, err := db.CurrentCycle(context.Background())
+	must(t, err)
+	lisbon, err := time.LoadLocation("Europe/Lisbon")
+	must(t, err)
+	if start := c.Start.In(lisbon); start.Hour() != 0 || start.Day() != 1 || c.Name != okr.QuarterOf(time.Now().In(lisbon), time.January).String() {
+		t.Fatalf("cycle %s starts %v, want midnight on the 1st in Europe/Lisbon", c.Name, start)
+	}
+}
+
+// TestMain_HealthAndMetrics runs Main in-process to reach its health
+// endpoint.
+func TestMain_HealthAndMetrics(t *testing.T) {
+	srv := slackfake.New(slackfake.Options{})
+	defer srv.Close()
+	must(t, srv.AddUser(slackfake.User{ID: "UANA", Name: "ana", TZ: "UTC"}))
+	must(t, srv.AddChannel(slackfake.Channel{ID: "COKR", Name: "okr", BotMember: true}))
+	setEnv(t, map[string]string{"SLACK_BOT_TOKEN": srv.BotToken(), "SLACK_APP_TOKEN": srv.AppToken(), "SLACK_API_URL": srv.APIURL(),
+		"OKRBOT_DB": filepath.Join(t.TempDir(), "okrbot.db"), "OKRBOT_HTTP_ADDR": "127.0.0.1:0"})
+	cfg, err := LoadConfig()
+	must(t, err)
+	m := NewMain(cfg, io.Discard)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- m.Run(ctx) }()
+	wctx, wcancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer wcancel()
+	select {
+	case <-m.Ready():
+	case err := <-done:
+		t.Fatalf("Run returned early: %v", err)
+	}
+	must(t, srv.WaitFor(wctx, "connected", func() bool { return m.Bot.Stats().Connected }))
+	get := func(path string) string {
+		resp, err := http.Get("http://" + m.HTTPAddr.String() + path)
+		must(t, err)
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s = %d %s", path, resp.StatusCode, body)
+		}
+		return string(body)
+	}
+	if got := get("/healthz"); strings.TrimSpace(got) != "ok" {
+		t.Fatalf("/healthz = %q", got)
+	}
+	if _, err := srv.SlashCommand(wctx, "UANA", "COKR", "/okr", "help"); err != nil {
+		t.Fatal(err)
+	}
+	if got := get("/metrics"); !strings.Contains(got, "okrbot_connected 1") || !strings.Contains(got, `okrbot_envelopes_total{type="slash_commands"} 1`) {
+		t.Fatalf("/metrics =\n%s", got)
+	}
+	cancel()
+	must(t, <-done)
+	must(t, m.Close())
+}
+
+func TestBackupCommand(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "okrbot.db")
+	db, err := storage.Open(context.Background(), src)
+	must(t, err)
+	must(t, db.SetSettings(context.Background(), map[string]string{"digest_channel": "C1"}))
+	must(t, db.Close())
+	setEnv(t, map[string]string{"OKRBOT_DB": src})
+	var out, errOut bytes.Buffer
+	dest := filepath.Join(dir, "copy.db")
+	if code := run(context.Background(), []string{"backup", dest}, &out, &errOut); code != 0 {
+		t.Fatalf("backup exit %d: %s", code, errOut.String())
+	}
+	copyDB, err := storage.Open(context.Background(), dest)
+	must(t, err)
+	defer copyDB.Close()
+	if s, _ := copyDB.Settings(context.Background()); s["digest_channel"] != "C1" {
+		t.Fatalf("backup settings = %v", s)
+	}
+	if code := run(context.Background(), []string{"backup", dest}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "exists") {
+		t.Fatalf("backup over an existing file: exit %d, %s", code, errOut.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, &out, &errOut); code != 2 {
+		t.Fatalf("unknown command exit %d", code)
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syncWriter lets the child's stdout and stderr share one buffer.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
