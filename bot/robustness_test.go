@@ -114,6 +114,7 @@ func TestRateLimitsAreRetried(t *testing.T) {
 	if waited := time.Since(start); waited < time.Second {
 		t.Fatalf("the modal opened after %v, before Retry-After", waited)
 	}
+	h.waitFor("both views.open calls to be recorded", func() bool { return len(h.srv.CallsTo("views.open")) >= 2 })
 	calls := h.srv.CallsTo("views.open")
 	if len(calls) != 2 || calls[0].Status != 429 || !calls[1].OK {
 		t.Fatalf("views.open calls = %+v", calls)
