@@ -150,12 +150,14 @@ func (b *Bot) Run(ctx context.Context) error {
 	defer stopWork()
 	b.workCtx = workCtx
 
-	socketDone := make(chan error, 1)
-	go func() { socketDone <- b.socket.RunContext(ctx) }()
-	// The user sync lives as long as the connection, not as a handler.
+	// The socket and the user sync live until Run returns, whether because
+	// ctx ended or because the socket gave up.
+	runCtx, stopRun := context.WithCancel(ctx)
 	var loops sync.WaitGroup
-	loops.Go(func() { b.keepUsersInSync(ctx) })
-	defer loops.Wait()
+	defer func() { stopRun(); loops.Wait() }()
+	socketDone := make(chan error, 1)
+	go func() { socketDone <- b.socket.RunContext(runCtx) }()
+	loops.Go(func() { b.keepUsersInSync(runCtx) })
 	b.goWork(workCtx, "warm index", func(ctx context.Context) error { return b.warmIndex(ctx) })
 
 	for {

@@ -222,6 +222,17 @@ func (h *harness) dm(user string) []string {
 	return out
 }
 
+// mustDB opens a database in a temporary directory.
+func mustDB(t testing.TB) *storage.DB {
+	t.Helper()
+	db, err := storage.Open(context.Background(), filepath.Join(t.TempDir(), "okrbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
 // must fails the test on err.
 func must(t testing.TB, err error) {
 	t.Helper()

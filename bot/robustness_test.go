@@ -3,10 +3,14 @@ package bot_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/internal/slackfake"
 	"github.com/okrbot/okrbot/okr"
 )
@@ -137,4 +141,28 @@ func TestSlowSlackDelaysButLosesNothing(t *testing.T) {
 		t.Fatalf("ack waited for Slack: %v", res.Latency)
 	}
 	h.reply(member, "There is no objective O1.")
+}
+
+func TestRefusedTokensStopTheBotWithErrInvalidAuth(t *testing.T) {
+	srv := slackfake.New(slackfake.Options{})
+	defer srv.Close()
+	db := mustDB(t)
+	for name, opts := range map[string]bot.Options{
+		"bot token": {BotToken: "xoxb-nope", AppToken: srv.AppToken(), APIURL: srv.APIURL()},
+		"app token": {BotToken: srv.BotToken(), AppToken: "xapp-nope", APIURL: srv.APIURL()},
+	} {
+		t.Run(name, func(t *testing.T) {
+			opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			start := time.Now()
+			err := bot.New(db, opts).Run(ctx)
+			if !errors.Is(err, bot.ErrInvalidAuth) {
+				t.Fatalf("Run = %v, want ErrInvalidAuth", err)
+			}
+			if took := time.Since(start); took > 5*time.Second {
+				t.Fatalf("Run took %v to give up; it must stop at once", took)
+			}
+		})
+	}
 }
