@@ -117,6 +117,11 @@ func newHarness(t testing.TB, configure ...func(*harnessConfig)) *harness {
 	go func() { h.done <- b.Run(ctx) }()
 	t.Cleanup(h.close)
 	h.waitFor("the bot to connect", func() bool { return len(srv.Connections()) > 0 })
+	// As in any deployment after its first minute, the users are known.
+	h.waitFor("the first user sync", func() bool {
+		u, err := db.FindUserByID(context.Background(), admin)
+		return err == nil && u.IsAdmin && strings.Contains(logs.String(), "users synced")
+	})
 	return h
 }
 

@@ -122,13 +122,11 @@ func (b *Bot) submitLink(ctx context.Context, cb *slack.InteractionCallback) (fi
 	if len(errs) > 0 {
 		return errs, nil
 	}
-	o, err := b.store.FindObjectiveByID(ctx, meta.ObjectiveID)
-	if err != nil {
-		return b.generalError(cb, err), nil
+	o, refused := b.editable(ctx, cb, meta.ObjectiveID)
+	if refused != nil {
+		return refused, nil
 	}
-	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
-		return b.generalError(cb, err), nil
-	}
+	var err error
 	if kind.Vertical() {
 		err = b.store.SetParent(ctx, o.ID, okr.LinkTarget{ObjectiveID: objID, KeyResultID: krID}, opts)
 	} else {

@@ -104,15 +104,7 @@ func (b *Bot) newObjectiveView(ctx context.Context, f objectiveForm, teams []*ok
 		return slack.ModalViewRequest{}, err
 	}
 	meta.Slots = len(f.KRs)
-	blocks := []slack.Block{
-		textInput("title", "Objective", "What do you want to achieve? e.g. Delight our customers", f.Title, okr.MaxTitleLength, false, false),
-		textInput("description", "Why it matters", "Optional: the context people need", f.Description, okr.MaxDescriptionLength, true, true),
-		staticSelect("level", "Level", levelOptions(), string(f.Level), false),
-		userSelect("owner", "Owner", f.Owner, false),
-	}
-	if len(teams) > 0 {
-		blocks = append(blocks, staticSelect("team", "Team", teamOptions(teams), idValue(f.TeamID), true))
-	}
+	blocks := objectiveInputs(&okr.Objective{Title: f.Title, Description: f.Description, Level: f.Level, OwnerID: f.Owner, TeamID: f.TeamID}, teams)
 	blocks = append(blocks,
 		staticSelect("cycle", "Cycle", cycleOptions(cycles), idValue(f.CycleID), false),
 		externalSelect("parent", "Supports (parent)", "Type to search; suggestions first", f.Parent, true),
@@ -130,6 +122,20 @@ func (b *Bot) newObjectiveView(ctx context.Context, f objectiveForm, teams []*ok
 		blocks = append(blocks, actions("slots", button("➕ Add another key result", actAddSlot, strconv.Itoa(len(f.KRs)))))
 	}
 	return modal(cbNewObjective, "New objective", "Create", meta, blocks), nil
+}
+
+// objectiveInputs are the fields an objective is created and edited with.
+func objectiveInputs(o *okr.Objective, teams []*okr.Team) []slack.Block {
+	blocks := []slack.Block{
+		textInput("title", "Objective", "What do you want to achieve? e.g. Delight our customers", o.Title, okr.MaxTitleLength, false, false),
+		textInput("description", "Why it matters", "Optional: the context people need", o.Description, okr.MaxDescriptionLength, true, true),
+		staticSelect("level", "Level", levelOptions(), string(o.Level), false),
+		userSelect("owner", "Owner", o.OwnerID, false),
+	}
+	if len(teams) > 0 {
+		blocks = append(blocks, staticSelect("team", "Team", teamOptions(teams), idValue(o.TeamID), true))
+	}
+	return blocks
 }
 
 // krInputs are the fields of one key result. Only the title is required at
@@ -325,14 +331,12 @@ func (b *Bot) submitKeyResult(ctx context.Context, cb *slack.InteractionCallback
 	if len(errs) > 0 {
 		return errs, nil
 	}
-	o, err := b.store.FindObjectiveByID(ctx, meta.ObjectiveID)
-	if err != nil {
-		return b.generalError(cb, err), nil
-	}
-	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
-		return b.generalError(cb, err), nil
+	o, refused := b.editable(ctx, cb, meta.ObjectiveID)
+	if refused != nil {
+		return refused, nil
 	}
 	verb := "Added"
+	var err error
 	if meta.KeyResultID != 0 {
 		verb = "Updated"
 		upd := okr.KeyResultUpdate{Title: &kr.Title, Kind: &kr.Kind, OwnerID: &kr.OwnerID, Unit: &kr.Unit}
@@ -390,16 +394,7 @@ func (b *Bot) cmdEdit(ctx context.Context, c *command) error {
 	if o.RollupChildren {
 		checked = append(checked, optionRollup)
 	}
-	blocks := []slack.Block{
-		textInput("title", "Objective", "", o.Title, okr.MaxTitleLength, false, false),
-		textInput("description", "Why it matters", "", o.Description, okr.MaxDescriptionLength, true, true),
-		staticSelect("level", "Level", levelOptions(), string(o.Level), false),
-		userSelect("owner", "Owner", o.OwnerID, false),
-	}
-	if len(teams) > 0 {
-		blocks = append(blocks, staticSelect("team", "Team", teamOptions(teams), idValue(o.TeamID), true))
-	}
-	blocks = append(blocks,
+	blocks := append(objectiveInputs(o, teams),
 		checkboxes("options", "Options", []*slack.OptionBlockObject{option("Roll up aligned objectives into this one", optionRollup, "")}, checked),
 		textInput("weight", "Weight in its parent's rollup", "1 unless it matters more", formatNumber(o.Weight), 10, false, true),
 		contextBlock(fmt.Sprintf("To change what it supports, use `/okr link %s`.", o.Ref())),
@@ -426,12 +421,9 @@ func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCall
 		}
 		upd.Weight = &v
 	}
-	o, err := b.store.FindObjectiveByID(ctx, meta.ObjectiveID)
-	if err != nil {
-		return b.generalError(cb, err), nil
-	}
-	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
-		return b.generalError(cb, err), nil
+	o, refused := b.editable(ctx, cb, meta.ObjectiveID)
+	if refused != nil {
+		return refused, nil
 	}
 	if level != o.Level {
 		actor, err := b.actor(ctx, cb.User.ID)
@@ -445,7 +437,7 @@ func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCall
 	if len(errs) > 0 {
 		return errs, nil
 	}
-	o, err = b.store.UpdateObjective(ctx, meta.ObjectiveID, upd)
+	o, err := b.store.UpdateObjective(ctx, meta.ObjectiveID, upd)
 	if err != nil {
 		if errs.add("", err) {
 			return errs, nil
@@ -457,6 +449,19 @@ func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCall
 		text := fmt.Sprintf(":white_check_mark: Saved *%s* %s.", o.Ref(), esc(o.Title))
 		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
 	}
+}
+
+// editable loads the objective a modal is about and checks that the person
+// submitting may change it; a refusal comes back as the errors to show.
+func (b *Bot) editable(ctx context.Context, cb *slack.InteractionCallback, id int64) (*okr.Objective, fieldErrors) {
+	o, err := b.store.FindObjectiveByID(ctx, id)
+	if err != nil {
+		return nil, b.generalError(cb, err)
+	}
+	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
+		return nil, b.generalError(cb, err)
+	}
+	return o, nil
 }
 
 // canEdit checks that the person may change the objective.

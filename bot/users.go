@@ -48,8 +48,11 @@ func (b *Bot) syncUsers(ctx context.Context) error {
 	if err := b.store.UpsertUsers(ctx, cached); err != nil {
 		return err
 	}
+	if err := b.loadAdmins(ctx); err != nil {
+		return err
+	}
 	b.log.Info("users synced", slog.Int("users", len(cached)))
-	return b.loadAdmins(ctx)
+	return nil
 }
 
 // loadAdmins remembers who the admins are, to name them in refusals:
