@@ -1,0 +1,360 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+)
+
+const (
+	// actHomeNew opens the new-objective modal from the App Home; its value
+	// is a level ("team"), or "" for the form's default.
+	actHomeNew = "home_new"
+
+	// What the Home lists at most, so that the whole view stays within
+	// Slack's 100 blocks whatever the data (each item is one block; with
+	// headers, dividers and "…and N more" lines the worst case is 89).
+	homeMaxKeyResults = 30
+	homeMaxObjectives = 20
+	homeMaxCompany    = 20
+	homeMaxAttention  = 3 // of each kind of gap: at most 20 lines, two sections
+)
+
+func init() {
+	actionHandlers[actHomeNew] = (*Bot).homeNew
+}
+
+// publishHome draws a person's App Home: their key results with a check-in
+// button each, their objectives and how they are aligned, what needs their
+// attention, and the company objectives. Slack sends app_home_opened on
+// every visit, so this is one graph load and one views.publish, and
+// publishing again shows the same view.
+func (b *Bot) publishHome(ctx context.Context, userID string) error {
+	cycle, err := b.currentCycle(ctx)
+	if err != nil {
+		return err
+	}
+	a, err := b.analyze(ctx, cycle)
+	if err != nil {
+		return err
+	}
+	blocks, err := b.homeBlocks(ctx, userID, a)
+	if err != nil {
+		return err
+	}
+	if len(blocks) > maxViewBlocks { // the caps above make this unreachable; never let a view fail on it
+		b.log.Error("home view over the block limit; cut", slog.String("user", userID), slog.Int("blocks", len(blocks)))
+		blocks = blocks[:maxViewBlocks]
+	}
+	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "okr_home", Blocks: slack.Blocks{BlockSet: blocks}}
+	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view}); err != nil {
+		return fmt.Errorf("views.publish home for %s: %w", userID, err)
+	}
+	return nil
+}
+
+// home is what one person's Home shows, gathered from the analysis.
+type home struct {
+	userID     string
+	now        time.Time
+	loc        *time.Location // the person's, for dates
+	a          *okr.Analysis
+	krs        []okr.KeyResultState  // the person's, most in need first
+	objectives []*okr.ObjectiveState // the person's, top level first
+	company    []*okr.ObjectiveState // company objectives, by ID
+	details    map[int64]*okr.KeyResult
+}
+
+func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([]slack.Block, error) {
+	settings := b.settings(ctx)
+	h := &home{userID: userID, now: b.opts.Now(), loc: b.userLocation(ctx, userID), a: a}
+	for _, s := range a.Objectives {
+		o := s.Objective
+		if o.OwnerID == userID {
+			h.objectives = append(h.objectives, s)
+		}
+		if o.Level == okr.LevelCompany {
+			h.company = append(h.company, s)
+		}
+		for _, k := range s.KeyResults {
+			if k.KeyResult.OwnerID == userID {
+				h.krs = append(h.krs, k)
+			}
+		}
+	}
+	slices.SortStableFunc(h.krs, func(x, y okr.KeyResultState) int {
+		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()), cmp.Compare(x.KeyResult.ID, y.KeyResult.ID))
+	})
+	slices.SortStableFunc(h.objectives, func(x, y *okr.ObjectiveState) int {
+		return cmp.Or(cmp.Compare(x.Objective.Level.Rank(), y.Objective.Level.Rank()), cmp.Compare(x.Objective.ID, y.Objective.ID))
+	})
+
+	// Titles and units of only the key results shown (the analysis carries
+	// none): the first of the list, and the stale ones named under
+	// "Needs your attention".
+	stale := h.stale()
+	show := slices.Concat(h.krs[:min(len(h.krs), homeMaxKeyResults)], stale[:min(len(stale), homeMaxAttention)])
+	full, err := b.withDetails(ctx, show)
+	if err != nil {
+		return nil, err
+	}
+	h.details = make(map[int64]*okr.KeyResult, len(full))
+	for _, k := range full {
+		h.details[k.KeyResult.ID] = k.KeyResult
+	}
+
+	when := cycleWhen(a.Cycle, h.now, settings.Location)
+	if len(h.krs) == 0 && len(h.objectives) == 0 {
+		blocks := []slack.Block{header("👋 Welcome to okrbot"), contextBlock("*" + esc(a.Cycle.Name) + "* · " + when)}
+		blocks = append(blocks, welcomeBlocks(settings.Policy, len(h.company) > 0)...)
+		blocks = append(blocks, divider())
+		blocks = append(blocks, h.companyBlocks()...)
+		return append(blocks, contextBlock("`/okr help` lists everything okrbot does.")), nil
+	}
+
+	blocks := []slack.Block{header("🎯 Your OKRs · " + a.Cycle.Name), contextBlock(when)}
+	var buttons []slack.BlockElement
+	if len(h.krs) > 0 {
+		all := button("✅ Check in on all", actCheckinOpen, "")
+		all.Style = slack.StylePrimary
+		buttons = append(buttons, all)
+	}
+	buttons = append(buttons, button("➕ New objective", actHomeNew, ""))
+	blocks = append(blocks, actions("home_actions", buttons...))
+	blocks = append(blocks, divider())
+	blocks = append(blocks, h.keyResultBlocks()...)
+	blocks = append(blocks, divider())
+	blocks = append(blocks, h.objectiveBlocks()...)
+	blocks = append(blocks, divider())
+	blocks = append(blocks, h.attentionBlocks(settings.Policy)...)
+	blocks = append(blocks, divider())
+	blocks = append(blocks, h.companyBlocks()...)
+	return append(blocks, contextBlock("`/okr help` lists everything okrbot does.")), nil
+}
+
+// welcomeBlocks explain okrbot to someone with nothing in it yet.
+func welcomeBlocks(p okr.Policy, hasCompany bool) []slack.Block {
+	text := "*okrbot keeps your OKRs alive, right here in Slack.*\n" +
+		"• *Set a goal.* An objective says what you want to achieve; " + fmt.Sprintf("%d–%d", p.MinKeyResults, p.MaxKeyResults) +
+		" key results say how you will know you got there: `/okr new`\n" +
+		"• *Align it.* Link your objective to the company or team objective it supports, so everyone sees how the work adds up: `/okr link`\n" +
+		"• *Check in weekly.* Each week I send you a DM to update your key results; it takes a minute: `/okr checkin`\n" +
+		"• *Stay on course.* A weekly digest shows progress, and what is drifting or not aligned: `/okr gaps`"
+	start := button("➕ Create your first objective", actHomeNew, "")
+	start.Style = slack.StylePrimary
+	hint := "Or type `/okr new` in any channel."
+	if hasCompany {
+		hint += " A good start is the company objectives below: what will you or your team do for them?"
+	}
+	return []slack.Block{section(text), actions("home_actions", start), contextBlock(hint)}
+}
+
+// stale are the person's key results that need a check-in, by ID.
+func (h *home) stale() []okr.KeyResultState {
+	var out []okr.KeyResultState
+	for _, k := range h.a.Stale {
+		if k.KeyResult.OwnerID == h.userID {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func (h *home) keyResult(k okr.KeyResultState) okr.KeyResultState {
+	if kr := h.details[k.KeyResult.ID]; kr != nil {
+		k.KeyResult = kr
+	}
+	return k
+}
+
+func (h *home) keyResultBlocks() []slack.Block {
+	blocks := []slack.Block{header("Your key results")}
+	if len(h.krs) == 0 {
+		return append(blocks, contextBlock("You own no key results yet. Add one to an objective with `/okr kr O12`."))
+	}
+	for _, k := range h.krs[:min(len(h.krs), homeMaxKeyResults)] {
+		k = h.keyResult(k)
+		text := keyResultLine(k)
+		if s := h.a.Objective(k.KeyResult.ObjectiveID); s != nil {
+			text += fmt.Sprintf("\nfor *%s* %s · %s", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)), lastCheckinText(k.KeyResult, h.now, h.loc))
+		}
+		blk := section(text)
+		blk.Accessory = slack.NewAccessory(button("Check in", actCheckinOpen, idValue(k.KeyResult.ID)))
+		blocks = append(blocks, blk)
+	}
+	if rest := len(h.krs) - homeMaxKeyResults; rest > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more — `/okr list mine`", rest)))
+	}
+	return blocks
+}
+
+func (h *home) objectiveBlocks() []slack.Block {
+	blocks := []slack.Block{header("Your objectives")}
+	if len(h.objectives) == 0 {
+		return append(blocks, contextBlock("You own no objectives this cycle. Create one with `/okr new`."))
+	}
+	for _, s := range h.objectives[:min(len(h.objectives), homeMaxObjectives)] {
+		o := s.Objective
+		blk := section(objectiveLine(o, s.Progress, s.Health) + "\n" + h.alignment(s))
+		if o.Level != okr.LevelCompany && !o.HasParent() {
+			blk.Accessory = slack.NewAccessory(button("Align…", actLinkOpen, o.Ref()))
+		}
+		blocks = append(blocks, blk)
+	}
+	if rest := len(h.objectives) - homeMaxObjectives; rest > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more — `/okr list mine`", rest)))
+	}
+	return blocks
+}
+
+// alignment says where an objective sits: what it supports, or that
+// nothing (for a company objective: what supports it).
+func (h *home) alignment(s *okr.ObjectiveState) string {
+	o := s.Objective
+	if o.Level == okr.LevelCompany {
+		if n := len(s.Children); n > 0 {
+			return fmt.Sprintf("↑ supported by %d %s", n, plural(n, "objective", "objectives"))
+		}
+		return "🏝️ nothing supports it yet"
+	}
+	if !o.HasParent() {
+		return "⚠️ not aligned"
+	}
+	parent := okr.ObjectiveRef(o.ParentObjectiveID)
+	if p := h.a.Objective(o.ParentObjectiveID); p != nil {
+		parent = fmt.Sprintf("*%s* %s", p.Objective.Ref(), esc(trunc(p.Objective.Title, 80)))
+	} else {
+		parent = "*" + parent + "*"
+	}
+	if o.ParentKeyResultID != 0 {
+		return fmt.Sprintf("↳ delivers *%s* of %s", okr.KeyResultRef(o.ParentKeyResultID), parent)
+	}
+	return "↳ supports " + parent
+}
+
+// attentionBlocks list the gaps that are the person's to close: stale key
+// results, unaligned objectives, company objectives nothing supports, and
+// the good-practice limits they exceed. Each kind shows a few, so one
+// long list never hides the others.
+func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
+	var lines []string
+	// add shows the first few items of one kind and counts the rest.
+	add := func(items []string, total int, more string) {
+		lines = append(lines, items[:min(len(items), homeMaxAttention)]...)
+		if rest := total - homeMaxAttention; rest > 0 {
+			lines = append(lines, fmt.Sprintf("…and %d more %s", rest, more))
+		}
+	}
+	stale := h.stale()
+	var items []string
+	for _, k := range stale[:min(len(stale), homeMaxAttention)] { // only these have titles loaded
+		k = h.keyResult(k)
+		since := "never checked in"
+		if !k.KeyResult.CheckedAt.IsZero() {
+			since = "last check-in " + daysAgo(k.KeyResult.CheckedAt, h.now, h.loc)
+		}
+		items = append(items, fmt.Sprintf("⏳ *%s* %s: %s", k.KeyResult.Ref(), esc(trunc(k.KeyResult.Title, 80)), since))
+	}
+	add(items, len(stale), "stale key results — `/okr list stale`")
+
+	items = nil
+	for _, o := range h.a.Orphans {
+		if o.OwnerID == h.userID {
+			items = append(items, fmt.Sprintf("🔗 *%s* %s supports nothing yet: `/okr link %s`", o.Ref(), esc(trunc(o.Title, 80)), o.Ref()))
+		}
+	}
+	add(items, len(items), "unaligned objectives — `/okr gaps`")
+
+	items = nil
+	for _, o := range h.a.Unsupported {
+		if o.OwnerID == h.userID {
+			items = append(items, fmt.Sprintf("🏝️ *%s* %s: no objective supports it yet", o.Ref(), esc(trunc(o.Title, 80))))
+		}
+	}
+	add(items, len(items), "company objectives nothing supports — `/okr gaps`")
+
+	items = nil
+	for _, l := range h.a.OverLoaded {
+		if l.OwnerID == h.userID {
+			items = append(items, fmt.Sprintf("📚 You own %d %s objectives; at most %d keeps them in focus.",
+				l.Count, strings.ToLower(l.Level.Label()), p.MaxObjectivesPerOwner))
+		}
+	}
+	add(items, len(items), "levels with too many objectives — `/okr gaps`")
+
+	items = nil
+	for _, list := range [][]*okr.ObjectiveState{h.a.TooFewKeyResults, h.a.TooManyKeyResults} {
+		for _, s := range list {
+			if s.Objective.OwnerID == h.userID {
+				n := len(s.KeyResults)
+				items = append(items, fmt.Sprintf("🔢 *%s* %s has %d %s; %d–%d work best.", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)),
+					n, plural(n, "key result", "key results"), p.MinKeyResults, p.MaxKeyResults))
+			}
+		}
+	}
+	add(items, len(items), "objectives with too few or too many key results — `/okr gaps`")
+
+	blocks := []slack.Block{header("Needs your attention")}
+	if len(lines) == 0 {
+		return append(blocks, section("✨ Nothing needs your attention right now."))
+	}
+	for _, chunk := range chunkLines(lines, maxSectionText) {
+		blocks = append(blocks, section(chunk))
+	}
+	return blocks
+}
+
+func (h *home) companyBlocks() []slack.Block {
+	blocks := []slack.Block{header("Company objectives")}
+	if len(h.company) == 0 {
+		return append(blocks, contextBlock(fmt.Sprintf("No company objectives in %s yet; admins add them with `/okr new company`.", esc(h.a.Cycle.Name))))
+	}
+	for _, s := range h.company[:min(len(h.company), homeMaxCompany)] {
+		blocks = append(blocks, section(objectiveLine(s.Objective, s.Progress, s.Health)+" · "+change(s.Change)+" this week"))
+	}
+	if rest := len(h.company) - homeMaxCompany; rest > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more — `/okr list company`", rest)))
+	}
+	return blocks
+}
+
+// cycleWhen says where now is in the cycle: "Week 7 of 13 · ends Thu,
+// Dec 31", with dates in the company's time zone (the cycle's).
+func cycleWhen(c *okr.Cycle, now time.Time, loc *time.Location) string {
+	last := c.End.In(loc).AddDate(0, 0, -1) // End is the day after the last
+	switch {
+	case now.Before(c.Start):
+		return "Starts " + c.Start.In(loc).Format("Mon, Jan 2")
+	case !now.Before(c.End):
+		return "Ended " + last.Format("Mon, Jan 2")
+	}
+	week, weeks := cycleWeek(c, now)
+	return fmt.Sprintf("Week %d of %d · ends %s", week, weeks, last.Format("Mon, Jan 2"))
+}
+
+// cycleWeek is the week of the cycle now falls in, counted from 1, and how
+// many weeks the cycle has (a quarter's 13).
+func cycleWeek(c *okr.Cycle, now time.Time) (week, weeks int) {
+	const w = 7 * 24 * time.Hour
+	weeks = max(1, int(math.Round(float64(c.End.Sub(c.Start))/float64(w))))
+	week = int(now.Sub(c.Start)/w) + 1
+	return min(max(week, 1), weeks), weeks
+}
+
+// homeNew opens the new-objective modal from the Home, as `/okr new` does;
+// its confirmation goes to the person's DM.
+func (b *Bot) homeNew(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
+	c := &command{SlashCommand: slack.SlashCommand{Command: "/okr", UserID: cb.User.ID, TriggerID: cb.TriggerID}, verb: "new"}
+	if a.Value != "" {
+		c.rest, c.args = a.Value, []string{a.Value}
+	}
+	return b.cmdNew(ctx, c)
+}
