@@ -5,8 +5,7 @@ import (
 	"errors"
 )
 
-// TEMPORARY: replaced by team.go, cycle.go, settings modal, away.go.
-func (b *Bot) cmdTeam(ctx context.Context, c *command) error  { return errors.New("team: not built") }
+// TEMPORARY: replaced by cycle.go, settings modal, away.go.
 func (b *Bot) cmdCycle(ctx context.Context, c *command) error { return errors.New("cycle: not built") }
 func (b *Bot) cmdSettings(ctx context.Context, c *command) error {
 	return errors.New("settings: not built")
