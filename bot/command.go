@@ -55,7 +55,7 @@ func init() {
 		{name: "archive", aliases: []string{"delete"}, usage: "<objective or key result>", example: "/okr archive O12",
 			summary: "archive an objective or key result (history stays)", minArgs: 1, run: (*Bot).cmdArchive},
 		{name: "team", aliases: []string{"teams"}, usage: "[new | <name>]", example: "/okr team Platform", summary: "list, create or change teams", run: (*Bot).cmdTeam},
-		{name: "cycle", aliases: []string{"cycles"}, usage: "[start | close]", example: "/okr cycle", summary: "see cycles; admins start and close them", run: (*Bot).cmdCycle},
+		{name: "cycle", aliases: []string{"cycles"}, usage: "[start [<name>] | close]", example: "/okr cycle", summary: "see cycles; admins start and close them", run: (*Bot).cmdCycle},
 		{name: "settings", usage: "", example: "/okr settings", summary: "schedules, digest channel, limits (admins)", run: (*Bot).cmdSettings},
 		{name: "away", usage: "<date>", example: "/okr away 2026-12-01", summary: "no check-in prompts until a date", minArgs: 1, run: (*Bot).cmdAway},
 		{name: "back", usage: "", example: "/okr back", summary: "prompts resume", run: (*Bot).cmdBack},

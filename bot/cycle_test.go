@@ -69,7 +69,6 @@ func TestCycle_ShowsWhereTheCurrentCycleStands(t *testing.T) {
 
 func TestCycle_StartAndCloseAreForAdmins(t *testing.T) {
 	h := newHarness(t)
-	h.waitUsersSynced()
 	h.objective(&okr.Objective{Title: "Ship it", Level: okr.LevelTeam, OwnerID: lead}, metricKR("Releases", lead, 0, 4))
 	refusals := func() int {
 		n := 0

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -144,7 +145,11 @@ func (b *Bot) submitLink(ctx context.Context, cb *slack.InteractionCallback) (fi
 		if err != nil {
 			return err
 		}
-		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		err = b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		if meta.Home { // opened from the App Home: show the new alignment there
+			err = errors.Join(err, b.publishHome(ctx, cb.User.ID))
+		}
+		return err
 	}
 }
 

@@ -12,7 +12,6 @@ import (
 
 func TestSettings_OnlyAdmins(t *testing.T) {
 	h := newHarness(t)
-	h.waitUsersSynced()
 	h.command(member, "settings")
 	h.reply(member, ":no_entry: Only admins can change settings. Ask <@UADMIN>.")
 	if v := h.srv.TopView(member); v != nil {

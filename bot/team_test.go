@@ -18,17 +18,6 @@ func (h *harness) seedTeam(t *okr.Team) *okr.Team {
 	return t
 }
 
-// waitUsersSynced waits until the bot has read the workspace's users, so that
-// a refusal can name the admins (before the first sync it can only say "a
-// workspace admin").
-func (h *harness) waitUsersSynced() {
-	h.t.Helper()
-	h.waitFor("the user sync", func() bool {
-		_, err := h.db.FindUserByID(context.Background(), admin)
-		return err == nil
-	})
-}
-
 // viewInput reads what an input of the person's top modal holds: a typed
 // text, or a selected option's value, user or users.
 func viewInput(t testing.TB, v *slackfake.View, blockID string) string {
@@ -118,7 +107,6 @@ func TestTeam_ListShowsDepartmentLeadAndSize(t *testing.T) {
 
 func TestTeam_OnlyAdminsCreateTeams(t *testing.T) {
 	h := newHarness(t)
-	h.waitUsersSynced()
 	h.command(member, "team new")
 	h.reply(member, ":no_entry: Only admins can create teams. Ask <@UADMIN>.")
 	if v := h.srv.TopView(member); v != nil {
