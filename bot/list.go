@@ -66,7 +66,7 @@ func (b *Bot) cmdList(ctx context.Context, c *command) error {
 	case strings.HasPrefix(word, "@"):
 		return usage(c, fmt.Sprintf("I could not tell who “%s” is; pick the person from Slack's @ menu so the name turns into a mention.", esc(trunc(word, 40))))
 	case w == "team":
-		t, err := b.teamNamed(ctx, arg)
+		t, err := b.teamForList(ctx, arg)
 		if err != nil {
 			return err
 		}
@@ -121,9 +121,9 @@ func (b *Bot) cycleArg(ctx context.Context, text string) (*okr.Cycle, string, er
 	return c, strings.Join(words, " "), err
 }
 
-// teamNamed finds a team by name, case-insensitively; an unknown name is
+// teamForList finds a team by name, case-insensitively; an unknown name is
 // answered with the teams there are.
-func (b *Bot) teamNamed(ctx context.Context, name string) (*okr.Team, error) {
+func (b *Bot) teamForList(ctx context.Context, name string) (*okr.Team, error) {
 	if name == "" {
 		teams, err := b.store.FindTeams(ctx)
 		if err != nil {

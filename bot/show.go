@@ -13,9 +13,11 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// actCheckinOpen opens the check-in modal for one key result (value: its
-// ID); checkin.go handles it.
-const actCheckinOpen = "checkin_open"
+// actShowCheckin is the check-in button of /okr show: the action that opens
+// the check-in modal for one key result (value: its ID), handled in
+// checkin.go. Named apart from checkin.go's own constant for the same
+// action so the two files stand alone.
+const actShowCheckin = "checkin_open"
 
 // How much /okr show lists of each part, so that the whole answer stays one
 // message (§4.1) however much an objective has gathered.
@@ -92,7 +94,7 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 			lines = append(lines, keyResultLine(ks)+" · "+lastCheckin(ks.KeyResult, a.At, loc))
 		}
 		if ks.KeyResult.OwnerID == viewer && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed && len(checkins) < showCheckinButtons {
-			checkins = append(checkins, button("Check in "+ks.KeyResult.Ref(), actCheckinOpen, strconv.FormatInt(ks.KeyResult.ID, 10)))
+			checkins = append(checkins, button("Check in "+ks.KeyResult.Ref(), actShowCheckin, strconv.FormatInt(ks.KeyResult.ID, 10)))
 		}
 	}
 	if len(krs) > showKeyResults {
@@ -351,7 +353,7 @@ func checkinLine(c *okr.Checkin, kr *okr.KeyResult, withRef bool, now time.Time,
 		ref = " · *" + kr.Ref() + "*"
 	}
 	line := fmt.Sprintf("%s%s · %s · %s → *%s* · %s %s", shortDate(c.CreatedAt, now, loc), ref, mention(c.AuthorID),
-		esc(value(kr, c.Previous)), esc(value(kr, c.Value)), confidenceEmoji(c.Confidence), c.Confidence.Label())
+		esc(value(kr, c.Previous)), esc(value(kr, c.Value)), confidenceMark(c.Confidence), c.Confidence.Label())
 	if c.Note != "" {
 		line += "\n" + indent + "“" + fitEscaped(oneLine(c.Note), showNoteText*5) + "”"
 	}
@@ -361,7 +363,7 @@ func checkinLine(c *okr.Checkin, kr *okr.KeyResult, withRef bool, now time.Time,
 	return line
 }
 
-func confidenceEmoji(c okr.Confidence) string {
+func confidenceMark(c okr.Confidence) string {
 	switch c {
 	case okr.OnTrack:
 		return "🟢"
@@ -424,7 +426,7 @@ func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective
 
 	var foot []slack.Block
 	if kr.OwnerID == viewer && !kr.Archived && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed {
-		foot = append(foot, actions("show_"+kr.Ref(), button("Check in", actCheckinOpen, strconv.FormatInt(kr.ID, 10)).WithStyle(slack.StylePrimary)))
+		foot = append(foot, actions("show_"+kr.Ref(), button("Check in", actShowCheckin, strconv.FormatInt(kr.ID, 10)).WithStyle(slack.StylePrimary)))
 	}
 	foot = append(foot, contextBlock(fmt.Sprintf("`/okr edit %s` changes it · `/okr show %s` shows its objective", kr.Ref(), o.Ref())))
 	return message{Text: fmt.Sprintf("%s %s", kr.Ref(), fitEscaped(kr.Title, 200)), Blocks: assemble(head, body, foot)}, nil
