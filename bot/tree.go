@@ -1,0 +1,224 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+)
+
+const (
+	// treePage is the number of tree lines a page shows; a line is at most
+	// about 400 characters (a 60-character title escaped), so a page packs
+	// into a handful of sections.
+	treePageLines = 40
+	treeTitle     = 60
+	// indent is one level of the tree: an em space, which Slack keeps where
+	// it collapses ordinary leading spaces.
+	indent = "\u2003"
+)
+
+// cmdTree shows the alignment tree of the current cycle, or the part of it
+// below one objective: `/okr tree [<objective>]`.
+func (b *Bot) cmdTree(ctx context.Context, c *command) error {
+	q := pageQuery{View: "tree"}
+	if c.rest != "" {
+		o, err := b.resolveObjective(ctx, c.rest)
+		if err != nil {
+			return err
+		}
+		if o.Status != okr.StatusActive {
+			return okr.Errorf(okr.EINVALID, "*%s* is %s; the tree shows active objectives. `/okr show %s` shows it.", o.Ref(), o.Status, o.Ref())
+		}
+		q.Cycle, q.Root = o.CycleID, o.ID
+	} else {
+		cycle, err := b.currentCycle(ctx)
+		if err != nil {
+			return err
+		}
+		q.Cycle = cycle.ID
+	}
+	msg, err := b.treePage(ctx, q)
+	if err != nil {
+		return err
+	}
+	return b.send(ctx, c.replyTo(), msg)
+}
+
+// treeEntry is one line of the tree.
+type treeEntry struct {
+	text   string
+	parent int // index of the entry it hangs under; -1 at the top of a group
+	group  string
+	crumb  string // how the entry reads in a "continued under" trail
+	// heading marks a group's heading line ("Not aligned · 3 objectives").
+	heading bool
+}
+
+// treePage renders one page of the tree.
+func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
+	cycle, err := b.store.FindCycleByID(ctx, q.Cycle)
+	if err != nil {
+		return message{}, err
+	}
+	a, err := b.analyze(ctx, cycle)
+	if err != nil {
+		return message{}, err
+	}
+	entries, objectives := treeEntries(a, q.Root)
+	var heading string
+	if q.Root != 0 {
+		root := a.Objective(q.Root)
+		if root == nil {
+			return message{}, okr.Errorf(okr.ENOTFOUND, "%s is no longer an active objective of %s.", okr.ObjectiveRef(q.Root), cycle.Name)
+		}
+		heading = fmt.Sprintf("*Alignment below %s* %s · %s · %s", root.Objective.Ref(), esc(trunc(root.Objective.Title, treeTitle)),
+			cycleLabel(cycle), count(objectives-1, "aligned objective"))
+	} else {
+		heading = fmt.Sprintf("*Alignment tree* · %s · %s · %s aligned", cycleLabel(cycle), count(objectives, "objective"), pct(a.AlignmentRatio()))
+	}
+	head := []slack.Block{section(heading)}
+	if objectives == 0 {
+		text := fmt.Sprintf(":seedling: There are no active objectives in %s yet. Admins start with the company's (`/okr new company`); teams align theirs under them.", cycle.Name)
+		return message{Text: text, Blocks: append(head, section(text))}, nil
+	}
+	lo, hi := pageSlice(len(entries), q.Offset, treePageLines)
+	q.Offset = lo
+	if lo == 0 {
+		head = append(head, contextBlock("🟢 on track · 🟠 behind · ⏳ stale · 🟡 at risk · 🔴 off track · ⚪ not started · → delivers that key result · progress includes rollups"))
+	} else if trail := treeTrail(entries, lo); trail != "" {
+		head = append(head, contextBlock(trail))
+	}
+	lines := make([]string, 0, hi-lo)
+	for _, e := range entries[lo:hi] {
+		lines = append(lines, e.text)
+	}
+	nav := pageNav(q, hi-lo, len(entries), treePageLines, "lines")
+	return message{Text: "Alignment tree · " + cycleLabel(cycle), Blocks: assemble(head, packSections(lines), nav)}, nil
+}
+
+// treeEntries lays the cycle's active objectives out as a tree, depth
+// first: company objectives at the root with everything aligned under them
+// (objectives delivering a key result sit under that key result's
+// objective), then objectives aligned to something outside the cycle, then
+// the unaligned, each group under its own heading line. Below root, only
+// that objective's subtree. It returns the lines and how many objectives
+// they show.
+func treeEntries(a *okr.Analysis, root int64) ([]treeEntry, int) {
+	var out []treeEntry
+	seen := map[int64]bool{}
+	objectives := 0
+	var walk func(st *okr.ObjectiveState, depth, parent int, group string)
+	walk = func(st *okr.ObjectiveState, depth, parent int, group string) {
+		o := st.Objective
+		if seen[o.ID] { // stored data with a loop: show each objective once
+			return
+		}
+		seen[o.ID] = true
+		objectives++
+		mark := ""
+		switch {
+		case depth > 0 && o.ParentKeyResultID != 0:
+			mark = " → " + okr.KeyResultRef(o.ParentKeyResultID)
+		case depth == 0 && o.HasParent() && a.Objective(o.ParentObjectiveID) == nil:
+			mark = alignmentMark(o)
+		}
+		prefix := ""
+		if depth > 0 {
+			prefix = strings.Repeat(indent, depth-1) + "└ "
+		}
+		out = append(out, treeEntry{
+			text: fmt.Sprintf("%s%s *%s* %s · %s %s%s", prefix, healthEmoji(st.Health), o.Ref(), esc(trunc(o.Title, treeTitle)),
+				bar(st.Progress), pct(st.Progress), mark),
+			parent: parent,
+			group:  group,
+			crumb:  fmt.Sprintf("*%s* %s", o.Ref(), esc(trunc(o.Title, 40))),
+		})
+		me := len(out) - 1
+		for _, c := range st.Children {
+			if cs := a.Objective(c.ID); cs != nil {
+				walk(cs, depth+1, me, group)
+			}
+		}
+	}
+	heading := func(title string, n int) {
+		out = append(out, treeEntry{text: fmt.Sprintf("*%s* · %s", title, count(n, "objective")), parent: -1, group: title, heading: true})
+	}
+
+	if root != 0 {
+		if st := a.Objective(root); st != nil {
+			walk(st, 0, -1, "")
+		}
+		return out, objectives
+	}
+	var outside, unaligned []*okr.ObjectiveState
+	for _, st := range a.Objectives {
+		o := st.Objective
+		switch {
+		case o.Level == okr.LevelCompany:
+			walk(st, 0, -1, "")
+		case !o.HasParent():
+			unaligned = append(unaligned, st)
+		case a.Objective(o.ParentObjectiveID) == nil:
+			outside = append(outside, st)
+		}
+	}
+	if len(outside) > 0 {
+		heading("Aligned outside this cycle", len(outside))
+		for _, st := range outside {
+			walk(st, 0, -1, "Aligned outside this cycle")
+		}
+	}
+	// Whatever is still unseen hangs under nothing that was drawn (a loop in
+	// stored data, say): it is listed with the unaligned rather than lost.
+	for _, st := range a.Objectives {
+		if !seen[st.Objective.ID] && !reachesRoot(a, st) {
+			unaligned = append(unaligned, st)
+		}
+	}
+	if len(unaligned) > 0 {
+		heading("Not aligned", len(unaligned))
+		for _, st := range unaligned {
+			walk(st, 0, -1, "Not aligned")
+		}
+	}
+	return out, objectives
+}
+
+// reachesRoot reports whether an objective's parent chain ends at an
+// objective the tree draws at its top (a company objective, one aligned
+// outside the cycle, or an unaligned one) rather than running in a loop.
+func reachesRoot(a *okr.Analysis, st *okr.ObjectiveState) bool {
+	seen := map[int64]bool{}
+	for st != nil && !seen[st.Objective.ID] {
+		seen[st.Objective.ID] = true
+		o := st.Objective
+		if o.Level == okr.LevelCompany || !o.HasParent() {
+			return true
+		}
+		parent := a.Objective(o.ParentObjectiveID)
+		if parent == nil {
+			return true
+		}
+		st = parent
+	}
+	return false
+}
+
+// treeTrail tells where a page that starts mid-tree is: the objectives above
+// its first line.
+func treeTrail(entries []treeEntry, at int) string {
+	var path []string
+	for p := entries[at].parent; p >= 0; p = entries[p].parent {
+		path = append([]string{entries[p].crumb}, path...)
+	}
+	if e := entries[at]; e.group != "" && !e.heading {
+		path = append([]string{"*" + e.group + "*"}, path...)
+	}
+	if len(path) == 0 {
+		return ""
+	}
+	return "Continued under " + strings.Join(path, " › ")
+}
