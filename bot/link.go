@@ -292,7 +292,7 @@ func (b *Bot) liveKeyResults(ctx context.Context, objectiveID int64) ([]*okr.Key
 // suggestionBlocks offers parents for an unaligned objective, each with a
 // one-click Link button, and a button to choose another.
 func (b *Bot) suggestionBlocks(ctx context.Context, o *okr.Objective, krs []*okr.KeyResult) ([]slack.Block, error) {
-	ix, err := b.indexes.get(ctx, o.CycleID)
+	ix, err := b.indexes.fresh(ctx, o.CycleID) // it follows a change: the cached index may predate it
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,6 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// actShowCheckin is the check-in button of /okr show: the action that opens
-// the check-in modal for one key result (value: its ID), handled in
-// checkin.go. Named apart from checkin.go's own constant for the same
-// action so the two files stand alone.
-const actShowCheckin = "checkin_open"
-
 // How much /okr show lists of each part, so that the whole answer stays one
 // message (§4.1) however much an objective has gathered.
 const (
@@ -94,7 +88,7 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 			lines = append(lines, keyResultLine(ks)+" · "+lastCheckin(ks.KeyResult, a.At, loc))
 		}
 		if ks.KeyResult.OwnerID == viewer && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed && len(checkins) < showCheckinButtons {
-			checkins = append(checkins, button("Check in "+ks.KeyResult.Ref(), actShowCheckin, strconv.FormatInt(ks.KeyResult.ID, 10)))
+			checkins = append(checkins, button("Check in "+ks.KeyResult.Ref(), actCheckinOpen, strconv.FormatInt(ks.KeyResult.ID, 10)))
 		}
 	}
 	if len(krs) > showKeyResults {
@@ -353,7 +347,7 @@ func checkinLine(c *okr.Checkin, kr *okr.KeyResult, withRef bool, now time.Time,
 		ref = " · *" + kr.Ref() + "*"
 	}
 	line := fmt.Sprintf("%s%s · %s · %s → *%s* · %s %s", shortDate(c.CreatedAt, now, loc), ref, mention(c.AuthorID),
-		esc(value(kr, c.Previous)), esc(value(kr, c.Value)), confidenceMark(c.Confidence), c.Confidence.Label())
+		esc(value(kr, c.Previous)), esc(value(kr, c.Value)), confidenceEmoji(c.Confidence), c.Confidence.Label())
 	if c.Note != "" {
 		line += "\n" + indent + "“" + fitEscaped(oneLine(c.Note), showNoteText*5) + "”"
 	}
@@ -361,18 +355,6 @@ func checkinLine(c *okr.Checkin, kr *okr.KeyResult, withRef bool, now time.Time,
 		line += "\n" + indent + "🚧 " + fitEscaped(oneLine(c.Blockers), showNoteText*5)
 	}
 	return line
-}
-
-func confidenceMark(c okr.Confidence) string {
-	switch c {
-	case okr.OnTrack:
-		return "🟢"
-	case okr.AtRisk:
-		return "🟡"
-	case okr.OffTrack:
-		return "🔴"
-	}
-	return "⚪"
 }
 
 // showKeyResult is a key result with its objective and its history.
@@ -426,7 +408,7 @@ func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective
 
 	var foot []slack.Block
 	if kr.OwnerID == viewer && !kr.Archived && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed {
-		foot = append(foot, actions("show_"+kr.Ref(), button("Check in", actShowCheckin, strconv.FormatInt(kr.ID, 10)).WithStyle(slack.StylePrimary)))
+		foot = append(foot, actions("show_"+kr.Ref(), button("Check in", actCheckinOpen, strconv.FormatInt(kr.ID, 10)).WithStyle(slack.StylePrimary)))
 	}
 	foot = append(foot, contextBlock(fmt.Sprintf("`/okr edit %s` changes it · `/okr show %s` shows its objective", kr.Ref(), o.Ref())))
 	return message{Text: fmt.Sprintf("%s %s", kr.Ref(), fitEscaped(kr.Title, 200)), Blocks: assemble(head, body, foot)}, nil
