@@ -111,13 +111,35 @@ const Week = 7 * 24 * time.Hour
 // now under policy p.
 func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	a := &Analysis{Cycle: g.Cycle, At: now, index: make(map[int64]int, len(g.Objectives))}
+	// One allocation for all objective states and one for all key-result
+	// states (each objective gets an exact-size window of it): a large
+	// cycle otherwise spends a third of its time in the allocator and GC.
+	states := make([]ObjectiveState, len(g.Objectives))
 	a.Objectives = make([]*ObjectiveState, len(g.Objectives))
 	for i, o := range g.Objectives {
-		a.Objectives[i] = &ObjectiveState{Objective: o}
+		states[i].Objective = o
+		a.Objectives[i] = &states[i]
 	}
 	slices.SortFunc(a.Objectives, func(x, y *ObjectiveState) int { return cmp.Compare(x.Objective.ID, y.Objective.ID) })
 	for i, s := range a.Objectives {
 		a.index[s.Objective.ID] = i
+	}
+	owner := make([]int, len(g.KeyResults)) // position of each key result's objective; -1 when not analysed
+	counts := make([]int, len(a.Objectives))
+	for i, kr := range g.KeyResults {
+		j, ok := a.index[kr.ObjectiveID]
+		if !ok {
+			j = -1 // its objective is not active in this cycle
+		} else {
+			counts[j]++
+		}
+		owner[i] = j
+	}
+	slab := make([]KeyResultState, len(g.KeyResults))
+	offset := 0
+	for j, s := range a.Objectives {
+		s.KeyResults = slab[offset : offset : offset+counts[j]]
+		offset += counts[j]
 	}
 
 	// An owner is quiet when a key result of theirs was due a check-in this
@@ -127,10 +149,10 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	weekAgo := now.Add(-Week)
 	var atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst reported last
 	for i, kr := range g.KeyResults {
-		s := a.Objective(kr.ObjectiveID)
-		if s == nil {
-			continue // its objective is not active in this cycle
+		if owner[i] < 0 {
+			continue
 		}
+		s := a.Objectives[owner[i]]
 		st := p.KeyResultHealth(kr, g.Cycle, now)
 		switch {
 		case kr.CreatedAt.After(weekAgo):
