@@ -151,8 +151,9 @@ func (b *Bot) Run(ctx context.Context) error {
 	b.workCtx = workCtx
 
 	// The socket and the user sync live until Run returns, whether because
-	// ctx ended or because the socket gave up.
-	runCtx, stopRun := context.WithCancel(ctx)
+	// ctx ended or because the socket gave up: not ctx itself, so that work
+	// finishing during the shutdown grace can still ack on the socket.
+	runCtx, stopRun := context.WithCancel(context.WithoutCancel(ctx))
 	var loops sync.WaitGroup
 	defer func() { stopRun(); loops.Wait() }()
 	socketDone := make(chan error, 1)
@@ -232,21 +233,22 @@ func (b *Bot) safely(ctx context.Context, what string, fn func(ctx context.Conte
 }
 
 // ack answers an envelope. slack-go queues the ack and writes it from the
-// connection goroutine; a failure here means the payload was too large.
+// connection goroutine; an error means the payload was too large, or the
+// queue stayed full (the socket is gone) for ackWait.
 func (b *Bot) ack(req *socketmode.Request, payload any) {
 	if req == nil {
 		return
 	}
-	var err error
-	if payload == nil {
-		err = b.socket.Ack(*req)
-	} else {
-		err = b.socket.Ack(*req, payload)
-	}
-	if err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), ackWait)
+	defer cancel()
+	if err := b.socket.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 		b.log.Error("ack failed", slog.String("envelope", req.EnvelopeID), slog.Any("err", err))
 	}
 }
+
+// ackWait bounds how long an ack may wait for room in slack-go's queue:
+// longer than Slack's 3 s deadline means the ack is useless anyway.
+const ackWait = 3 * time.Second
 
 // dispatch handles one socket event. Every envelope is acked here, first,
 // before any slow work; what is slow runs in goWork afterwards.

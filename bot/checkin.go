@@ -441,7 +441,7 @@ func (b *Bot) submitCheckin(ctx context.Context, cb *slack.InteractionCallback) 
 		if err != nil {
 			errs = append(errs, err)
 		} else {
-			errs = append(errs, b.sendWithFallback(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: actor.ID}, msg))
+			errs = append(errs, b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: actor.ID}, msg))
 		}
 		// The Home shows progress, so it is stale now wherever the form
 		// was opened from; publishing is cheap and idempotent.
@@ -526,10 +526,7 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		}
 		lines = append(lines, line)
 	}
-	blocks := []slack.Block{section(text)}
-	for _, chunk := range chunkLines(lines, maxSectionText) {
-		blocks = append(blocks, section(chunk))
-	}
+	blocks := append([]slack.Block{section(text)}, lineSections(lines, 0)...)
 	set, err := b.myCheckinSet(ctx, userID)
 	if err != nil {
 		return message{}, err
@@ -547,38 +544,6 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		blocks = append(blocks, more)
 	}
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}, nil
-}
-
-// sendWithFallback answers through the response_url and, when that fails
-// (it lasts 30 minutes and a form can stay open longer), by DM.
-func (b *Bot) sendWithFallback(ctx context.Context, to replyTo, msg message) error {
-	err := b.send(ctx, to, msg)
-	if err == nil || to.ResponseURL == "" {
-		return err
-	}
-	b.log.Info("response_url failed; answering by DM", slog.String("user", to.UserID), slog.Any("err", err))
-	return b.send(ctx, replyTo{UserID: to.UserID}, msg)
-}
-
-// chunkLines joins lines into texts of at most max characters each.
-func chunkLines(lines []string, max int) []string {
-	var out []string
-	var cur strings.Builder
-	for _, l := range lines {
-		l = trunc(l, max)
-		if cur.Len() > 0 && len([]rune(cur.String()))+1+len([]rune(l)) > max {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 {
-		out = append(out, cur.String())
-	}
-	return out
 }
 
 // confidenceEmoji marks a confidence like healthEmoji marks a health.

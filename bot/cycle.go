@@ -654,7 +654,7 @@ func (b *Bot) nextCycle(ctx context.Context, c *okr.Cycle, create bool) (*okr.Cy
 // openScores opens the scoring form for the clicker's open objectives in
 // the closed cycle.
 func (b *Bot) openScores(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
-	c, err := b.store.FindCycleByID(ctx, parseID(a.Value))
+	c, err := b.closedCycle(ctx, parseID(a.Value))
 	if err != nil {
 		return err
 	}
@@ -696,6 +696,19 @@ func (b *Bot) openScores(ctx context.Context, cb *slack.InteractionCallback, a *
 	return b.openModal(ctx, cb.TriggerID, modal(cbScore, "Score "+c.Name, "Save scores", meta, blocks))
 }
 
+// closedCycle loads the cycle a scoring button or form is about: scores
+// are given only once a cycle has closed, whatever a button says.
+func (b *Bot) closedCycle(ctx context.Context, id int64) (*okr.Cycle, error) {
+	c, err := b.store.FindCycleByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if c.Status != okr.CycleClosed {
+		return nil, okr.Errorf(okr.ECONFLICT, "%s is not closed; objectives are scored when their cycle closes.", esc(c.Name))
+	}
+	return c, nil
+}
+
 // readScore reads a score as people write it: "0.7", ".7", "0,7", "70%".
 func readScore(s string) (float64, error) {
 	s = strings.TrimSpace(strings.ReplaceAll(s, ",", "."))
@@ -722,10 +735,11 @@ type scored struct {
 	Objective *okr.Objective
 	Score     float64
 	Carry     bool           // ticked to carry over
-	Copy      *okr.Objective // the carried-over copy, once made
-	KRs       int            // key results carried with it
-	Left      int            // met key results left behind
-	Already   bool           // carried over before
+	Copy      *okr.Objective // the carried-over copy (its ID set once saved)
+	copies    []*okr.KeyResult
+	KRs       int  // key results carried with it
+	Left      int  // met key results left behind
+	Already   bool // carried over before
 }
 
 // submitScores records each score and carries the ticked objectives over.
@@ -737,7 +751,7 @@ func (b *Bot) submitScores(ctx context.Context, cb *slack.InteractionCallback) (
 	if err != nil {
 		return b.generalError(cb, err), nil
 	}
-	c, err := b.store.FindCycleByID(ctx, meta.CycleID)
+	c, err := b.closedCycle(ctx, meta.CycleID)
 	if err != nil {
 		return b.generalError(cb, err), nil
 	}
@@ -752,6 +766,10 @@ func (b *Bot) submitScores(ctx context.Context, cb *slack.InteractionCallback) (
 	carry := false
 	for _, o := range objs {
 		block := "score_" + idValue(o.ID)
+		if o.CycleID != c.ID {
+			errs.set(block, "%s is not in %s; objectives are scored when their own cycle closes.", o.Ref(), esc(c.Name))
+			continue
+		}
 		if o.OwnerID != cb.User.ID && !actor.Admin {
 			errs.set(block, "Only %s, who owns %s, or an admin can score it.", mention(o.OwnerID), o.Ref())
 			continue
@@ -787,38 +805,44 @@ func (b *Bot) submitScores(ctx context.Context, cb *slack.InteractionCallback) (
 			}
 		}
 	}
+	closings := make([]okr.Closing, 0, len(results))
 	for _, r := range results {
-		id := idValue(r.Objective.ID)
-		if err := b.store.CloseObjective(ctx, r.Objective.ID, r.Score); err != nil {
-			if okr.ErrorCode(err) == okr.EINTERNAL {
-				return b.generalError(cb, err), nil
-			}
-			errs.set("score_"+id, "%s", okr.ErrorMessage(err))
-			continue
-		}
+		cl := okr.Closing{ObjectiveID: r.Objective.ID, Score: r.Score}
 		if r.Carry {
 			if err := b.carryOver(ctx, r, next); err != nil {
 				if okr.ErrorCode(err) == okr.EINTERNAL {
 					return b.generalError(cb, err), nil
 				}
-				errs.set("carry_"+id, "%s", okr.ErrorMessage(err))
+				errs.set("carry_"+idValue(r.Objective.ID), "%s", okr.ErrorMessage(err))
+				continue
+			}
+			if !r.Already {
+				cl.CarryOver, cl.CarryKeyResults = r.Copy, r.copies
 			}
 		}
+		closings = append(closings, cl)
 	}
-	b.changed()
 	if len(errs) > 0 {
-		// What succeeded stays: scoring again is harmless and a copy is
-		// never made twice (carryOver looks for it first).
 		return errs, nil
 	}
+	// One transaction: every score and copy is saved, or none is.
+	if err := b.store.CloseObjectives(ctx, closings); err != nil {
+		if okr.ErrorCode(err) == okr.EINTERNAL {
+			return b.generalError(cb, err), nil
+		}
+		return b.generalError(cb, okr.Errorf(okr.ErrorCode(err), "Nothing was saved: %s", okr.ErrorMessage(err))), nil
+	}
+	b.changed()
 	return nil, func(ctx context.Context) error {
 		return b.confirmScores(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, c, next, results)
 	}
 }
 
-// carryOver copies a scored objective into the next cycle with its live key
-// results, their current values as the new starts. Key results already met
-// stay behind. A copy made before (same owner and title) is not made again.
+// carryOver prepares the copy of a scored objective for the next cycle:
+// its live key results with their current values as the new starts; key
+// results already met stay behind. It writes nothing (CloseObjectives does,
+// with the scores). A copy made before (same owner and title) is not made
+// again.
 func (b *Bot) carryOver(ctx context.Context, r *scored, next *okr.Cycle) error {
 	o := r.Objective
 	title, owner := o.Title, o.OwnerID
@@ -836,34 +860,25 @@ func (b *Bot) carryOver(ctx context.Context, r *scored, next *okr.Cycle) error {
 	if err != nil {
 		return err
 	}
-	var copies []*okr.KeyResult
 	for _, kr := range krs {
 		if kr.Done() || (kr.Kind == okr.KindIncrease || kr.Kind == okr.KindDecrease) && kr.Progress() >= 1 {
 			r.Left++
 			continue
 		}
-		cp := &okr.KeyResult{Title: kr.Title, Kind: kr.Kind, Start: kr.Current, Target: kr.Target, Current: kr.Current,
-			Unit: kr.Unit, OwnerID: kr.OwnerID, Weight: kr.Weight}
-		copies = append(copies, cp)
+		r.copies = append(r.copies, &okr.KeyResult{Title: kr.Title, Kind: kr.Kind, Start: kr.Current, Target: kr.Target,
+			Current: kr.Current, Unit: kr.Unit, OwnerID: kr.OwnerID, Weight: kr.Weight})
 	}
-	cp := &okr.Objective{Title: o.Title, Description: o.Description, Level: o.Level, OwnerID: o.OwnerID, TeamID: o.TeamID,
+	r.Copy = &okr.Objective{Title: o.Title, Description: o.Description, Level: o.Level, OwnerID: o.OwnerID, TeamID: o.TeamID,
 		CycleID: next.ID, RollupChildren: o.RollupChildren, Weight: o.Weight}
 	// A parent in a cycle that stays open (a yearly objective, say) still
-	// applies; one in the closed cycle does not.
+	// applies; one in the closed cycle does not (CloseObjectives drops a
+	// parent that no longer holds).
 	if o.ParentObjectiveID != 0 {
 		if p, err := b.store.FindObjectiveByID(ctx, o.ParentObjectiveID); err == nil && p.CycleID != o.CycleID && p.Status == okr.StatusActive {
-			cp.ParentObjectiveID, cp.ParentKeyResultID = o.ParentObjectiveID, o.ParentKeyResultID
+			r.Copy.ParentObjectiveID, r.Copy.ParentKeyResultID = o.ParentObjectiveID, o.ParentKeyResultID
 		}
 	}
-	err = b.store.CreateObjective(ctx, cp, copies, okr.LinkOptions{AllowCrossCycle: true})
-	if err != nil && cp.HasParent() && okr.ErrorCode(err) != okr.EINTERNAL {
-		cp.ParentObjectiveID, cp.ParentKeyResultID = 0, 0 // the link no longer holds; carry it unaligned
-		err = b.store.CreateObjective(ctx, cp, copies, okr.LinkOptions{})
-	}
-	if err != nil {
-		return err
-	}
-	r.Copy, r.KRs = cp, len(copies)
+	r.KRs = len(r.copies)
 	return nil
 }
 

@@ -1,8 +1,10 @@
 package bot
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -121,6 +123,7 @@ type viewMeta struct {
 	KeyResultID int64   `json:"k,omitempty"`
 	CycleID     int64   `json:"y,omitempty"`
 	Slots       int     `json:"s,omitempty"` // key-result slots shown
+	TeamID      int64   `json:"t,omitempty"`
 	IDs         []int64 `json:"ids,omitempty"`
 	Home        bool    `json:"h,omitempty"` // opened from the App Home: refresh it after
 }
@@ -250,6 +253,27 @@ func (e fieldErrors) onInputs(v slack.View) fieldErrors {
 		out[first] = trunc(msg, 2000)
 	}
 	return out
+}
+
+// mentionPattern finds user mentions in mrkdwn: <@U123> or <@U123|name>.
+var mentionPattern = regexp.MustCompile(`<@([A-Z0-9]+)(?:\|[^>]*)?>`)
+
+// plainErrors turns messages, which are mrkdwn (see okr.Error), into the
+// plain text Slack shows under a field: a mention becomes @name, escaped
+// characters become themselves again, and `code` marks are dropped.
+func (b *Bot) plainErrors(ctx context.Context, e fieldErrors) fieldErrors {
+	for k, msg := range e {
+		msg = mentionPattern.ReplaceAllStringFunc(msg, func(m string) string {
+			id := mentionPattern.FindStringSubmatch(m)[1]
+			if u, err := b.store.FindUserByID(ctx, id); err == nil && u.Name != "" {
+				return "@" + u.Name
+			}
+			return "@" + id
+		})
+		msg = strings.NewReplacer("`", "", "&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(msg)
+		e[k] = msg
+	}
+	return e
 }
 
 // response is the ack for a submission with these errors, or nil when

@@ -211,7 +211,7 @@ func (b *Bot) gapsOverview(ctx context.Context, a *okr.Analysis, kinds []gapKind
 			}
 			lines = append(lines, more...)
 		}
-		sections := packSections(lines)
+		sections := lineSections(lines, 0)
 		if k.n > shown {
 			if s, ok := sections[0].(*slack.SectionBlock); ok {
 				s.Accessory = slack.NewAccessory(button(fmt.Sprintf("See all %s", formatNumber(float64(k.n))), actPageMore,
@@ -274,7 +274,7 @@ func (b *Bot) gapKindPage(ctx context.Context, a *okr.Analysis, k gapKind, q pag
 		if k.people {
 			lines = []string{strings.Join(lines, ", ")}
 		}
-		body = packSections(lines)
+		body = lineSections(lines, 0)
 	}
 	nav := pageNav(q, hi-lo, k.n, size, strings.ToLower(k.name), back)
 	return message{Text: k.name + " · " + cycleLabel(a.Cycle), Blocks: assemble(head, body, nav)}, nil
@@ -327,7 +327,7 @@ func (b *Bot) orphanBlocks(ctx context.Context, a *okr.Analysis, orphans []*okr.
 			lines = append(lines, indent+"↳ _no related objective found above it; choose one with Align…_")
 		}
 		buttons = append(buttons, button("Align…", actLinkOpen, o.Ref()))
-		out = append(out, packSections(lines)...)
+		out = append(out, lineSections(lines, 0)...)
 		out = append(out, actions("gap_"+o.Ref(), buttons...))
 	}
 	return out, nil

@@ -122,6 +122,9 @@ func newHarness(t testing.TB, configure ...func(*harnessConfig)) *harness {
 		u, err := db.FindUserByID(context.Background(), admin)
 		return err == nil && u.IsAdmin && strings.Contains(logs.String(), "users synced")
 	})
+	// Tests seed the store directly, which the bot cannot see: let the
+	// index it builds at start finish before they do.
+	h.waitFor("the index warm-up", func() bool { return strings.Contains(logs.String(), "suggestion index warm-up done") })
 	return h
 }
 

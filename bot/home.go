@@ -306,10 +306,7 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 	if len(lines) == 0 {
 		return append(blocks, section("✨ Nothing needs your attention right now."))
 	}
-	for _, chunk := range chunkLines(lines, maxSectionText) {
-		blocks = append(blocks, section(chunk))
-	}
-	return blocks
+	return append(blocks, lineSections(lines, 0)...)
 }
 
 func (h *home) companyBlocks() []slack.Block {

@@ -21,6 +21,9 @@ type indexCache struct {
 
 	mu      sync.Mutex
 	entries map[int64]*indexEntry
+	// gen counts changes; an index built while it moved missed a change
+	// and is stored as dirty.
+	gen uint64
 }
 
 type indexEntry struct {
@@ -47,17 +50,7 @@ func (c *indexCache) get(ctx context.Context, cycleID int64) (*okr.SuggestionInd
 		return ix, nil
 	}
 	c.mu.Unlock()
-	ix, err := c.build(ctx, cycleID)
-	if err != nil {
-		return nil, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e := c.entries[cycleID]; e != nil && e.ix != nil {
-		return e.ix, nil // another caller won the race
-	}
-	c.entries[cycleID] = &indexEntry{ix: ix}
-	return ix, nil
+	return c.buildAndStore(ctx, cycleID, false)
 }
 
 // fresh returns the cycle's index as of now, building it if it is dirty:
@@ -72,15 +65,31 @@ func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionI
 		return ix, nil
 	}
 	c.mu.Unlock()
+	return c.buildAndStore(ctx, cycleID, true)
+}
+
+// buildAndStore builds the cycle's index and caches it, as dirty if a
+// change happened meanwhile. Unless replace is set, an index another caller
+// stored first wins.
+func (c *indexCache) buildAndStore(ctx context.Context, cycleID int64, replace bool) (*okr.SuggestionIndex, error) {
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
 	ix, err := c.build(ctx, cycleID)
 	if err != nil {
 		return nil, err
 	}
 	c.mu.Lock()
-	if e := c.entries[cycleID]; e == nil || !e.building {
-		c.entries[cycleID] = &indexEntry{ix: ix}
+	defer c.mu.Unlock()
+	e := c.entries[cycleID]
+	switch {
+	case e == nil:
+		c.entries[cycleID] = &indexEntry{ix: ix, dirty: c.gen != gen}
+	case e.ix == nil || replace && !e.building:
+		e.ix, e.dirty = ix, c.gen != gen
+	default:
+		return e.ix, nil // another caller won the race
 	}
-	c.mu.Unlock()
 	return ix, nil
 }
 
@@ -89,12 +98,16 @@ func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionI
 func (c *indexCache) invalidate() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	for _, e := range c.entries {
 		e.dirty = true
 	}
 }
 
 func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
 	ix, err := c.build(ctx, cycleID)
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -108,7 +121,7 @@ func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
 		e.dirty = true
 		return err
 	}
-	e.ix = ix
+	e.ix, e.dirty = ix, e.dirty || c.gen != gen
 	return nil
 }
 
@@ -131,9 +144,10 @@ func (c *indexCache) build(ctx context.Context, cycleID int64) (*okr.SuggestionI
 // warmIndex builds the current cycle's index at start, so the first
 // type-ahead is fast too.
 func (b *Bot) warmIndex(ctx context.Context) error {
+	defer b.log.Info("suggestion index warm-up done")
 	c, err := b.store.CurrentCycle(ctx)
 	if okr.ErrorCode(err) == okr.ENOTFOUND {
-		return nil
+		return nil // built on first use
 	}
 	if err != nil {
 		return err

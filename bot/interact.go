@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -88,7 +89,7 @@ func (b *Bot) onSubmit(ctx context.Context, req *socketmode.Request, cb *slack.I
 		return h(b, sctx, cb)
 	}()
 	cancel()
-	errs = errs.onInputs(cb.View)
+	errs = b.plainErrors(ctx, errs.onInputs(cb.View))
 	if resp := errs.response(); resp != nil {
 		b.ack(req, resp)
 		return
@@ -151,7 +152,31 @@ func (b *Bot) onSuggest(ctx context.Context, cb *slack.InteractionCallback) any 
 	if len(nonEmpty) == 0 {
 		return empty
 	}
-	return &slack.OptionGroupsResponse{OptionGroups: nonEmpty}
+	return fitAck(&slack.OptionGroupsResponse{OptionGroups: nonEmpty})
+}
+
+// maxAckPayload keeps an ack under the 20 KB Slack drops (§1.4), with room
+// for the envelope ID around it.
+const maxAckPayload = 19_000
+
+// fitAck drops options from the end until the answer fits in an ack: long
+// titles in scripts that take several bytes a character, or escaped by
+// JSON, can push fifty options past the limit.
+func fitAck(r *slack.OptionGroupsResponse) *slack.OptionGroupsResponse {
+	for {
+		b, err := json.Marshal(r)
+		if err != nil || len(b) <= maxAckPayload {
+			return r
+		}
+		last := r.OptionGroups[len(r.OptionGroups)-1]
+		last.Options = last.Options[:len(last.Options)-1]
+		if len(last.Options) == 0 {
+			r.OptionGroups = r.OptionGroups[:len(r.OptionGroups)-1]
+		}
+		if len(r.OptionGroups) == 0 {
+			return r
+		}
+	}
 }
 
 // openModal opens a modal with the trigger of the interaction that asked

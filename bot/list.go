@@ -235,7 +235,7 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 		lines = append(lines, listedObjectiveLine(a, o))
 	}
 	nav := pageNav(q, hi-lo, len(objs), listObjectivesPage, "objectives")
-	return message{Text: plainTitle(heading, cycle), Blocks: assemble(head, packSections(lines), nav)}, nil
+	return message{Text: plainTitle(heading, cycle), Blocks: assemble(head, lineSections(lines, 0), nav)}, nil
 }
 
 // keyResultListPage lists at-risk or stale key results, each under its
@@ -276,7 +276,7 @@ func (b *Bot) keyResultListPage(ctx context.Context, a *okr.Analysis, q pageQuer
 		lines = append(lines, "\u2003└ "+keyResultLine(st)+" · "+lastCheckin(st.KeyResult, a.At, loc))
 	}
 	nav := pageNav(q, hi-lo, len(states), listKeyResultsPage, noun)
-	return message{Text: plainTitle(heading, a.Cycle), Blocks: assemble(head, packSections(lines), nav)}, nil
+	return message{Text: plainTitle(heading, a.Cycle), Blocks: assemble(head, lineSections(lines, 0), nav)}, nil
 }
 
 // byObjective gathers key results under their objective, objectives in the

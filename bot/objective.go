@@ -18,14 +18,13 @@ const (
 	cbEditObjective = "okr_edit_objective"
 	cbEditKeyResult = "okr_edit_kr"
 
-	actAddSlot    = "kr_add_slot"
-	actArchive    = "archive_confirm"
-	actKeep       = "archive_cancel"
-	initialSlots  = 2 // key-result slots a new objective starts with
-	optionRollup  = "rollup"
-	optionCross   = "cross_cycle"
-	defaultLevel  = okr.LevelTeam
-	maxTeamOption = maxOptions
+	actAddSlot   = "kr_add_slot"
+	actArchive   = "archive_confirm"
+	actKeep      = "archive_cancel"
+	initialSlots = 2 // key-result slots a new objective starts with
+	optionRollup = "rollup"
+	optionCross  = "cross_cycle"
+	defaultLevel = okr.LevelTeam
 )
 
 func init() {
@@ -34,6 +33,9 @@ func init() {
 	submissions[cbEditObjective] = (*Bot).submitEditObjective
 	submissions[cbEditKeyResult] = (*Bot).submitKeyResult
 	suggestions[cbNewObjective+"/parent"] = (*Bot).suggestParents
+	suggestions[cbNewObjective+"/team"] = (*Bot).suggestTeams
+	suggestions[cbEditObjective+"/team"] = (*Bot).suggestTeams
+	suggestions[cbTeam+"/parent"] = (*Bot).suggestTeams
 	actionHandlers[actAddSlot] = (*Bot).addSlot
 	actionHandlers[actArchive] = (*Bot).archiveConfirmed
 	actionHandlers[actKeep] = (*Bot).archiveCancelled
@@ -133,7 +135,7 @@ func objectiveInputs(o *okr.Objective, teams []*okr.Team) []slack.Block {
 		userSelect("owner", "Owner", o.OwnerID, false),
 	}
 	if len(teams) > 0 {
-		blocks = append(blocks, staticSelect("team", "Team", teamOptions(teams), idValue(o.TeamID), true))
+		blocks = append(blocks, teamSelect("team", "Team", "No team", teams, o.TeamID))
 	}
 	return blocks
 }
@@ -154,8 +156,10 @@ func krInputs(prefix string, kr krForm, required bool) []slack.Block {
 }
 
 // readKeyResult reads one key-result slot. It reports empty when the slot
-// was left blank, and field errors keyed by prefix + field.
-func readKeyResult(state formState, prefix, defaultOwner string, errs fieldErrors) (kr *okr.KeyResult, empty bool) {
+// was left blank, and field errors keyed by prefix + field. When editing,
+// stored is the key result as it is: the form shows its numbers rounded for
+// reading, and a number left as shown keeps its exact stored value.
+func readKeyResult(state formState, prefix, defaultOwner string, stored *okr.KeyResult, errs fieldErrors) (kr *okr.KeyResult, empty bool) {
 	title := state.text(prefix + "title")
 	startText, targetText := state.text(prefix+"start"), state.text(prefix+"target")
 	if title == "" && startText == "" && targetText == "" {
@@ -186,6 +190,12 @@ func readKeyResult(state formState, prefix, defaultOwner string, errs fieldError
 		}
 		if startUnit != "" && targetUnit != "" && startUnit != targetUnit {
 			errs.set(prefix+"target", "Start and target must use the same unit (%s and %s).", startUnit, targetUnit)
+		}
+		if stored != nil && startText == value(stored, stored.Start) {
+			start = stored.Start
+		}
+		if stored != nil && targetText == value(stored, stored.Target) {
+			target = stored.Target
 		}
 		kr.Start, kr.Target, kr.Current = start, target, start
 		kr.Unit = cmpOr(targetUnit, startUnit)
@@ -223,7 +233,7 @@ func (b *Bot) submitNewObjective(ctx context.Context, cb *slack.InteractionCallb
 
 	var krs []*okr.KeyResult
 	for n := 1; n <= max(meta.Slots, 1); n++ {
-		kr, empty := readKeyResult(state, fmt.Sprintf("kr%d_", n), o.OwnerID, errs)
+		kr, empty := readKeyResult(state, fmt.Sprintf("kr%d_", n), o.OwnerID, nil, errs)
 		if !empty {
 			krs = append(krs, kr)
 		}
@@ -324,7 +334,14 @@ func (b *Bot) submitKeyResult(ctx context.Context, cb *slack.InteractionCallback
 	state := stateOf(cb.View)
 	meta := decodeMeta(cb.View.PrivateMetadata)
 	errs := fieldErrors{}
-	kr, _ := readKeyResult(state, "", cb.User.ID, errs)
+	var stored *okr.KeyResult
+	if meta.KeyResultID != 0 {
+		var err error
+		if stored, err = b.store.FindKeyResultByID(ctx, meta.KeyResultID); err != nil {
+			return b.generalError(cb, err), nil
+		}
+	}
+	kr, _ := readKeyResult(state, "", cb.User.ID, stored, errs)
 	if kr == nil {
 		errs.set("title", "Give the key result a title.")
 	}
@@ -516,12 +533,16 @@ func (b *Bot) archiveConfirmed(ctx context.Context, cb *slack.InteractionCallbac
 		return err
 	}
 	b.changed()
-	text := fmt.Sprintf(":file_cabinet: Archived *%s*.", a.Value)
+	ref := t.Objective.Ref()
+	if t.KeyResult != nil {
+		ref = t.KeyResult.Ref()
+	}
+	text := fmt.Sprintf(":file_cabinet: Archived *%s*.", ref)
 	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
 }
 
 func (b *Bot) archiveCancelled(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
-	text := fmt.Sprintf("Kept *%s*.", a.Value)
+	text := fmt.Sprintf("Kept *%s*.", esc(trunc(a.Value, 40)))
 	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
 }
 
@@ -553,12 +574,50 @@ func cycleOptions(cycles []*okr.Cycle) []*slack.OptionBlockObject {
 	return out
 }
 
-func teamOptions(teams []*okr.Team) []*slack.OptionBlockObject {
-	var out []*slack.OptionBlockObject
-	for _, t := range teams[:min(len(teams), maxTeamOption)] {
-		out = append(out, option(t.Name, idValue(t.ID), ""))
+// teamSelect is an optional select of teams with a first option for none.
+// While every team fits in one select (100 options) it is static; beyond,
+// it is an external select with type-ahead (suggestTeams), so a team past
+// the hundredth can still be chosen, and kept when a form is saved again.
+func teamSelect(blockID, label, none string, teams []*okr.Team, current int64) *slack.InputBlock {
+	noneOption := option(none, "0", "")
+	if len(teams) < maxOptions {
+		opts := []*slack.OptionBlockObject{noneOption}
+		for _, t := range teams {
+			opts = append(opts, option(t.Name, idValue(t.ID), ""))
+		}
+		return staticSelect(blockID, label, opts, idValue(current), true)
 	}
-	return out
+	var initial *slack.OptionBlockObject
+	for _, t := range teams {
+		if t.ID == current {
+			initial = option(t.Name, idValue(t.ID), "")
+		}
+	}
+	return externalSelect(blockID, label, "Type part of the name", initial, true)
+}
+
+// suggestTeams answers a team type-ahead: the teams whose name contains
+// what was typed (departments only for a team's own department).
+func (b *Bot) suggestTeams(ctx context.Context, cb *slack.InteractionCallback) ([]*slack.OptionGroupBlockObject, error) {
+	teams, err := b.store.FindTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	query := strings.ToLower(strings.TrimSpace(cb.Value))
+	meta := decodeMeta(cb.View.PrivateMetadata)
+	var opts []*slack.OptionBlockObject
+	if query == "" {
+		opts = append(opts, option("None", "0", ""))
+	}
+	for _, t := range teams {
+		if cb.View.CallbackID == cbTeam && (t.ParentID != 0 || t.ID == meta.TeamID) {
+			continue // only a top-level team can be a department, never the team itself
+		}
+		if strings.Contains(strings.ToLower(t.Name), query) && len(opts) < maxObjectiveOption {
+			opts = append(opts, option(t.Name, idValue(t.ID), ""))
+		}
+	}
+	return []*slack.OptionGroupBlockObject{slack.NewOptionGroupBlockElement(plain("Teams"), opts...)}, nil
 }
 
 func idValue(id int64) string {

@@ -32,10 +32,6 @@ const (
 	actPagePrev = "page_prev"
 	actPageBack = "page_back" // from a section of the gap report back to its overview
 
-	// packedSectionText is how much text one section takes when lines are
-	// packed, below Slack's 3000 so that a line's closing markup never falls
-	// on the limit.
-	packedSectionText = 2900
 )
 
 func init() {
@@ -140,40 +136,6 @@ func (b *Bot) replacePage(ctx context.Context, cb *slack.InteractionCallback, ms
 		b.log.Info("could not post the page in the channel; sending it as a DM", slog.String("channel", ch), slog.Any("err", err))
 	}
 	return b.send(ctx, replyTo{UserID: cb.User.ID}, msg)
-}
-
-// packSections joins lines into as few sections as fit Slack's limit. A
-// line is never split between sections (it would break its markup); one
-// longer than a whole section is cut, which bounded titles make impossible
-// in practice.
-func packSections(lines []string) []slack.Block {
-	var out []slack.Block
-	var cur strings.Builder
-	flush := func() {
-		if cur.Len() > 0 {
-			out = append(out, section(cur.String()))
-			cur.Reset()
-		}
-	}
-	size := 0 // in characters, as Slack counts
-	for _, l := range lines {
-		n := len([]rune(l))
-		if n > packedSectionText {
-			l, n = trunc(l, packedSectionText), packedSectionText
-		}
-		if size > 0 && size+1+n > packedSectionText {
-			flush()
-			size = 0
-		}
-		if size > 0 {
-			cur.WriteByte('\n')
-			size++
-		}
-		cur.WriteString(l)
-		size += n
-	}
-	flush()
-	return out
 }
 
 // pageNav says which part of a long list a page shows and offers the

@@ -190,6 +190,45 @@ const (
 	maxMetadata        = 3000
 )
 
+// packedSectionText is how much text one section takes when lines are
+// packed, leaving room under Slack's 3000 for what a caller appends.
+const packedSectionText = 2900
+
+// lineSections joins lines into as few sections as fit Slack's limit. A
+// line is never split between sections (it would break its markup); one
+// longer than a whole section is cut. With maxBlocks > 0, lines beyond that
+// many sections are summed up as "…and N more" in the last one.
+func lineSections(lines []string, maxBlocks int) []slack.Block {
+	var out []slack.Block
+	var cur strings.Builder
+	size := 0 // in characters, as Slack counts
+	for i, l := range lines {
+		n := utf8.RuneCountInString(l)
+		if n > packedSectionText {
+			l, n = trunc(l, packedSectionText), packedSectionText
+		}
+		if size > 0 && size+1+n > packedSectionText {
+			if maxBlocks > 0 && len(out) == maxBlocks-1 {
+				cur.WriteString(fmt.Sprintf("\n…and %d more", len(lines)-i))
+				break
+			}
+			out = append(out, section(cur.String()))
+			cur.Reset()
+			size = 0
+		}
+		if size > 0 {
+			cur.WriteByte('\n')
+			size++
+		}
+		cur.WriteString(l)
+		size += n
+	}
+	if cur.Len() > 0 {
+		out = append(out, section(cur.String()))
+	}
+	return out
+}
+
 // objectiveLine is an objective on one line: health, reference, title,
 // level, progress with its bar, owner.
 func objectiveLine(o *okr.Objective, progress float64, h okr.Health) string {

@@ -23,22 +23,27 @@ type replyTo struct {
 }
 
 // send delivers msg. A response_url answer is ephemeral in the channel the
-// person acted in; without one, the answer goes to their DM with the app.
+// person acted in; without one, or when Slack no longer takes it (it
+// expires after 30 minutes and 5 uses), the answer goes to their DM with
+// the app, so a confirmation is never lost.
 func (b *Bot) send(ctx context.Context, to replyTo, msg message) error {
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
 	}
 	if to.ResponseURL != "" {
+		respond := slack.MsgOptionResponseURL(to.ResponseURL, slack.ResponseTypeEphemeral)
 		if msg.Replace {
-			opts = append(opts, slack.MsgOptionReplaceOriginal(to.ResponseURL))
-		} else {
-			opts = append(opts, slack.MsgOptionResponseURL(to.ResponseURL, slack.ResponseTypeEphemeral))
+			respond = slack.MsgOptionReplaceOriginal(to.ResponseURL)
 		}
-		if _, _, err := b.api.PostMessageContext(ctx, "", opts...); err != nil {
+		_, _, err := b.api.PostMessageContext(ctx, "", append(opts, respond)...)
+		if err == nil {
+			return nil
+		}
+		if to.UserID == "" || ctx.Err() != nil {
 			return fmt.Errorf("respond: %w", err)
 		}
-		return nil
+		b.log.Info("response_url refused; answering by DM", slog.String("user", to.UserID), slog.Any("err", err))
 	}
 	if to.UserID == "" {
 		return fmt.Errorf("send: nowhere to answer")

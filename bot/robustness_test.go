@@ -33,9 +33,13 @@ func TestEveryEnvelopeIsAckedAtOnce(t *testing.T) {
 		t.Fatalf("%d acks, want 6", len(acks))
 	}
 	for _, a := range acks {
-		// The submission's ack carries its validation, and a write; the rest
-		// ack before doing anything. Generous bounds: CI machines are slow.
+		// The submission's ack carries its validation and a write; the rest
+		// ack before doing anything. Generous bounds: CI machines are slow
+		// and -race multiplies the work (BenchmarkEnvelopeAck measures).
 		limit := 250 * time.Millisecond
+		if a.Kind == "view_submission" {
+			limit = time.Second
+		}
 		if a.Late || a.Dropped || a.Latency > limit {
 			t.Errorf("ack of %s/%s: latency %v late=%v dropped=%v", a.Type, a.Kind, a.Latency, a.Late, a.Dropped)
 		}
@@ -74,7 +78,10 @@ func TestRedeliveredEventsAreHandledOnce(t *testing.T) {
 		return n >= 4
 	})
 	h.waitFor("the redeliveries to be skipped", func() bool { return strings.Count(h.logs.String(), "redelivered event skipped") >= 3 })
-	if n := len(h.srv.CallsTo("views.publish")); n > 1 {
+	h.waitFor("the one publish", func() bool { return len(h.srv.CallsTo("views.publish")) >= 1 })
+	// Every delivery has been handled (three were skipped, the first is
+	// published): exactly one publish for one event delivered four times.
+	if n := len(h.srv.CallsTo("views.publish")); n != 1 {
 		t.Fatalf("views.publish called %d times for one event delivered four times", n)
 	}
 }
@@ -126,6 +133,12 @@ func TestRateLimitsAreRetried(t *testing.T) {
 	h.srv.SetFault(slackfake.FaultResponseURL, slackfake.Fault{Status: 429, RetryAfter: time.Second, OnCall: 1})
 	h.command(member, "kr O999")
 	h.reply(member, "There is no objective O999.")
+	// The answer went out once: one refused post, then one accepted.
+	h.waitFor("both response_url calls", func() bool { return len(h.srv.CallsTo("response_url")) >= 2 })
+	calls = h.srv.CallsTo("response_url")
+	if len(calls) != 2 || calls[0].Status != 429 || calls[1].Status != 200 {
+		t.Fatalf("response_url calls = %+v", calls)
+	}
 	if n := len(h.replies(member)); n != 1 {
 		t.Fatalf("%d replies after a retried post, want exactly one: %v", n, h.replies(member))
 	}

@@ -49,11 +49,18 @@ func (b *Bot) settings(ctx context.Context) okr.Settings {
 func (b *Bot) policy(ctx context.Context) okr.Policy { return b.settings(ctx).Policy }
 
 // currentCycle returns the current cycle, starting the quarter that
-// contains today when there is none yet (the first run).
+// contains today on the very first use. Once cycles exist, none being
+// current is an admin's choice (they closed one and start the next
+// themselves), so that answers with the not-found error instead.
 func (b *Bot) currentCycle(ctx context.Context) (*okr.Cycle, error) {
 	c, err := b.store.CurrentCycle(ctx)
 	if okr.ErrorCode(err) != okr.ENOTFOUND {
 		return c, err
+	}
+	if all, ferr := b.store.FindCycles(ctx); ferr != nil {
+		return nil, ferr
+	} else if len(all) > 0 {
+		return nil, err
 	}
 	s := b.settings(ctx)
 	now := b.opts.Now().In(s.Location)

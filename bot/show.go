@@ -94,20 +94,20 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 	if len(krs) > showKeyResults {
 		lines = append(lines, fmt.Sprintf("_…and %d more key results._", len(krs)-showKeyResults))
 	}
-	body = append(body, packSections(lines)...)
+	body = append(body, lineSections(lines, 0)...)
 
 	alignment, err := b.alignmentLines(ctx, a, o)
 	if err != nil {
 		return message{}, err
 	}
-	body = append(body, packSections(alignment)...)
+	body = append(body, lineSections(alignment, 0)...)
 
 	recent, err := b.recentCheckins(ctx, krs, a.At, loc)
 	if err != nil {
 		return message{}, err
 	}
 	if len(recent) > 0 {
-		body = append(body, packSections(append([]string{"*Recent check-ins*"}, recent...))...)
+		body = append(body, lineSections(append([]string{"*Recent check-ins*"}, recent...), 0)...)
 	}
 
 	var foot []slack.Block
@@ -404,7 +404,7 @@ func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective
 	for _, c := range history {
 		lines = append(lines, checkinLine(c, kr, false, a.At, loc))
 	}
-	body := packSections(lines)
+	body := lineSections(lines, 0)
 
 	var foot []slack.Block
 	if kr.OwnerID == viewer && !kr.Archived && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed {

@@ -90,17 +90,18 @@ func (b *Bot) teamNamed(ctx context.Context, name string) (*okr.Team, []*okr.Tea
 // Departments are the teams without a parent, other than t itself: the
 // organisation is at most two levels deep.
 func teamView(t *okr.Team, teams []*okr.Team, meta viewMeta) slack.ModalViewRequest {
-	var departments []*slack.OptionBlockObject
+	var departments []*okr.Team
 	for _, d := range teams {
 		if d.ParentID == 0 && d.ID != t.ID {
-			departments = append(departments, option(d.Name, idValue(d.ID), ""))
+			departments = append(departments, d)
 		}
 	}
+	meta.TeamID = t.ID
 	blocks := []slack.Block{
 		textInput("name", "Team name", "e.g. Platform", t.Name, 80, false, false),
 	}
 	if len(departments) > 0 {
-		dept := staticSelect("parent", "Department", departments, idValue(t.ParentID), true)
+		dept := teamSelect("parent", "Department", "No department", departments, t.ParentID)
 		dept.Hint = plain("Leave empty for a team that is not part of a department, or for a department itself.")
 		blocks = append(blocks, dept)
 	}
@@ -241,30 +242,4 @@ func (b *Bot) listTeams(ctx context.Context, c *command) error {
 	blocks = append(blocks, lineSections(lines, maxMessageBlocks-2)...)
 	blocks = append(blocks, contextBlock("`/okr team <name>` changes a team (its lead or an admin) · `/okr team new` creates one (admins)"))
 	return b.send(ctx, c.replyTo(), message{Text: fmt.Sprintf("Teams (%d)", len(teams)), Blocks: blocks})
-}
-
-// lineSections packs lines into at most maxBlocks sections within Slack's
-// section text limit, ending with a count of what did not fit.
-func lineSections(lines []string, maxBlocks int) []slack.Block {
-	const budget = maxSectionText - 100 // room for the "and N more" line
-	var blocks []slack.Block
-	var cur strings.Builder
-	for i, l := range lines {
-		if cur.Len() > 0 && cur.Len()+1+len(l) > budget {
-			if len(blocks) == maxBlocks-1 {
-				cur.WriteString(fmt.Sprintf("\n…and %d more", len(lines)-i))
-				break
-			}
-			blocks = append(blocks, section(cur.String()))
-			cur.Reset()
-		}
-		if cur.Len() > 0 {
-			cur.WriteByte('\n')
-		}
-		cur.WriteString(l)
-	}
-	if cur.Len() > 0 {
-		blocks = append(blocks, section(cur.String()))
-	}
-	return blocks
 }

@@ -96,7 +96,7 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 		lines = append(lines, e.text)
 	}
 	nav := pageNav(q, hi-lo, len(entries), treePageLines, "lines")
-	return message{Text: "Alignment tree · " + cycleLabel(cycle), Blocks: assemble(head, packSections(lines), nav)}, nil
+	return message{Text: "Alignment tree · " + cycleLabel(cycle), Blocks: assemble(head, lineSections(lines, 0), nav)}, nil
 }
 
 // treeEntries lays the cycle's active objectives out as a tree, depth

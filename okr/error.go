@@ -3,6 +3,7 @@ package okr
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error codes. Each maps to one way the bot answers a person.
@@ -19,6 +20,10 @@ const internalMessage = "Something went wrong; it has been logged."
 
 // Error is a domain error: a code, a message written for a person, and for
 // validation errors the field it is about (so a form can show it in place).
+//
+// Messages are written for Slack: they may mention people (<@U123>) and
+// quote `commands`, and every name a person typed is passed through Quote,
+// so a message can go into mrkdwn as it is.
 type Error struct {
 	Code    string
 	Field   string
@@ -40,6 +45,13 @@ func Errorf(code, format string, args ...any) *Error {
 // FieldErrorf returns an EINVALID *Error about one input field.
 func FieldErrorf(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Quote makes text a person typed (a team name, a cycle name, a schedule)
+// safe inside a message: only &, < and > are markup in Slack's mrkdwn, and
+// escaping them keeps a name from pinging @channel or forging a link.
+func Quote(s string) string {
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL

@@ -153,4 +153,18 @@ type ObjectiveService interface {
 	ArchiveObjective(ctx context.Context, id int64) error
 	// CloseObjective records the final score.
 	CloseObjective(ctx context.Context, id int64, score float64) error
+	// CloseObjectives records several final scores and creates the
+	// carried-over copies, all in one transaction: all or nothing.
+	CloseObjectives(ctx context.Context, closings []Closing) error
+}
+
+// Closing is the end of one objective: its final score and, when it carries
+// over, the copy to create in the next cycle with its key results. A parent
+// set on the copy that no longer holds (closed, or a loop) is dropped: the
+// copy is created unaligned rather than not at all.
+type Closing struct {
+	ObjectiveID     int64
+	Score           float64
+	CarryOver       *Objective
+	CarryKeyResults []*KeyResult
 }

@@ -87,7 +87,7 @@ func (a Actor) CanManageTeam(t *Team) error {
 	if t == nil || t.ID == 0 {
 		return a.adminsOnly("create teams")
 	}
-	return Errorf(EFORBIDDEN, "Only %s, who leads %s, or an admin can change the team.", who([]string{t.LeadID}), t.Name)
+	return Errorf(EFORBIDDEN, "Only %s, who leads %s, or an admin can change the team.", who([]string{t.LeadID}), Quote(t.Name))
 }
 
 // CanManageCycles and CanChangeSettings are for admins.

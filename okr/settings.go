@@ -104,7 +104,7 @@ func (s Settings) Apply(values map[string]string) (Settings, error) {
 // ("0 10 * * MON"), descriptors (@daily, @every 1h) and a CRON_TZ= prefix.
 func CheckSchedule(spec string) error {
 	if _, err := cron.ParseStandard(spec); err != nil {
-		return Errorf(EINVALID, "“%s” is not a schedule: use five cron fields such as 0 10 * * MON, or @daily, or @every 1h.", spec)
+		return Errorf(EINVALID, "“%s” is not a schedule: use five cron fields such as 0 10 * * MON, or @daily, or @every 1h.", Quote(spec))
 	}
 	return nil
 }

@@ -58,7 +58,7 @@ func findCycleByID(ctx context.Context, tx *Tx, id int64) (*okr.Cycle, error) {
 func (db *DB) FindCycleByName(ctx context.Context, name string) (*okr.Cycle, error) {
 	c, err := scanCycle(db.read.QueryRowContext(ctx, `SELECT `+cycleColumns+` FROM cycles WHERE name = ? COLLATE NOCASE`, name))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, okr.Errorf(okr.ENOTFOUND, "There is no cycle %s.", name)
+		return nil, okr.Errorf(okr.ENOTFOUND, "There is no cycle %s.", okr.Quote(name))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("find cycle %q: %w", name, err)
@@ -106,7 +106,7 @@ func (db *DB) CreateCycle(ctx context.Context, c *okr.Cycle) error {
 		return fmt.Errorf("create cycle: %w", err)
 	}
 	if taken {
-		return okr.Errorf(okr.ECONFLICT, "The cycle %s already exists.", c.Name)
+		return okr.Errorf(okr.ECONFLICT, "The cycle %s already exists.", okr.Quote(c.Name))
 	}
 	if c.Status == okr.CycleCurrent {
 		var current bool
@@ -144,7 +144,7 @@ func (db *DB) StartCycle(ctx context.Context, id int64) error {
 	case okr.CycleCurrent:
 		return nil
 	case okr.CycleClosed:
-		return okr.Errorf(okr.ECONFLICT, "%s is closed; closed cycles cannot start again.", c.Name)
+		return okr.Errorf(okr.ECONFLICT, "%s is closed; closed cycles cannot start again.", okr.Quote(c.Name))
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE cycles SET status = 'closed' WHERE status = 'current'`); err != nil {
 		return fmt.Errorf("start cycle %d: %w", id, err)
@@ -179,7 +179,7 @@ func requireOpenCycle(ctx context.Context, tx *Tx, cycleID int64) (*okr.Cycle, e
 		return nil, err
 	}
 	if c.Status == okr.CycleClosed {
-		return nil, okr.Errorf(okr.ECONFLICT, "%s is closed; closed cycles are read-only.", c.Name)
+		return nil, okr.Errorf(okr.ECONFLICT, "%s is closed; closed cycles are read-only.", okr.Quote(c.Name))
 	}
 	return c, nil
 }

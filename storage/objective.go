@@ -32,11 +32,7 @@ func scanObjective(s scanner) (*okr.Objective, error) {
 // transaction. A parent set on it (objective or key result) is checked with
 // okr.CheckParent; the cycle must not be closed.
 func (db *DB) CreateObjective(ctx context.Context, o *okr.Objective, krs []*okr.KeyResult, opts okr.LinkOptions) error {
-	errs := []error{o.Validate()}
-	for _, kr := range krs {
-		errs = append(errs, kr.Validate())
-	}
-	if err := errors.Join(errs...); err != nil {
+	if err := validateObjective(o, krs); err != nil {
 		return err
 	}
 	tx, err := db.beginWrite(ctx)
@@ -44,6 +40,21 @@ func (db *DB) CreateObjective(ctx context.Context, o *okr.Objective, krs []*okr.
 		return err
 	}
 	defer tx.Rollback()
+	if err := createObjective(ctx, tx, o, krs, opts); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func validateObjective(o *okr.Objective, krs []*okr.KeyResult) error {
+	errs := []error{o.Validate()}
+	for _, kr := range krs {
+		errs = append(errs, kr.Validate())
+	}
+	return errors.Join(errs...)
+}
+
+func createObjective(ctx context.Context, tx *Tx, o *okr.Objective, krs []*okr.KeyResult, opts okr.LinkOptions) error {
 	if _, err := requireOpenCycle(ctx, tx, o.CycleID); err != nil {
 		return err
 	}
@@ -53,6 +64,7 @@ func (db *DB) CreateObjective(ctx context.Context, o *okr.Objective, krs []*okr.
 	o.Status = okr.StatusActive
 	target := okr.LinkTarget{ObjectiveID: o.ParentObjectiveID, KeyResultID: o.ParentKeyResultID}
 	if !target.IsZero() {
+		var err error
 		if o.ParentObjectiveID, o.ParentKeyResultID, err = resolveParent(ctx, tx, o, target, opts); err != nil {
 			return err
 		}
@@ -74,7 +86,7 @@ func (db *DB) CreateObjective(ctx context.Context, o *okr.Objective, krs []*okr.
 			return err
 		}
 	}
-	return tx.Commit()
+	return nil
 }
 
 // FindObjectiveByID returns ENOTFOUND when there is no such objective.
@@ -344,24 +356,49 @@ func (db *DB) ArchiveObjective(ctx context.Context, id int64) error {
 // CloseObjective records the objective's final score. Scoring is the one
 // change allowed in a closed cycle.
 func (db *DB) CloseObjective(ctx context.Context, id int64, score float64) error {
-	if score < 0 || score > 1 {
-		return okr.FieldErrorf("score", "Score is between 0.0 and 1.0.")
+	return db.CloseObjectives(ctx, []okr.Closing{{ObjectiveID: id, Score: score}})
+}
+
+// CloseObjectives records the scores and creates the carried-over copies in
+// one transaction.
+func (db *DB) CloseObjectives(ctx context.Context, closings []okr.Closing) error {
+	for _, c := range closings {
+		if c.Score < 0 || c.Score > 1 {
+			return okr.FieldErrorf("score", "Score is between 0.0 and 1.0.")
+		}
+		if c.CarryOver != nil {
+			if err := validateObjective(c.CarryOver, c.CarryKeyResults); err != nil {
+				return err
+			}
+		}
 	}
 	tx, err := db.beginWrite(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	o, err := findObjectiveByID(ctx, tx, id)
-	if err != nil {
-		return err
-	}
-	if o.Status == okr.StatusArchived {
-		return okr.Errorf(okr.ECONFLICT, "%s is archived; it cannot be scored.", o.Ref())
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE objectives SET status = 'closed', score = ?, updated_at = ? WHERE id = ?`,
-		score, toMillis(tx.now), id); err != nil {
-		return fmt.Errorf("close objective %d: %w", id, err)
+	for _, c := range closings {
+		o, err := findObjectiveByID(ctx, tx, c.ObjectiveID)
+		if err != nil {
+			return err
+		}
+		if o.Status == okr.StatusArchived {
+			return okr.Errorf(okr.ECONFLICT, "%s is archived; it cannot be scored.", o.Ref())
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE objectives SET status = 'closed', score = ?, updated_at = ? WHERE id = ?`,
+			c.Score, toMillis(tx.now), c.ObjectiveID); err != nil {
+			return fmt.Errorf("close objective %d: %w", c.ObjectiveID, err)
+		}
+		if cp := c.CarryOver; cp != nil {
+			err := createObjective(ctx, tx, cp, c.CarryKeyResults, okr.LinkOptions{AllowCrossCycle: true})
+			if okr.FieldErrors(err)["parent"] != "" {
+				cp.ParentObjectiveID, cp.ParentKeyResultID = 0, 0 // the link no longer holds: carry it unaligned
+				err = createObjective(ctx, tx, cp, c.CarryKeyResults, okr.LinkOptions{})
+			}
+			if err != nil {
+				return err
+			}
+		}
 	}
 	return tx.Commit()
 }

@@ -346,3 +346,54 @@ func TestLinks(t *testing.T) {
 		t.Fatalf("delete twice = %v", err)
 	}
 }
+
+func TestCloseObjectives_AllOrNothingWithCarryOver(t *testing.T) {
+	db, _ := mustOpenDB(t)
+	ctx := context.Background()
+	c := mustCycle(t, db)
+	yearly := mustObjective(t, db, &okr.Objective{Title: "Yearly", Level: okr.LevelCompany, OwnerID: "CEO", CycleID: c.ID})
+	a := mustObjective(t, db, &okr.Objective{Title: "A", Level: okr.LevelTeam, OwnerID: "U1", CycleID: c.ID, ParentObjectiveID: yearly.ID}, metric("k", "U1", 0, 10))
+	b := mustObjective(t, db, &okr.Objective{Title: "B", Level: okr.LevelTeam, OwnerID: "U1", CycleID: c.ID}, metric("k", "U1", 0, 10))
+	next := okr.NewCycle(okr.Quarter{Year: 2027, Q: 1}, time.January, time.UTC, okr.CycleUpcoming)
+	must(t, db.CreateCycle(ctx, next))
+	closed := okr.NewCycle(okr.Quarter{Year: 2026, Q: 3}, time.January, time.UTC, okr.CycleClosed)
+	must(t, db.CreateCycle(ctx, closed))
+
+	// A carry-over into a closed cycle fails, and so does everything with it.
+	err := db.CloseObjectives(ctx, []okr.Closing{
+		{ObjectiveID: a.ID, Score: 0.7},
+		{ObjectiveID: b.ID, Score: 0.4, CarryOver: &okr.Objective{Title: "B", Level: okr.LevelTeam, OwnerID: "U1", CycleID: closed.ID}},
+	})
+	if okr.ErrorCode(err) != okr.ECONFLICT {
+		t.Fatalf("carry into a closed cycle = %v", err)
+	}
+	if got, _ := db.FindObjectiveByID(ctx, a.ID); got.Status != okr.StatusActive {
+		t.Fatalf("A was closed although the batch failed: %s", got.Status)
+	}
+
+	// A parent in the closed cycle no longer holds: the copy is made unaligned.
+	copyA := &okr.Objective{Title: "A", Level: okr.LevelTeam, OwnerID: "U1", CycleID: next.ID, ParentObjectiveID: a.ID}
+	must(t, db.CloseObjectives(ctx, []okr.Closing{
+		{ObjectiveID: a.ID, Score: 0.7, CarryOver: copyA, CarryKeyResults: []*okr.KeyResult{metric("k", "U1", 5, 10)}},
+		{ObjectiveID: b.ID, Score: 0.4},
+	}))
+	for id, want := range map[int64]float64{a.ID: 0.7, b.ID: 0.4} {
+		got, _ := db.FindObjectiveByID(ctx, id)
+		if got.Status != okr.StatusClosed || got.Score == nil || *got.Score != want {
+			t.Fatalf("O%d = %s %v, want closed %v", id, got.Status, got.Score, want)
+		}
+	}
+	got, err := db.FindObjectiveByID(ctx, copyA.ID)
+	must(t, err)
+	krs, _ := db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &copyA.ID})
+	if got.CycleID != next.ID || got.HasParent() || len(krs) != 1 || krs[0].Start != 5 {
+		t.Fatalf("copy = %+v with %d key results", got, len(krs))
+	}
+}
+
+func must(t testing.TB, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

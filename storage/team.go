@@ -57,7 +57,7 @@ func (db *DB) UpdateTeam(ctx context.Context, t *okr.Team) error {
 			return fmt.Errorf("update team %d: %w", t.ID, err)
 		}
 		if hasTeams {
-			return okr.FieldErrorf("parent", "%s is a department with teams of its own; it cannot join another department.", t.Name)
+			return okr.FieldErrorf("parent", "%s is a department with teams of its own; it cannot join another department.", okr.Quote(t.Name))
 		}
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE teams SET name = ?, parent_id = ?, lead_id = ? WHERE id = ?`,
@@ -80,7 +80,7 @@ func checkTeam(ctx context.Context, tx *Tx, t *okr.Team) error {
 		return fmt.Errorf("check team: %w", err)
 	}
 	if taken {
-		return okr.FieldErrorf("name", "There is already a team called %s.", t.Name)
+		return okr.FieldErrorf("name", "There is already a team called %s.", okr.Quote(t.Name))
 	}
 	if t.ParentID == 0 {
 		return nil
@@ -90,7 +90,7 @@ func checkTeam(ctx context.Context, tx *Tx, t *okr.Team) error {
 		return okr.FieldErrorf("parent", "That department does not exist.")
 	}
 	if parent.ParentID != 0 {
-		return okr.FieldErrorf("parent", "%s is a team inside a department; choose a department.", parent.Name)
+		return okr.FieldErrorf("parent", "%s is a team inside a department; choose a department.", okr.Quote(parent.Name))
 	}
 	return nil
 }
@@ -137,7 +137,7 @@ func (db *DB) FindTeamByName(ctx context.Context, name string) (*okr.Team, error
 		return nil, err
 	}
 	if len(teams) == 0 {
-		return nil, okr.Errorf(okr.ENOTFOUND, "There is no team called %s.", name)
+		return nil, okr.Errorf(okr.ENOTFOUND, "There is no team called %s.", okr.Quote(name))
 	}
 	return teams[0], nil
 }

@@ -114,6 +114,7 @@ func (m *Main) serveHTTP() error {
 		return fmt.Errorf("OKRBOT_HTTP_ADDR %s: %w", m.Config.HTTPAddr, err)
 	}
 	m.HTTPAddr = ln.Addr()
+	m.Logger.Info("health endpoint listening", slog.String("addr", ln.Addr().String()))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -135,6 +136,26 @@ func TestBinary_EndToEnd(t *testing.T) {
 	defer cancel()
 	must(t, srv.WaitFor(ctx, "the binary to connect", func() bool { return len(srv.Connections()) > 0 }))
 
+	// The health endpoint answers once Slack is connected.
+	var health string
+	must(t, srv.WaitFor(ctx, "the health endpoint", func() bool {
+		m := regexp.MustCompile(`"msg":"health endpoint listening","addr":"([^"]+)"`).FindStringSubmatch(sw.String())
+		if m == nil {
+			return false
+		}
+		resp, err := http.Get("http://" + m[1] + "/healthz")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		health = string(body)
+		return resp.StatusCode == 200
+	}))
+	if strings.TrimSpace(health) != "ok" {
+		t.Fatalf("/healthz = %q", health)
+	}
+
 	res, err := srv.SlashCommand(ctx, "UANA", "COKR", "/okr", "new company")
 	must(t, err)
 	if res.Latency > time.Second {
@@ -159,10 +180,10 @@ func TestBinary_EndToEnd(t *testing.T) {
 	select {
 	case err := <-exited:
 		if err != nil {
-			t.Fatalf("exit after SIGTERM: %v\n%s", err, logs.String())
+			t.Fatalf("exit after SIGTERM: %v\n%s", err, sw.String())
 		}
 	case <-ctx.Done():
-		t.Fatalf("no exit after SIGTERM\n%s", logs.String())
+		t.Fatalf("no exit after SIGTERM\n%s", sw.String())
 	}
 	db, err := storage.Open(context.Background(), dbPath)
 	must(t, err)
@@ -274,4 +295,10 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
+}
+
+func (s *syncWriter) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.(fmt.Stringer).String()
 }
