@@ -13,6 +13,7 @@ import (
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/internal/slackfake"
 	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/storage"
 )
 
 // TestEveryEnvelopeIsAckedAtOnce sends one of each kind of envelope and
@@ -177,5 +178,66 @@ func TestRefusedTokensStopTheBotWithErrInvalidAuth(t *testing.T) {
 				t.Fatalf("Run took %v to give up; it must stop at once", took)
 			}
 		})
+	}
+}
+
+// gatedStore holds CreateObjective until released, so a shutdown can land
+// while a submission is being saved.
+type gatedStore struct {
+	*storage.DB
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (s *gatedStore) CreateObjective(ctx context.Context, o *okr.Objective, krs []*okr.KeyResult, l okr.LinkOptions) error {
+	close(s.entered)
+	<-s.release
+	return s.DB.CreateObjective(ctx, o, krs, l)
+}
+
+// TestShutdownFinishesSubmissionsInFlight stops the bot (SIGTERM) while a
+// modal submission is being saved: the save completes and its ack still
+// reaches Slack, so the person sees the form close rather than an error
+// that would make them submit again.
+func TestShutdownFinishesSubmissionsInFlight(t *testing.T) {
+	srv := slackfake.New(slackfake.Options{PingInterval: 2 * time.Second})
+	defer srv.Close()
+	must(t, srv.AddUser(slackfake.User{ID: member, Name: "mia", TZ: "Asia/Tokyo"}))
+	must(t, srv.AddChannel(slackfake.Channel{ID: channel, Name: "okrs", BotMember: true}))
+	st := &gatedStore{DB: mustDB(t), entered: make(chan struct{}), release: make(chan struct{})}
+	b := bot.New(st, bot.Options{BotToken: srv.BotToken(), AppToken: srv.AppToken(), APIURL: srv.APIURL(),
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ShutdownGrace: 10 * time.Second})
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- b.Run(ctx) }()
+	wctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	must(t, srv.WaitFor(wctx, "the bot to connect", func() bool { return len(srv.Connections()) > 0 }))
+	_, err := srv.SlashCommand(wctx, member, channel, "/okr", "new")
+	must(t, err)
+	must(t, srv.WaitFor(wctx, "the modal", func() bool { v := srv.TopView(member); return v != nil && v.CallbackID == "okr_new" }))
+
+	submitted := make(chan *slackfake.Result, 1)
+	go func() {
+		res, err := srv.SubmitView(wctx, member, slackfake.Inputs{"title": "Saved during shutdown", "kr1_title": "k", "kr1_start": "0", "kr1_target": "1"})
+		if err != nil {
+			t.Error(err)
+		}
+		submitted <- res
+	}()
+	select {
+	case <-st.entered:
+	case <-wctx.Done():
+		t.Fatal("the submission never reached the store")
+	}
+	stop() // SIGTERM while the submission is being saved
+	close(st.release)
+	res := <-submitted
+	if res == nil || res.TimedOut || len(res.Errors) > 0 {
+		t.Fatalf("the submission's ack: %+v", res)
+	}
+	must(t, <-done)
+	if _, total, _ := st.FindObjectives(context.Background(), okr.ObjectiveFilter{}); total != 1 {
+		t.Fatalf("%d objectives stored, want 1", total)
 	}
 }
