@@ -177,14 +177,20 @@ func countOf(n int, one, many string) string {
 	return strconv.Itoa(n) + " " + many
 }
 
-// cycleStart asks an admin to confirm starting a cycle: the next quarter,
-// or the one named.
-func (b *Bot) cycleStart(ctx context.Context, c *command, name string) error {
-	actor, err := b.actor(ctx, c.UserID)
+// mayManageCycles refuses anyone but an admin, for every cycle command and
+// its confirmation buttons alike.
+func (b *Bot) mayManageCycles(ctx context.Context, userID string) error {
+	actor, err := b.actor(ctx, userID)
 	if err != nil {
 		return err
 	}
-	if err := actor.CanManageCycles(); err != nil {
+	return actor.CanManageCycles()
+}
+
+// cycleStart asks an admin to confirm starting a cycle: the next quarter,
+// or the one named.
+func (b *Bot) cycleStart(ctx context.Context, c *command, name string) error {
+	if err := b.mayManageCycles(ctx, c.UserID); err != nil {
 		return err
 	}
 	s := b.settings(ctx)
@@ -311,11 +317,7 @@ func quarterIndex(q okr.Quarter) int { return q.Year*4 + q.Q }
 // onCycleStart starts the confirmed cycle, closing the one that was
 // current and asking its owners to score.
 func (b *Bot) onCycleStart(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
-	actor, err := b.actor(ctx, cb.User.ID)
-	if err != nil {
-		return err
-	}
-	if err := actor.CanManageCycles(); err != nil {
+	if err := b.mayManageCycles(ctx, cb.User.ID); err != nil {
 		return err
 	}
 	to := replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}
@@ -361,11 +363,7 @@ func (b *Bot) onCycleStart(ctx context.Context, cb *slack.InteractionCallback, a
 // cycleClose asks an admin to confirm closing the current cycle. A second
 // close finds it closed and says so; owners never get a second request.
 func (b *Bot) cycleClose(ctx context.Context, c *command) error {
-	actor, err := b.actor(ctx, c.UserID)
-	if err != nil {
-		return err
-	}
-	if err := actor.CanManageCycles(); err != nil {
+	if err := b.mayManageCycles(ctx, c.UserID); err != nil {
 		return err
 	}
 	s := b.settings(ctx)
@@ -430,11 +428,7 @@ func (b *Bot) alreadyClosed(ctx context.Context, to replyTo, c *okr.Cycle, repla
 
 // onCycleClose closes the confirmed cycle and asks its owners to score.
 func (b *Bot) onCycleClose(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
-	actor, err := b.actor(ctx, cb.User.ID)
-	if err != nil {
-		return err
-	}
-	if err := actor.CanManageCycles(); err != nil {
+	if err := b.mayManageCycles(ctx, cb.User.ID); err != nil {
 		return err
 	}
 	to := replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}

@@ -311,22 +311,33 @@ func (s *Server) ephemeralLocked(channel, user string, ct content, threadTS, via
 	return m
 }
 
+// botMessageLocked finds the bot's own message that chat.update and
+// chat.delete name by channel and ts, or the failure to answer with
+// (notMine names the error for a message someone else posted).
+// Both want a conversation ID; a user ID does not open the DM here (D-PM
+// chat.update: "ensure that this value is a DM ID … instead of a User ID").
+func (s *Server) botMessageLocked(r *apiReq, notMine string) (*channelRec, *Message, apiResult) {
+	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
+	if code != "" {
+		return nil, nil, fail(code, "channel %q", r.p.str("channel"))
+	}
+	m := s.findMessageLocked(c.ID, r.p.str("ts"))
+	if m == nil || m.Deleted {
+		return nil, nil, fail("message_not_found", "no message %s in %s", r.p.str("ts"), c.ID)
+	}
+	if m.BotID == "" {
+		return nil, nil, fail(notMine, "message %s was not posted by the bot", m.TS)
+	}
+	return c, m, apiResult{}
+}
+
 func (s *Server) apiUpdate(r *apiReq) apiResult {
 	if e := s.needScope("chat:write"); e != nil {
 		return scopeFail(e)
 	}
-	// chat.update wants a conversation ID; a user ID does not open the DM here (D-PM
-	// chat.update: "ensure that this value is a DM ID … instead of a User ID").
-	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
-	if code != "" {
-		return fail(code, "channel %q", r.p.str("channel"))
-	}
-	m := s.findMessageLocked(c.ID, r.p.str("ts"))
-	if m == nil || m.Deleted {
-		return fail("message_not_found", "no message %s in %s", r.p.str("ts"), c.ID)
-	}
-	if m.BotID == "" {
-		return fail("cant_update_message", "message %s was not posted by the bot", m.TS)
+	c, m, res := s.botMessageLocked(r, "cant_update_message")
+	if m == nil {
+		return res
 	}
 	ct, e := s.parseContent(r.p, false)
 	if e != nil {
@@ -357,16 +368,9 @@ func (s *Server) apiDelete(r *apiReq) apiResult {
 	if e := s.needScope("chat:write"); e != nil {
 		return scopeFail(e)
 	}
-	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
-	if code != "" {
-		return fail(code, "channel %q", r.p.str("channel"))
-	}
-	m := s.findMessageLocked(c.ID, r.p.str("ts"))
-	if m == nil || m.Deleted {
-		return fail("message_not_found", "no message %s in %s", r.p.str("ts"), c.ID)
-	}
-	if m.BotID == "" {
-		return fail("cant_delete_message", "message %s was not posted by the bot", m.TS)
+	c, m, res := s.botMessageLocked(r, "cant_delete_message")
+	if m == nil {
+		return res
 	}
 	m.Deleted = true
 	return ok(map[string]any{"channel": c.ID, "ts": m.TS})
