@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/okr"
-	"github.com/slack-go/slack"
 )
 
 // cmdAway pauses a person's check-in prompts until the end of a day in
@@ -40,7 +39,7 @@ func (b *Bot) cmdAway(ctx context.Context, c *command) error {
 	}
 	text := fmt.Sprintf(":palm_tree: You are away until the end of %s (%s time). Check-in prompts and reminders pause until then and resume on %s. `/okr back` resumes them sooner.",
 		awayDayText(day, now), zoneName(loc), awayDayText(till, now))
-	return b.send(ctx, c.replyTo(), message{Text: text, Blocks: []slack.Block{section(text)}})
+	return b.send(ctx, c.replyTo(), say(text))
 }
 
 // cmdBack resumes check-in prompts.
@@ -57,7 +56,7 @@ func (b *Bot) cmdBack(ctx context.Context, c *command) error {
 	if !wasAway {
 		text = "You were not away: check-in prompts and reminders are on. `/okr away <date>` pauses them."
 	}
-	return b.send(ctx, c.replyTo(), message{Text: text, Blocks: []slack.Block{section(text)}})
+	return b.send(ctx, c.replyTo(), say(text))
 }
 
 // zoneName names a time zone for people: "Asia/Tokyo", or "UTC".

@@ -84,7 +84,7 @@ func (b *Bot) openCheckin(ctx context.Context, userID, triggerID, ref string, me
 	if len(set.krs) == 0 {
 		text := fmt.Sprintf(":seedling: You don't own any key results in *%s* yet, so there is nothing to check in on. "+
 			"Create an objective with its key results with `/okr new`, or add a key result to an objective with `/okr kr O12`.", set.cycle.Name)
-		return b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, to, say(text))
 	}
 	return b.openModal(ctx, triggerID, checkinView(set, actor.ID, meta, b.opts.Now(), b.userLocation(ctx, userID)))
 }

@@ -132,7 +132,7 @@ func helpMessage(command string) message {
 
 func unknownVerbMessage(command, verb string) message {
 	text := fmt.Sprintf(":thinking_face: I don't know `%s %s`. Try `%s help` for everything I can do.", command, esc(trunc(verb, 40)), command)
-	return message{Text: text, Blocks: []slack.Block{section(text)}}
+	return say(text)
 }
 
 // usageMessage is the help line of one verb, with an optional problem.
@@ -141,7 +141,7 @@ func usageMessage(command string, v *verb, problem string) message {
 	if problem != "" {
 		text = problem + "\n" + text
 	}
-	return message{Text: text, Blocks: []slack.Block{section(text)}}
+	return say(text)
 }
 
 // usage is a mistake in a command's arguments, answered with the verb's

@@ -339,7 +339,7 @@ func (b *Bot) onCycleStart(ctx context.Context, cb *slack.InteractionCallback, a
 	}
 	if target.Status == okr.CycleCurrent {
 		text := fmt.Sprintf("*%s* is already the current cycle.", esc(target.Name))
-		return b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+		return b.send(ctx, to, say(text).replacing(true))
 	}
 	old, err := b.store.CurrentCycle(ctx)
 	if err != nil && okr.ErrorCode(err) != okr.ENOTFOUND {
@@ -357,7 +357,7 @@ func (b *Bot) onCycleStart(ctx context.Context, cb *slack.InteractionCallback, a
 		}
 		text += fmt.Sprintf("\n*%s* is closed. %s", esc(old.Name), asked)
 	}
-	return b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+	return b.send(ctx, to, say(text).replacing(true))
 }
 
 // cycleClose asks an admin to confirm closing the current cycle. A second
@@ -423,7 +423,7 @@ func (b *Bot) alreadyClosed(ctx context.Context, to replyTo, c *okr.Cycle, repla
 	}
 	text := fmt.Sprintf("*%s* is already closed (%s); its owners were asked to score their objectives when it closed. `/okr cycle start` starts the next cycle.",
 		esc(c.Name), cycleSpan(c, b.settings(ctx).Location))
-	return b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: replace})
+	return b.send(ctx, to, say(text).replacing(replace))
 }
 
 // onCycleClose closes the confirmed cycle and asks its owners to score.
@@ -451,7 +451,7 @@ func (b *Bot) onCycleClose(ctx context.Context, cb *slack.InteractionCallback, a
 		return err
 	}
 	text := fmt.Sprintf(":checkered_flag: Closed *%s*. %s\nStart the next cycle with `/okr cycle start` when you are ready.", esc(c.Name), asked)
-	return b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+	return b.send(ctx, to, say(text).replacing(true))
 }
 
 func (b *Bot) onCycleCancel(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
@@ -459,7 +459,7 @@ func (b *Bot) onCycleCancel(ctx context.Context, cb *slack.InteractionCallback, 
 	if a.Value == "start" {
 		text = "Nothing changed; the current cycle goes on."
 	}
-	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text).replacing(true))
 }
 
 // scoreRequest is one owner's objectives to score.
@@ -659,7 +659,7 @@ func (b *Bot) openScores(ctx context.Context, cb *slack.InteractionCallback, a *
 	}
 	if len(objs) == 0 {
 		text := fmt.Sprintf(":white_check_mark: Your objectives in *%s* are all scored. Thank you!", esc(c.Name))
-		return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text))
 	}
 	a2, err := b.analyze(ctx, c)
 	if err != nil {

@@ -76,11 +76,7 @@ func knownGap(key string) bool {
 
 // gapsPage renders the overview (no filter) or a page of one kind of gap.
 func (b *Bot) gapsPage(ctx context.Context, viewer string, q pageQuery) (message, error) {
-	cycle, err := b.store.FindCycleByID(ctx, q.Cycle)
-	if err != nil {
-		return message{}, err
-	}
-	a, err := b.analyze(ctx, cycle)
+	a, err := b.analyzeCycle(ctx, q.Cycle)
 	if err != nil {
 		return message{}, err
 	}

@@ -159,6 +159,15 @@ func (b *Bot) warmIndex(ctx context.Context) error {
 // changed is called after every change to objectives, key results or links.
 func (b *Bot) changed() { b.indexes.invalidate() }
 
+// analyzeCycle analyses the cycle with that ID as of now.
+func (b *Bot) analyzeCycle(ctx context.Context, cycleID int64) (*okr.Analysis, error) {
+	c, err := b.store.FindCycleByID(ctx, cycleID)
+	if err != nil {
+		return nil, err
+	}
+	return b.analyze(ctx, c)
+}
+
 // analyze loads and analyses a cycle as of now.
 func (b *Bot) analyze(ctx context.Context, c *okr.Cycle) (*okr.Analysis, error) {
 	now := b.opts.Now()

@@ -145,7 +145,7 @@ func (b *Bot) submitLink(ctx context.Context, cb *slack.InteractionCallback) (fi
 		if err != nil {
 			return err
 		}
-		err = b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		err = b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
 		if meta.Home { // opened from the App Home: show the new alignment there
 			err = errors.Join(err, b.publishHome(ctx, cb.User.ID))
 		}
@@ -188,7 +188,7 @@ func (b *Bot) cmdUnlink(ctx context.Context, c *command) error {
 	b.changed()
 	text := fmt.Sprintf(":scissors: *%s* %s no longer supports *%s*. It will show as unaligned until it is linked again.",
 		o.Ref(), esc(o.Title), okr.ObjectiveRef(o.ParentObjectiveID))
-	return b.send(ctx, c.replyTo(), message{Text: text, Blocks: []slack.Block{section(text)}})
+	return b.send(ctx, c.replyTo(), say(text))
 }
 
 // suggestParents answers the new-objective modal's parent type-ahead,
@@ -341,7 +341,7 @@ func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, 
 	if err != nil {
 		return err
 	}
-	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: cb.ResponseURL != ""})
+	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text).replacing(cb.ResponseURL != ""))
 }
 
 // linkOpen opens the link modal from a button.

@@ -160,14 +160,11 @@ func knownTeams(teams []*okr.Team) string {
 // listPage renders one page of a list. note, when set, explains the choice
 // of filter (on the first page only).
 func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note string) (message, error) {
-	cycle, err := b.store.FindCycleByID(ctx, q.Cycle)
+	a, err := b.analyzeCycle(ctx, q.Cycle)
 	if err != nil {
 		return message{}, err
 	}
-	a, err := b.analyze(ctx, cycle)
-	if err != nil {
-		return message{}, err
-	}
+	cycle := a.Cycle
 	if q.Filter == filterAtRisk || q.Filter == filterStale {
 		return b.keyResultListPage(ctx, a, q, b.viewerLocation(ctx, viewer))
 	}

@@ -377,7 +377,7 @@ func (b *Bot) submitKeyResult(ctx context.Context, cb *slack.InteractionCallback
 	b.changed()
 	return nil, func(ctx context.Context) error {
 		text := fmt.Sprintf(":white_check_mark: %s *%s* %s on *%s* %s: %s.", verb, kr.Ref(), esc(kr.Title), o.Ref(), esc(o.Title), esc(krTarget(kr)))
-		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
 	}
 }
 
@@ -464,7 +464,7 @@ func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCall
 	b.changed()
 	return nil, func(ctx context.Context) error {
 		text := fmt.Sprintf(":white_check_mark: Saved *%s* %s.", o.Ref(), esc(o.Title))
-		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
 	}
 }
 
@@ -538,12 +538,12 @@ func (b *Bot) archiveConfirmed(ctx context.Context, cb *slack.InteractionCallbac
 		ref = t.KeyResult.Ref()
 	}
 	text := fmt.Sprintf(":file_cabinet: Archived *%s*.", ref)
-	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text).replacing(true))
 }
 
 func (b *Bot) archiveCancelled(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
 	text := fmt.Sprintf("Kept *%s*.", esc(trunc(a.Value, 40)))
-	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}, Replace: true})
+	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text).replacing(true))
 }
 
 // openCycles are the cycles objectives can be created in: the current one

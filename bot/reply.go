@@ -16,6 +16,16 @@ type message struct {
 	Replace bool // replace the message the person acted on (response_url only)
 }
 
+// say is a message of one section of text, the shape of most answers.
+func say(text string) message { return message{Text: text, Blocks: []slack.Block{section(text)}} }
+
+// replacing makes the message replace the one the person acted on, when
+// yes (and it came with a response_url).
+func (m message) replacing(yes bool) message {
+	m.Replace = yes
+	return m
+}
+
 // replyTo says where a person should see an answer.
 type replyTo struct {
 	ResponseURL string // ephemeral, where they acted (valid 30 minutes, 5 uses)
@@ -68,7 +78,7 @@ func (b *Bot) fail(ctx context.Context, to replyTo, what string, err error) {
 		b.log.Info("request refused", slog.String("request", what), slog.String("user", to.UserID), slog.String("code", code))
 	}
 	text := failureText(err)
-	if err := b.send(ctx, to, message{Text: text, Blocks: []slack.Block{section(text)}}); err != nil {
+	if err := b.send(ctx, to, say(text)); err != nil {
 		b.log.Error("could not tell the person about a failure", slog.String("request", what), slog.Any("err", err))
 	}
 }

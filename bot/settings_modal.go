@@ -165,7 +165,7 @@ func (b *Bot) submitSettings(ctx context.Context, cb *slack.InteractionCallback)
 	b.log.Info("settings changed", slog.String("by", cb.User.ID), slog.String("settings", after.String()))
 	return nil, func(ctx context.Context) error {
 		text := settingsSummary(before, after)
-		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
 	}
 }
 

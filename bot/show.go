@@ -48,14 +48,11 @@ func (b *Bot) cmdShow(ctx context.Context, c *command) error {
 // showObjective is an objective in full: what it is, how it is doing, its
 // key results, where it sits in the alignment, and its latest check-ins.
 func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective) (message, error) {
-	cycle, err := b.store.FindCycleByID(ctx, o.CycleID)
+	a, err := b.analyzeCycle(ctx, o.CycleID)
 	if err != nil {
 		return message{}, err
 	}
-	a, err := b.analyze(ctx, cycle)
-	if err != nil {
-		return message{}, err
-	}
+	cycle := a.Cycle
 	loc := b.viewerLocation(ctx, viewer)
 	st := a.Objective(o.ID)
 	krs, err := b.keyResultStates(ctx, a, o)
@@ -359,14 +356,11 @@ func checkinLine(c *okr.Checkin, kr *okr.KeyResult, withRef bool, now time.Time,
 
 // showKeyResult is a key result with its objective and its history.
 func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective, kr *okr.KeyResult) (message, error) {
-	cycle, err := b.store.FindCycleByID(ctx, o.CycleID)
+	a, err := b.analyzeCycle(ctx, o.CycleID)
 	if err != nil {
 		return message{}, err
 	}
-	a, err := b.analyze(ctx, cycle)
-	if err != nil {
-		return message{}, err
-	}
+	cycle := a.Cycle
 	loc := b.viewerLocation(ctx, viewer)
 	ks := settledState(kr)
 	if st := a.Objective(o.ID); st != nil {

@@ -162,7 +162,7 @@ func (b *Bot) submitTeam(ctx context.Context, cb *slack.InteractionCallback) (fi
 			verb = "Saved"
 		}
 		text := fmt.Sprintf(":white_check_mark: %s team %s.", verb, b.teamSummary(ctx, t))
-		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
 	}
 }
 
@@ -206,7 +206,7 @@ func (b *Bot) listTeams(ctx context.Context, c *command) error {
 	}
 	if len(teams) == 0 {
 		text := "There are no teams yet. An admin can create one with `/okr team new`."
-		return b.send(ctx, c.replyTo(), message{Text: text, Blocks: []slack.Block{section(text)}})
+		return b.send(ctx, c.replyTo(), say(text))
 	}
 	children := map[int64][]*okr.Team{}
 	var top []*okr.Team

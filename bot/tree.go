@@ -59,14 +59,11 @@ type treeEntry struct {
 
 // treePage renders one page of the tree.
 func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
-	cycle, err := b.store.FindCycleByID(ctx, q.Cycle)
+	a, err := b.analyzeCycle(ctx, q.Cycle)
 	if err != nil {
 		return message{}, err
 	}
-	a, err := b.analyze(ctx, cycle)
-	if err != nil {
-		return message{}, err
-	}
+	cycle := a.Cycle
 	entries, objectives := treeEntries(a, q.Root)
 	var heading string
 	if q.Root != 0 {

@@ -250,13 +250,24 @@ func (s *Server) findMessageLocked(channel, ts string) *Message {
 	return nil
 }
 
+// channelArgLocked resolves a method's "channel" argument, or returns the
+// failure to answer with (channel_not_found and the like). allowUser lets a
+// user ID stand for the DM with that user, as chat.postMessage allows (§6).
+func (s *Server) channelArgLocked(r *apiReq, allowUser bool) (*channelRec, apiResult) {
+	c, code := s.resolveChannelLocked(r.p.str("channel"), allowUser)
+	if code != "" {
+		return nil, fail(code, "channel %q", r.p.str("channel"))
+	}
+	return c, apiResult{}
+}
+
 func (s *Server) apiPostMessage(r *apiReq) apiResult {
 	if e := s.needScope("chat:write"); e != nil {
 		return scopeFail(e)
 	}
-	c, code := s.resolveChannelLocked(r.p.str("channel"), true)
-	if code != "" {
-		return fail(code, "channel %q", r.p.str("channel"))
+	c, bad := s.channelArgLocked(r, true)
+	if c == nil {
+		return bad
 	}
 	if e := s.canPostLocked(c); e != nil {
 		return apiResult{err: e}
@@ -273,9 +284,9 @@ func (s *Server) apiPostEphemeral(r *apiReq) apiResult {
 	if e := s.needScope("chat:write"); e != nil {
 		return scopeFail(e)
 	}
-	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
-	if code != "" {
-		return fail(code, "channel %q", r.p.str("channel"))
+	c, bad := s.channelArgLocked(r, false)
+	if c == nil {
+		return bad
 	}
 	if e := s.canPostLocked(c); e != nil {
 		return apiResult{err: e}
@@ -317,9 +328,9 @@ func (s *Server) ephemeralLocked(channel, user string, ct content, threadTS, via
 // Both want a conversation ID; a user ID does not open the DM here (D-PM
 // chat.update: "ensure that this value is a DM ID … instead of a User ID").
 func (s *Server) botMessageLocked(r *apiReq, notMine string) (*channelRec, *Message, apiResult) {
-	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
-	if code != "" {
-		return nil, nil, fail(code, "channel %q", r.p.str("channel"))
+	c, bad := s.channelArgLocked(r, false)
+	if c == nil {
+		return nil, nil, bad
 	}
 	m := s.findMessageLocked(c.ID, r.p.str("ts"))
 	if m == nil || m.Deleted {
@@ -430,9 +441,9 @@ func (s *Server) apiScheduleMessage(r *apiReq) apiResult {
 	}
 	// Unlike chat.postMessage, a user ID is not turned into a DM here: the emulator
 	// takes the strict reading of D-SCH ("Channel, private group, or DM channel").
-	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
-	if code != "" {
-		return fail(code, "channel %q", r.p.str("channel"))
+	c, bad := s.channelArgLocked(r, false)
+	if c == nil {
+		return bad
 	}
 	if e := s.canPostLocked(c); e != nil {
 		return apiResult{err: e}
@@ -505,9 +516,9 @@ func (s *Server) apiDeleteScheduledMessage(r *apiReq) apiResult {
 	if e := s.needScope("chat:write"); e != nil {
 		return scopeFail(e)
 	}
-	c, code := s.resolveChannelLocked(r.p.str("channel"), false)
-	if code != "" {
-		return fail(code, "channel %q", r.p.str("channel"))
+	c, bad := s.channelArgLocked(r, false)
+	if c == nil {
+		return bad
 	}
 	id := r.p.str("scheduled_message_id")
 	for _, rec := range s.ws.scheduled {

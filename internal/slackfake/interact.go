@@ -273,21 +273,30 @@ func findButton(blocks any, actionID, value string) (string, map[string]any, err
 	return "", nil, fmt.Errorf("slackfake: no button with action_id %q (value %q) is shown; buttons: %s", actionID, value, strings.Join(seen, ", "))
 }
 
+// personModalLocked finds an active person and the modal on top of their
+// stack: ErrNoView when none is open.
+func (s *Server) personModalLocked(userID string) (*User, *viewRec, error) {
+	u, err := s.activeUserLocked(userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := s.topModalLocked(userID)
+	if v == nil {
+		return nil, nil, ErrNoView
+	}
+	return u, v, nil
+}
+
 // SubmitView has a person fill in and submit their top modal, then waits for the
 // ack and applies the answer (§1.3, §3.1): errors shown under fields (the view
 // stays), update, push, clear, or no response_action (the view closes).
 // Values the Slack client would refuse return ErrInvalidInput without sending.
 func (s *Server) SubmitView(ctx context.Context, userID string, in Inputs) (*Result, error) {
 	s.mu.Lock()
-	u, err := s.activeUserLocked(userID)
+	u, v, err := s.personModalLocked(userID)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
-	}
-	v := s.topModalLocked(userID)
-	if v == nil {
-		s.mu.Unlock()
-		return nil, ErrNoView
 	}
 	if v.def["submit"] == nil {
 		s.mu.Unlock()
@@ -384,15 +393,10 @@ func (s *Server) closeModal(ctx context.Context, userID string, all bool) (*Resu
 // asks once min_query_length (default 3) characters are typed.
 func (s *Server) Suggest(ctx context.Context, userID, blockID, actionID, query string) ([]Option, error) {
 	s.mu.Lock()
-	u, err := s.activeUserLocked(userID)
+	u, v, err := s.personModalLocked(userID)
 	if err != nil {
 		s.mu.Unlock()
 		return nil, err
-	}
-	v := s.topModalLocked(userID)
-	if v == nil {
-		s.mu.Unlock()
-		return nil, ErrNoView
 	}
 	el := findElement(v.def["blocks"], blockID, actionID)
 	if el == nil || (el["type"] != "external_select" && el["type"] != "multi_external_select") {
