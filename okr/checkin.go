@@ -90,3 +90,20 @@ type CheckinService interface {
 	// FindCheckins lists check-ins, newest first.
 	FindCheckins(ctx context.Context, filter CheckinFilter) ([]*Checkin, error)
 }
+
+// DueKeyResults are the key results that still owe a check-in for the
+// period that began at since: live ones that existed before it and have
+// had no check-in since. A key result made during the period waits for the
+// next one.
+func DueKeyResults(krs []*KeyResult, since time.Time) []*KeyResult {
+	var due []*KeyResult
+	for _, kr := range krs {
+		if kr.Archived || !kr.CreatedAt.Before(since) {
+			continue
+		}
+		if kr.CheckedAt.Before(since) {
+			due = append(due, kr)
+		}
+	}
+	return due
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -129,4 +130,86 @@ type CycleService interface {
 	StartCycle(ctx context.Context, id int64) error
 	// CloseCycle marks a cycle closed; closed cycles are read-only.
 	CloseCycle(ctx context.Context, id int64) error
+}
+
+// CurrentCycle returns the current cycle, starting the quarter that contains
+// now on the very first use. Once cycles exist, none being current is an
+// admin's choice (they closed one and start the next themselves), so that
+// answers ENOTFOUND instead.
+func CurrentCycle(ctx context.Context, cycles CycleService, s Settings, now time.Time) (*Cycle, error) {
+	c, err := cycles.CurrentCycle(ctx)
+	if ErrorCode(err) != ENOTFOUND {
+		return c, err
+	}
+	if all, ferr := cycles.FindCycles(ctx); ferr != nil {
+		return nil, ferr
+	} else if len(all) > 0 {
+		return nil, err
+	}
+	s = s.WithDefaults()
+	c = NewCycle(QuarterOf(now.In(s.Location), s.FiscalMonth), s.FiscalMonth, s.Location, CycleCurrent)
+	if err := cycles.CreateCycle(ctx, c); err != nil && ErrorCode(err) != ECONFLICT {
+		return nil, err
+	}
+	return cycles.CurrentCycle(ctx) // another caller may have created it first
+}
+
+// QuarterAfter is the fiscal quarter after the cycle's last day, read in the
+// company time zone. By dates, not by name: a fiscal year start changed
+// since would make the names mean other months.
+func QuarterAfter(c *Cycle, s Settings) Quarter {
+	s = s.WithDefaults()
+	return QuarterOf(c.End.Add(-12*time.Hour).In(s.Location), s.FiscalMonth).Next()
+}
+
+// NextCycle is the cycle after c, where objectives are carried over: the
+// earliest open cycle that starts after it, else the following quarter,
+// created as upcoming when create is set (unsaved, ID 0, when not). It is
+// ECONFLICT when that quarter exists and is closed already.
+func NextCycle(ctx context.Context, cycles CycleService, c *Cycle, s Settings, create bool) (*Cycle, error) {
+	all, err := cycles.FindCycles(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var best *Cycle
+	for _, cy := range all {
+		if cy.ID == c.ID || cy.Status == CycleClosed || !cy.Start.After(c.Start) {
+			continue
+		}
+		if best == nil || cy.Start.Before(best.Start) {
+			best = cy
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	s = s.WithDefaults()
+	next := NewCycle(QuarterAfter(c, s), s.FiscalMonth, s.Location, CycleUpcoming)
+	for _, cy := range all {
+		if strings.EqualFold(cy.Name, next.Name) {
+			return nil, Errorf(ECONFLICT, "The next cycle, %s, is closed already; nothing can be carried over into it.", Quote(cy.Name))
+		}
+	}
+	if !create {
+		return next, nil
+	}
+	if err := cycles.CreateCycle(ctx, next); err != nil {
+		if ErrorCode(err) != ECONFLICT {
+			return nil, err
+		}
+		return cycles.FindCycleByName(ctx, next.Name) // created meanwhile
+	}
+	return next, nil
+}
+
+// InLastWeek reports whether t falls in the final seven days of the cycle,
+// when owners are asked to score.
+func (c *Cycle) InLastWeek(t time.Time) bool {
+	return c.Contains(t) && !t.Before(c.End.Add(-Week))
+}
+
+// InFirstWeek reports whether t falls in the first seven days of the cycle,
+// when objectives are set and aligned.
+func (c *Cycle) InFirstWeek(t time.Time) bool {
+	return c.Contains(t) && t.Before(c.Start.Add(Week))
 }

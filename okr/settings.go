@@ -1,12 +1,11 @@
 package okr
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/robfig/cron/v3"
 )
 
 // Settings are the values an admin may change at run time, starting from
@@ -17,8 +16,59 @@ type Settings struct {
 	CheckinSchedule  string // cron spec, read in each owner's own time zone
 	ReminderSchedule string // cron spec, in each owner's own time zone
 	DigestSchedule   string // cron spec, in the company time zone
+	NudgeSchedule    string // cron spec, in each owner's own time zone
 	DigestChannel    string // channel ID; "" for no digest
 	Policy           Policy
+}
+
+// The schedules okrbot keeps when nobody configures others: the check-in
+// prompt on Monday morning, a reminder on Wednesday afternoon, the digest on
+// Friday afternoon and alignment nudges late on weekday mornings.
+const (
+	DefaultCheckinSchedule  = "0 10 * * MON"
+	DefaultReminderSchedule = "0 15 * * WED"
+	DefaultDigestSchedule   = "0 16 * * FRI"
+	DefaultNudgeSchedule    = "0 11 * * MON-FRI"
+)
+
+// WithDefaults fills the zero fields: UTC, a January fiscal year, the
+// default policy and the default schedules.
+func (s Settings) WithDefaults() Settings {
+	if s.Location == nil {
+		s.Location = time.UTC
+	}
+	if s.FiscalMonth == 0 {
+		s.FiscalMonth = time.January
+	}
+	if s.Policy == (Policy{}) {
+		s.Policy = DefaultPolicy()
+	}
+	if s.CheckinSchedule == "" {
+		s.CheckinSchedule = DefaultCheckinSchedule
+	}
+	if s.ReminderSchedule == "" {
+		s.ReminderSchedule = DefaultReminderSchedule
+	}
+	if s.DigestSchedule == "" {
+		s.DigestSchedule = DefaultDigestSchedule
+	}
+	if s.NudgeSchedule == "" {
+		s.NudgeSchedule = DefaultNudgeSchedule
+	}
+	return s
+}
+
+// LoadSettings returns the configured defaults with the admins' stored
+// overrides applied. A stored value that no longer reads is skipped (and
+// reported in the error next to the usable settings); only a failure to
+// read the store leaves the defaults alone.
+func LoadSettings(ctx context.Context, store SettingService, defaults Settings) (Settings, error) {
+	defaults = defaults.WithDefaults()
+	stored, err := store.Settings(ctx)
+	if err != nil {
+		return defaults, fmt.Errorf("read settings: %w", err)
+	}
+	return defaults.Apply(stored)
 }
 
 // Setting keys as stored.
@@ -28,6 +78,7 @@ const (
 	SettingCheckinSchedule       = "checkin_schedule"
 	SettingReminderSchedule      = "reminder_schedule"
 	SettingDigestSchedule        = "digest_schedule"
+	SettingNudgeSchedule         = "nudge_schedule"
 	SettingDigestChannel         = "digest_channel"
 	SettingMaxObjectivesPerOwner = "max_objectives_per_owner"
 	SettingMinKeyResults         = "min_key_results"
@@ -61,7 +112,7 @@ func (s Settings) Apply(values map[string]string) (Settings, error) {
 				continue
 			}
 			s.FiscalMonth = time.Month(n)
-		case SettingCheckinSchedule, SettingReminderSchedule, SettingDigestSchedule:
+		case SettingCheckinSchedule, SettingReminderSchedule, SettingDigestSchedule, SettingNudgeSchedule:
 			if err := CheckSchedule(v); err != nil {
 				bad(key, "%s", ErrorMessage(err))
 				continue
@@ -71,6 +122,8 @@ func (s Settings) Apply(values map[string]string) (Settings, error) {
 				s.CheckinSchedule = v
 			case SettingReminderSchedule:
 				s.ReminderSchedule = v
+			case SettingNudgeSchedule:
+				s.NudgeSchedule = v
 			default:
 				s.DigestSchedule = v
 			}
@@ -100,17 +153,8 @@ func (s Settings) Apply(values map[string]string) (Settings, error) {
 	return s, joinErrors(errs)
 }
 
-// CheckSchedule accepts what robfig/cron/v3 accepts: five fields
-// ("0 10 * * MON"), descriptors (@daily, @every 1h) and a CRON_TZ= prefix.
-func CheckSchedule(spec string) error {
-	if _, err := cron.ParseStandard(spec); err != nil {
-		return Errorf(EINVALID, "“%s” is not a schedule: use five cron fields such as 0 10 * * MON, or @daily, or @every 1h.", Quote(spec))
-	}
-	return nil
-}
-
 // String summarises the settings for logs.
 func (s Settings) String() string {
-	return fmt.Sprintf("tz=%s fiscal=%s checkin=%q reminder=%q digest=%q channel=%q", s.Location, s.FiscalMonth,
-		s.CheckinSchedule, s.ReminderSchedule, s.DigestSchedule, s.DigestChannel)
+	return fmt.Sprintf("tz=%s fiscal=%s checkin=%q reminder=%q digest=%q nudge=%q channel=%q", s.Location, s.FiscalMonth,
+		s.CheckinSchedule, s.ReminderSchedule, s.DigestSchedule, s.NudgeSchedule, s.DigestChannel)
 }

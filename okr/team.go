@@ -16,6 +16,8 @@ type Team struct {
 	ParentID int64    // the department; 0 when none
 	LeadID   string   // Slack user ID; "" when none
 	Members  []string // Slack user IDs, sorted, without duplicates
+	// Channel, when set, gets a weekly digest of the team's objectives.
+	Channel string
 }
 
 // HasMember reports whether the user is the team's lead or a member.

@@ -7,12 +7,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/okrbot/okrbot/okr"
-	"github.com/okrbot/okrbot/storage"
 )
 
 func TestCheckins_HistoryIsAppendOnly(t *testing.T) {
@@ -128,59 +126,6 @@ func TestConcurrentWriters(t *testing.T) {
 	}
 	if got, _ := db.FindCheckins(ctx, okr.CheckinFilter{KeyResultID: &krs[0].ID}); len(got) != 100 {
 		t.Fatalf("stored %d check-ins, want 100", len(got))
-	}
-}
-
-func TestLedger_ClaimOnceAcrossGoroutinesAndRestarts(t *testing.T) {
-	dir := t.TempDir()
-	path := dir + "/okrbot.db"
-	db, _ := mustOpenPath(t, path)
-	ctx := context.Background()
-	const key = "checkin:2026-Q4:2026-W45:U1"
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	for range 50 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			ok, err := db.Claim(ctx, key)
-			if err != nil {
-				t.Error(err)
-			}
-			if ok {
-				wins.Add(1)
-			}
-		}()
-	}
-	close(start)
-	wg.Wait()
-	if got := wins.Load(); got != 1 {
-		t.Fatalf("%d of 50 claims succeeded, want exactly 1", got)
-	}
-	pending, err := db.Pending(ctx)
-	if err != nil || len(pending) != 1 || pending[0].Key != key || pending[0].Sent() {
-		t.Fatalf("pending = %v, %v", pending, err)
-	}
-
-	// After a restart the key is still claimed.
-	db2, err := storage.Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db2.Close()
-	if ok, err := db2.Claim(ctx, key); ok || err != nil {
-		t.Fatalf("claim after restart = %v, %v; want false", ok, err)
-	}
-	if err := db2.MarkSent(ctx, key, "D1/1700000000.000100"); err != nil {
-		t.Fatal(err)
-	}
-	if pending, _ := db2.Pending(ctx); len(pending) != 0 {
-		t.Fatalf("pending after sent = %v", pending)
-	}
-	if err := db2.MarkSent(ctx, "never-claimed", "x"); okr.ErrorCode(err) != okr.ENOTFOUND {
-		t.Fatalf("MarkSent unclaimed = %v", err)
 	}
 }
 

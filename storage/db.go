@@ -188,14 +188,16 @@ func (db *DB) migrate(ctx context.Context) error {
 // carries.
 type Tx struct {
 	*sql.Tx
-	now   time.Time
-	write bool
+	now time.Time
+	// moves: Commit increments the generation (see LoadGraph), in the same
+	// transaction; every write does except the ledger's.
+	moves bool
 }
 
-// Commit commits; a write transaction first increments the generation (see
-// LoadGraph), in the same transaction.
+// Commit commits, first moving the generation for a write transaction that
+// should.
 func (tx *Tx) Commit() error {
-	if tx.write {
+	if tx.moves {
 		if _, err := tx.Exec(`UPDATE generation SET value = value + 1 WHERE id = 1`); err != nil {
 			tx.Rollback()
 			return fmt.Errorf("commit: %w", err)
@@ -214,7 +216,17 @@ func (db *DB) beginWrite(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin: %w", err)
 	}
-	return &Tx{Tx: tx, now: db.Now().UTC(), write: true}, nil
+	return &Tx{Tx: tx, now: db.Now().UTC(), moves: true}, nil
+}
+
+// beginLedgerWrite starts a write transaction that leaves the generation
+// alone: for the delivery ledger, which nothing analysed reads.
+func (db *DB) beginLedgerWrite(ctx context.Context) (*Tx, error) {
+	tx, err := db.beginWrite(ctx)
+	if tx != nil {
+		tx.moves = false
+	}
+	return tx, err
 }
 
 // beginRead starts a read-only transaction: one consistent snapshot.

@@ -49,3 +49,48 @@ func TestLoadGraph_SequentialFallbackAgrees(t *testing.T) {
 		t.Fatalf("loaded %d objectives, %d key results", len(parallel.Objectives), len(parallel.KeyResults))
 	}
 }
+
+// TestLedgerWrites_LeaveTheGenerationAlone: a fan-out of thousands of claims
+// must not look like a change to what an analysis read.
+func TestLedgerWrites_LeaveTheGenerationAlone(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, filepath.Join(t.TempDir(), "okrbot.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	gen := func() int64 {
+		tx, err := db.beginRead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback()
+		g, err := generation(ctx, tx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	before := gen()
+	if err := db.Beat(ctx, okr.Instance{ID: "A", Host: "h", PID: 1, Nonce: "n"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Claim(ctx, "k", "U1", "A"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkSent(ctx, "k", "D1/1.000001"); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Leave(ctx, "A"); err != nil {
+		t.Fatal(err)
+	}
+	if after := gen(); after != before {
+		t.Fatalf("generation moved from %d to %d on ledger writes", before, after)
+	}
+	if err := db.SetSettings(ctx, map[string]string{"stale_days": "7"}); err != nil {
+		t.Fatal(err)
+	}
+	if after := gen(); after != before+1 {
+		t.Fatalf("generation = %d after a settings write, want %d", after, before+1)
+	}
+}

@@ -22,7 +22,7 @@ func (db *DB) CreateTeam(ctx context.Context, t *okr.Team) error {
 	if err := checkTeam(ctx, tx, t); err != nil {
 		return err
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO teams (name, parent_id, lead_id) VALUES (?, ?, ?)`, t.Name, nullID(t.ParentID), t.LeadID)
+	res, err := tx.ExecContext(ctx, `INSERT INTO teams (name, parent_id, lead_id, channel) VALUES (?, ?, ?, ?)`, t.Name, nullID(t.ParentID), t.LeadID, t.Channel)
 	if err != nil {
 		return fmt.Errorf("create team: %w", err)
 	}
@@ -60,8 +60,8 @@ func (db *DB) UpdateTeam(ctx context.Context, t *okr.Team) error {
 			return okr.FieldErrorf("parent", "%s is a department with teams of its own; it cannot join another department.", okr.Quote(t.Name))
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE teams SET name = ?, parent_id = ?, lead_id = ? WHERE id = ?`,
-		t.Name, nullID(t.ParentID), t.LeadID, t.ID); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE teams SET name = ?, parent_id = ?, lead_id = ?, channel = ? WHERE id = ?`,
+		t.Name, nullID(t.ParentID), t.LeadID, t.Channel, t.ID); err != nil {
 		return fmt.Errorf("update team %d: %w", t.ID, err)
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM team_members WHERE team_id = ?`, t.ID); err != nil {
@@ -153,7 +153,7 @@ func (db *DB) FindTeams(ctx context.Context) ([]*okr.Team, error) {
 }
 
 func findTeams(ctx context.Context, tx *Tx, where string, args ...any) ([]*okr.Team, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, name, COALESCE(parent_id, 0), lead_id FROM teams `+where+` ORDER BY name COLLATE NOCASE`, args...)
+	rows, err := tx.QueryContext(ctx, `SELECT id, name, COALESCE(parent_id, 0), lead_id, channel FROM teams `+where+` ORDER BY name COLLATE NOCASE`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find teams: %w", err)
 	}
@@ -162,7 +162,7 @@ func findTeams(ctx context.Context, tx *Tx, where string, args ...any) ([]*okr.T
 	byID := map[int64]*okr.Team{}
 	for rows.Next() {
 		var t okr.Team
-		if err := rows.Scan(&t.ID, &t.Name, &t.ParentID, &t.LeadID); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.ParentID, &t.LeadID, &t.Channel); err != nil {
 			return nil, fmt.Errorf("find teams: %w", err)
 		}
 		out = append(out, &t)
