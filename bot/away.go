@@ -22,14 +22,14 @@ func (b *Bot) cmdAway(ctx context.Context, c *command) error {
 	now := b.opts.Now().In(loc)
 	day, err := parseAwayDay(c.rest, now)
 	if err != nil {
-		return usage(c, okr.ErrorMessage(err))
+		return b.usage(c, okr.ErrorMessage(err))
 	}
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
 	switch {
 	case day.Before(today):
-		return usage(c, fmt.Sprintf("%s has passed; give a day from today on.", awayDayText(day, now)))
+		return b.usage(c, fmt.Sprintf("%s has passed; give a day from today on.", awayDayText(day, now)))
 	case day.After(today.AddDate(1, 0, 0)):
-		return usage(c, fmt.Sprintf("%s is more than a year away; give a day within a year.", awayDayText(day, now)))
+		return b.usage(c, fmt.Sprintf("%s is more than a year away; give a day within a year.", awayDayText(day, now)))
 	}
 	// Away until the end of that day: prompts resume at the next midnight,
 	// their time (okr.User.Away is true before AwayTill).
@@ -79,22 +79,30 @@ func awayDayText(day, now time.Time) string {
 var (
 	awayRelative = regexp.MustCompile(`^(?:in\s+)?\+?\s*(\d{1,3})\s*(d|days?|w|wks?|weeks?|m|mos?|months?)$`)
 	awayOrdinal  = regexp.MustCompile(`^(\d{1,2})(?:st|nd|rd|th)?$`)
-	awayMonths   = map[string]time.Month{}
-	awayWeekdays = map[string]time.Weekday{}
+	awayMonths   = map[string]time.Month{
+		"january": time.January, "jan": time.January,
+		"february": time.February, "feb": time.February,
+		"march": time.March, "mar": time.March,
+		"april": time.April, "apr": time.April,
+		"may":  time.May,
+		"june": time.June, "jun": time.June,
+		"july": time.July, "jul": time.July,
+		"august": time.August, "aug": time.August,
+		"september": time.September, "sep": time.September, "sept": time.September,
+		"october": time.October, "oct": time.October,
+		"november": time.November, "nov": time.November,
+		"december": time.December, "dec": time.December,
+	}
+	awayWeekdays = map[string]time.Weekday{
+		"sunday": time.Sunday, "sun": time.Sunday,
+		"monday": time.Monday, "mon": time.Monday,
+		"tuesday": time.Tuesday, "tue": time.Tuesday, "tues": time.Tuesday,
+		"wednesday": time.Wednesday, "wed": time.Wednesday,
+		"thursday": time.Thursday, "thu": time.Thursday, "thur": time.Thursday, "thurs": time.Thursday,
+		"friday": time.Friday, "fri": time.Friday,
+		"saturday": time.Saturday, "sat": time.Saturday,
+	}
 )
-
-func init() {
-	for m := time.January; m <= time.December; m++ {
-		name := strings.ToLower(m.String())
-		awayMonths[name], awayMonths[name[:3]] = m, m
-	}
-	awayMonths["sept"] = time.September
-	for d := time.Sunday; d <= time.Saturday; d++ {
-		name := strings.ToLower(d.String())
-		awayWeekdays[name], awayWeekdays[name[:3]] = d, d
-	}
-	awayWeekdays["tues"], awayWeekdays["thur"], awayWeekdays["thurs"] = time.Tuesday, time.Thursday, time.Thursday
-}
 
 // errAwayDate explains the forms a date may take.
 var errAwayDate = okr.Errorf(okr.EINVALID, "I can't read that date. Try `2026-12-01`, `dec 1`, `1 dec`, `friday`, `tomorrow`, `next week`, `+2w` or `3 days`.")

@@ -6,6 +6,8 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -34,6 +36,11 @@ type Options struct {
 	// time with /okr settings. Zero fields take UTC, January, the default
 	// policy and the default schedules.
 	Defaults okr.Settings
+	// Deliverer delivers DMs once over the ledger; shared with the
+	// scheduler. Default: one of its own, under a random instance ID.
+	Deliverer *okr.Deliverer
+	// Pacing spaces the messages the bot posts (default: Slack's limits).
+	Pacing Pacing
 
 	Now    func() time.Time // default time.Now
 	Logger *slog.Logger     // default slog.Default()
@@ -67,11 +74,27 @@ type Bot struct {
 	adminsMu sync.Mutex
 	admins   []string // configured and workspace admins, for refusals
 
+	usersKnown     chan struct{} // see UsersKnown
+	usersKnownOnce sync.Once
+
 	workCtx  context.Context // parent of work done after an ack; set by Run
 	work     sync.WaitGroup  // handlers running after their ack
 	events   *dedupe         // event IDs seen, so a redelivery is not handled twice
 	indexes  *indexCache
 	counters counters
+	routes   routes
+	sender   *sender // every message the bot posts goes through it
+}
+
+// Pacing is how fast the bot posts messages. Zero fields take Slack's
+// limits; tests that move through weeks in seconds go faster (the
+// emulator still enforces Slack's limits on them).
+type Pacing struct {
+	// PostsPerMinute across the workspace; default DefaultPostsPerMinute.
+	PostsPerMinute int
+	// PerConversation is the least time between two posts to one
+	// conversation; default one second. Negative: none.
+	PerConversation time.Duration
 }
 
 // New builds a bot on the store. It makes no network call; Run connects.
@@ -79,7 +102,10 @@ func New(store okr.Store, opts Options) *Bot {
 	if opts.APIURL == "" {
 		opts.APIURL = slack.APIURL
 	}
-	opts.Defaults = withDefaults(opts.Defaults)
+	opts.Defaults = opts.Defaults.WithDefaults()
+	if opts.Deliverer == nil {
+		opts.Deliverer = okr.NewDeliverer(store, randomInstanceID())
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -117,10 +143,22 @@ func New(store okr.Store, opts Options) *Bot {
 		log:     opts.Logger,
 		events:  newDedupe(time.Hour),
 		workCtx: context.Background(),
+		routes:  newRoutes(),
+
+		usersKnown: make(chan struct{}),
 	}
+	b.sender = newSender(api, b.log, opts.Now, opts.Pacing, uint64(opts.Now().UnixNano()))
 	b.indexes = newIndexCache(store, b.log)
 	b.indexes.spawn = func(what string, fn func(context.Context) error) { b.goWork(b.workCtx, what, fn) }
 	return b
+}
+
+// randomInstanceID names a bot given no Deliverer: random, so that no two
+// processes ever hold claims under one name.
+func randomInstanceID() string {
+	var id [8]byte
+	rand.Read(id[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(id[:])
 }
 
 // ErrInvalidAuth means Slack refused the tokens; running again will not help.
@@ -142,6 +180,7 @@ func (b *Bot) Run(ctx context.Context) error {
 		return fmt.Errorf("auth.test: %w", err)
 	}
 	b.botUserID = auth.UserID
+	b.knowCachedUsers(ctx)
 	b.log.Info("connected to Slack", slog.String("team", auth.Team), slog.String("bot_user", auth.UserID))
 
 	// Background work outlives a cancelled ctx by ShutdownGrace, so sends

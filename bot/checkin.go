@@ -38,11 +38,6 @@ const (
 	maxValueInput = 60 // a number with thousands separators and a 20-character unit
 )
 
-func init() {
-	submissions[cbCheckin] = (*Bot).submitCheckin
-	actionHandlers[actCheckinOpen] = (*Bot).checkinOpen
-}
-
 // cmdCheckin opens the check-in modal: `/okr checkin` for every key result
 // the person owns in the current cycle, `/okr checkin KR45` for one, and
 // `/okr checkin O12` for the objective's key results they own.
@@ -446,6 +441,14 @@ func (b *Bot) submitCheckin(ctx context.Context, cb *slack.InteractionCallback) 
 		// The Home shows progress, so it is stale now wherever the form
 		// was opened from; publishing is cheap and idempotent.
 		errs = append(errs, b.publishHome(ctx, actor.ID))
+		// This week's check-in DM stops asking: it shows what was recorded.
+		owners := map[string]bool{}
+		for _, c := range checkins {
+			if kr := byID[c.KeyResultID]; kr != nil && !owners[kr.OwnerID] {
+				owners[kr.OwnerID] = true
+				errs = append(errs, b.refreshCheckinDMs(ctx, kr.OwnerID))
+			}
+		}
 		return errors.Join(errs...)
 	}
 }

@@ -55,7 +55,7 @@ func (b *Bot) cmdGaps(ctx context.Context, c *command) error {
 	if c.rest != "" {
 		q.Filter = strings.ToLower(strings.TrimSpace(c.rest))
 		if !knownGap(q.Filter) {
-			return usage(c, fmt.Sprintf("There is no kind of gap called “%s”; try %s.", esc(trunc(c.rest, 30)),
+			return b.usage(c, fmt.Sprintf("There is no kind of gap called “%s”; try %s.", esc(trunc(c.rest, 30)),
 				strings.Join([]string{gapOrphans, gapUnsupported, gapStale, gapAtRisk, gapOverloaded, gapFewKRs, gapManyKRs, gapQuiet}, ", ")))
 		}
 	}

@@ -28,10 +28,6 @@ const (
 	homeMaxAttention  = 3 // of each kind of gap: at most 20 lines, two sections
 )
 
-func init() {
-	actionHandlers[actHomeNew] = (*Bot).homeNew
-}
-
 // publishHome draws a person's App Home: their key results with a check-in
 // button each, their objectives and how they are aligned, what needs their
 // attention, and the company objectives. Slack sends app_home_opened on

@@ -18,20 +18,11 @@ import (
 // none with an optional follow-up to run after the ack (a confirmation).
 type submitFunc func(b *Bot, ctx context.Context, cb *slack.InteractionCallback) (fieldErrors, func(context.Context) error)
 
-// submissions by the modal's callback ID.
-var submissions = map[string]submitFunc{}
-
 // An action handler runs after a button click's ack.
 type actionFunc func(b *Bot, ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error
 
-// actionHandlers by action ID.
-var actionHandlers = map[string]actionFunc{}
-
 // A suggestion handler answers type-ahead in an external select.
 type suggestFunc func(b *Bot, ctx context.Context, cb *slack.InteractionCallback) ([]*slack.OptionGroupBlockObject, error)
-
-// suggestions by "callbackID/blockID".
-var suggestions = map[string]suggestFunc{}
 
 func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *slack.InteractionCallback) {
 	switch cb.Type {
@@ -51,7 +42,7 @@ func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *sl
 		b.ack(req, nil)
 		for i := range cb.ActionCallback.BlockActions {
 			a := cb.ActionCallback.BlockActions[i]
-			h := actionHandlers[a.ActionID]
+			h := b.routes.actions[a.ActionID]
 			if h == nil {
 				continue // a link button, or an input that dispatches nothing
 			}
@@ -72,7 +63,7 @@ func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *sl
 // ack always beats Slack's 3 s. A failure that is not about a field shows
 // under the first input, so nothing typed is lost.
 func (b *Bot) onSubmit(ctx context.Context, req *socketmode.Request, cb *slack.InteractionCallback) {
-	h := submissions[cb.View.CallbackID]
+	h := b.routes.submissions[cb.View.CallbackID]
 	if h == nil {
 		b.ack(req, nil)
 		return
@@ -121,7 +112,7 @@ func (b *Bot) generalError(cb *slack.InteractionCallback, err error) fieldErrors
 // onSuggest answers type-ahead. It runs before the ack, so it reads only
 // in-memory indexes; a failure answers with no options.
 func (b *Bot) onSuggest(ctx context.Context, cb *slack.InteractionCallback) any {
-	h := suggestions[cb.View.CallbackID+"/"+cb.BlockID]
+	h := b.routes.suggestions[cb.View.CallbackID+"/"+cb.BlockID]
 	// An options list may not be empty (the emulator follows the strict
 	// reading of Block Kit's limits), so "nothing matches" is one option
 	// that selects nothing.

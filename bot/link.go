@@ -15,19 +15,12 @@ const (
 	cbLink = "okr_link"
 
 	actLinkSuggested = "link_suggested" // value "<child ref>><target value>"
-	actLinkOpen      = "link_open"      // value: the objective's reference
+	actLinkOpen      = "link_open"      // value: the objective's reference, or "<child ref>><target value>" to start with a parent
 
 	maxSuggested       = 5
 	maxObjectiveOption = 30
 	maxKeyResultOption = 15
 )
-
-func init() {
-	submissions[cbLink] = (*Bot).submitLink
-	suggestions[cbLink+"/parent"] = (*Bot).suggestLinkTargets
-	actionHandlers[actLinkSuggested] = (*Bot).linkSuggested
-	actionHandlers[actLinkOpen] = (*Bot).linkOpen
-}
 
 // cmdLink opens the alignment modal: `/okr link <objective> [to <parent>]`.
 func (b *Bot) cmdLink(ctx context.Context, c *command) error {
@@ -344,16 +337,29 @@ func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, 
 	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text).replacing(cb.ResponseURL != ""))
 }
 
-// linkOpen opens the link modal from a button.
+// linkOpen opens the link modal from a button. Its value is the
+// objective's reference, optionally followed by ">" and a target value (a
+// nudge's suggestion), which the form then starts with.
 func (b *Bot) linkOpen(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
-	o, err := b.resolveObjective(ctx, a.Value)
+	childRef, targetText, suggested := strings.Cut(a.Value, ">")
+	o, err := b.resolveObjective(ctx, childRef)
 	if err != nil {
 		return err
 	}
 	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
 		return err
 	}
-	view, err := b.linkView(ctx, o, nil, viewMeta{ResponseURL: cb.ResponseURL, ObjectiveID: o.ID, Home: cb.View.Type == slack.VTHomeTab})
+	var initial *slack.OptionBlockObject
+	if suggested {
+		if objID, krID := parseTargetValue(targetText); krID != 0 {
+			if kr, err := b.store.FindKeyResultByID(ctx, krID); err == nil {
+				initial = targetOption(nil, kr, "")
+			}
+		} else if p, err := b.store.FindObjectiveByID(ctx, objID); err == nil {
+			initial = targetOption(p, nil, "")
+		}
+	}
+	view, err := b.linkView(ctx, o, initial, viewMeta{ResponseURL: cb.ResponseURL, ObjectiveID: o.ID, Home: cb.View.Type == slack.VTHomeTab})
 	if err != nil {
 		return err
 	}

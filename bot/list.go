@@ -60,11 +60,11 @@ func (b *Bot) cmdList(ctx context.Context, c *command) error {
 	case strings.HasPrefix(word, "<@"):
 		id, ok := parseUserMention(word)
 		if !ok {
-			return usage(c, "I could not read that mention; pick the person from Slack's @ menu.")
+			return b.usage(c, "I could not read that mention; pick the person from Slack's @ menu.")
 		}
 		q.Filter = filterPerson + id
 	case strings.HasPrefix(word, "@"):
-		return usage(c, fmt.Sprintf("I could not tell who “%s” is; pick the person from Slack's @ menu so the name turns into a mention.", esc(trunc(word, 40))))
+		return b.usage(c, fmt.Sprintf("I could not tell who “%s” is; pick the person from Slack's @ menu so the name turns into a mention.", esc(trunc(word, 40))))
 	case w == "team":
 		t, err := b.teamForList(ctx, arg)
 		if err != nil {
@@ -80,10 +80,10 @@ func (b *Bot) cmdList(ctx context.Context, c *command) error {
 	case w == "stale":
 		q.Filter = filterStale
 	default:
-		return usage(c, fmt.Sprintf("I can't list by “%s”.", esc(trunc(rest, 40))))
+		return b.usage(c, fmt.Sprintf("I can't list by “%s”.", esc(trunc(rest, 40))))
 	}
 	if arg != "" && !strings.HasPrefix(q.Filter, filterTeam) {
-		return usage(c, fmt.Sprintf("I can't list by “%s”: one filter at a time, and a cycle if you like.", esc(trunc(rest, 40))))
+		return b.usage(c, fmt.Sprintf("I can't list by “%s”: one filter at a time, and a cycle if you like.", esc(trunc(rest, 40))))
 	}
 	if (q.Filter == filterAtRisk || q.Filter == filterStale) && cycle.Status == okr.CycleClosed {
 		return okr.Errorf(okr.EINVALID, "%s is closed: at-risk and stale key results are about a cycle in progress. `/okr list %s` shows its final scores.", cycle.Name, cycle.Name)

@@ -27,20 +27,6 @@ const (
 	defaultLevel = okr.LevelTeam
 )
 
-func init() {
-	submissions[cbNewObjective] = (*Bot).submitNewObjective
-	submissions[cbAddKeyResult] = (*Bot).submitKeyResult
-	submissions[cbEditObjective] = (*Bot).submitEditObjective
-	submissions[cbEditKeyResult] = (*Bot).submitKeyResult
-	suggestions[cbNewObjective+"/parent"] = (*Bot).suggestParents
-	suggestions[cbNewObjective+"/team"] = (*Bot).suggestTeams
-	suggestions[cbEditObjective+"/team"] = (*Bot).suggestTeams
-	suggestions[cbTeam+"/parent"] = (*Bot).suggestTeams
-	actionHandlers[actAddSlot] = (*Bot).addSlot
-	actionHandlers[actArchive] = (*Bot).archiveConfirmed
-	actionHandlers[actKeep] = (*Bot).archiveCancelled
-}
-
 // objectiveForm is what the new-objective modal shows, so it can be drawn
 // again with one more key-result slot without losing what was typed.
 type objectiveForm struct {
@@ -64,7 +50,7 @@ func (b *Bot) cmdNew(ctx context.Context, c *command) error {
 	if len(c.args) > 0 {
 		l, err := okr.ParseLevel(c.args[0])
 		if err != nil {
-			return usage(c, fmt.Sprintf("“%s” is not a level.", esc(trunc(c.args[0], 30))))
+			return b.usage(c, fmt.Sprintf("“%s” is not a level.", esc(trunc(c.args[0], 30))))
 		}
 		level = l
 	}

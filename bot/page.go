@@ -34,12 +34,6 @@ const (
 
 )
 
-func init() {
-	actionHandlers[actPageMore] = (*Bot).onPage
-	actionHandlers[actPagePrev] = (*Bot).onPage
-	actionHandlers[actPageBack] = (*Bot).onPage
-}
-
 // pageQuery is one page of a view, as a paging button remembers it.
 type pageQuery struct {
 	View   string // "list", "tree" or "gaps"

@@ -58,7 +58,7 @@ func (b *Bot) send(ctx context.Context, to replyTo, msg message) error {
 	if to.UserID == "" {
 		return fmt.Errorf("send: nowhere to answer")
 	}
-	if _, _, err := b.api.PostMessageContext(ctx, to.UserID, opts...); err != nil {
+	if _, err := b.sender.post(ctx, outgoing{Target: to.UserID, Msg: msg}); err != nil {
 		return fmt.Errorf("send DM to %s: %w", to.UserID, err)
 	}
 	return nil

@@ -17,10 +17,6 @@ import (
 // the right field as they are.
 const cbSettings = "okr_settings"
 
-func init() {
-	submissions[cbSettings] = (*Bot).submitSettings
-}
-
 // settingFields lists the settings in the order the form shows them, with
 // what the confirmation calls them.
 var settingFields = []struct{ key, label string }{
@@ -30,6 +26,7 @@ var settingFields = []struct{ key, label string }{
 	{okr.SettingCheckinSchedule, "Check-in schedule"},
 	{okr.SettingReminderSchedule, "Reminder schedule"},
 	{okr.SettingDigestSchedule, "Digest schedule"},
+	{okr.SettingNudgeSchedule, "Nudge schedule"},
 	{okr.SettingMaxObjectivesPerOwner, "Most objectives per owner"},
 	{okr.SettingMinKeyResults, "Fewest key results per objective"},
 	{okr.SettingMaxKeyResults, "Most key results per objective"},
@@ -57,6 +54,7 @@ func settingValues(s okr.Settings) map[string]string {
 		okr.SettingCheckinSchedule:       s.CheckinSchedule,
 		okr.SettingReminderSchedule:      s.ReminderSchedule,
 		okr.SettingDigestSchedule:        s.DigestSchedule,
+		okr.SettingNudgeSchedule:         s.NudgeSchedule,
 		okr.SettingMaxObjectivesPerOwner: strconv.Itoa(s.Policy.MaxObjectivesPerOwner),
 		okr.SettingMinKeyResults:         strconv.Itoa(s.Policy.MinKeyResults),
 		okr.SettingMaxKeyResults:         strconv.Itoa(s.Policy.MaxKeyResults),
@@ -96,6 +94,8 @@ func settingsView(s, defaults okr.Settings, meta viewMeta) slack.ModalViewReques
 			cronHint+"Reminds owners who have not checked in yet, in each owner's own time zone: 0 15 * * WED is Wednesday 15:00 their time.", 100),
 		text(okr.SettingDigestSchedule, "Digest schedule",
 			cronHint+"Runs in the company time zone: 0 16 * * FRI posts on Fridays at 16:00.", 100),
+		text(okr.SettingNudgeSchedule, "Nudge schedule",
+			cronHint+"Alignment nudges (unaligned objectives, stale key results, …), at most 3 a week per person, in each owner's own time zone: 0 11 * * MON-FRI is weekdays at 11:00 their time.", 100),
 		text(okr.SettingMaxObjectivesPerOwner, "Most objectives per owner",
 			"Per level and cycle. Above it the bot nudges; it never blocks.", 4),
 		text(okr.SettingMinKeyResults, "Fewest key results per objective", "Objectives with fewer are pointed out.", 4),
@@ -196,7 +196,7 @@ func settingText(key, v string) string {
 		if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 12 {
 			return time.Month(n).String()
 		}
-	case okr.SettingCheckinSchedule, okr.SettingReminderSchedule, okr.SettingDigestSchedule, okr.SettingTimezone:
+	case okr.SettingCheckinSchedule, okr.SettingReminderSchedule, okr.SettingDigestSchedule, okr.SettingNudgeSchedule, okr.SettingTimezone:
 		return "`" + esc(v) + "`"
 	}
 	return esc(v)

@@ -28,6 +28,7 @@ func TestSettings_FormShowsTheSettingsInForce(t *testing.T) {
 		okr.SettingCheckinSchedule:       "0 10 * * MON",
 		okr.SettingReminderSchedule:      "0 15 * * WED",
 		okr.SettingDigestSchedule:        "0 16 * * FRI",
+		okr.SettingNudgeSchedule:         "0 11 * * MON-FRI",
 		okr.SettingMaxObjectivesPerOwner: "3",
 		okr.SettingStaleDays:             "14",
 	}
@@ -40,6 +41,13 @@ func TestSettings_FormShowsTheSettingsInForce(t *testing.T) {
 	if !strings.Contains(rendered, "each owner's own time zone") {
 		t.Errorf("the schedule hints do not say whose time zone:\n%s", rendered)
 	}
+	if !strings.Contains(rendered, "at most 3 a week per person") {
+		t.Errorf("the nudge schedule's hint does not say how often nudges come:\n%s", rendered)
+	}
+	ids := strings.Join(viewBlockIDs(t, v), " ")
+	if !strings.Contains(ids, okr.SettingDigestSchedule+" "+okr.SettingNudgeSchedule+" ") {
+		t.Errorf("the nudge schedule does not follow the digest schedule: %s", ids)
+	}
 }
 
 func TestSettings_SavedReadBackAndDefaultsNotStored(t *testing.T) {
@@ -50,6 +58,7 @@ func TestSettings_SavedReadBackAndDefaultsNotStored(t *testing.T) {
 		okr.SettingTimezone:        "Europe/Berlin",
 		okr.SettingFiscalYearStart: "April",
 		okr.SettingCheckinSchedule: "0 9 * * MON",
+		okr.SettingNudgeSchedule:   "30 11 * * TUE,THU",
 		okr.SettingStaleDays:       "21",
 		okr.SettingMaxKeyResults:   "05", // the default, written differently
 	})
@@ -62,6 +71,7 @@ func TestSettings_SavedReadBackAndDefaultsNotStored(t *testing.T) {
 		"• Company time zone: `UTC` → `Europe/Berlin`",
 		"• Fiscal year start: January → April",
 		"• Check-in schedule: `0 10 * * MON` → `0 9 * * MON`",
+		"• Nudge schedule: `0 11 * * MON-FRI` → `30 11 * * TUE,THU`",
 		"• Days before a key result is stale: 14 → 21",
 	} {
 		if !strings.Contains(got, line) {
@@ -75,7 +85,7 @@ func TestSettings_SavedReadBackAndDefaultsNotStored(t *testing.T) {
 	must(t, err)
 	wantStored := map[string]string{
 		okr.SettingDigestChannel: channel, okr.SettingTimezone: "Europe/Berlin", okr.SettingFiscalYearStart: "4",
-		okr.SettingCheckinSchedule: "0 9 * * MON", okr.SettingStaleDays: "21",
+		okr.SettingCheckinSchedule: "0 9 * * MON", okr.SettingNudgeSchedule: "30 11 * * TUE,THU", okr.SettingStaleDays: "21",
 	}
 	if !maps.Equal(stored, wantStored) {
 		t.Fatalf("stored %v, want only what differs from the defaults %v", stored, wantStored)
@@ -84,7 +94,8 @@ func TestSettings_SavedReadBackAndDefaultsNotStored(t *testing.T) {
 	// Reopening shows the saved values.
 	v := h.modal(admin, "settings", "okr_settings")
 	for block, value := range map[string]string{okr.SettingTimezone: "Europe/Berlin", okr.SettingFiscalYearStart: "4",
-		okr.SettingCheckinSchedule: "0 9 * * MON", okr.SettingDigestChannel: channel, okr.SettingStaleDays: "21"} {
+		okr.SettingCheckinSchedule: "0 9 * * MON", okr.SettingNudgeSchedule: "30 11 * * TUE,THU", okr.SettingDigestChannel: channel,
+		okr.SettingStaleDays: "21"} {
 		if got := viewInput(t, v, block); got != value {
 			t.Errorf("reopened %s = %q, want %q", block, got, value)
 		}
@@ -108,6 +119,7 @@ func TestSettings_BadValuesShowUnderTheirFields(t *testing.T) {
 	res := h.submit(admin, slackfake.Inputs{
 		okr.SettingTimezone:         "Mars/Olympus",
 		okr.SettingReminderSchedule: "every wednesday",
+		okr.SettingNudgeSchedule:    "weekdays",
 		okr.SettingCheckinSchedule:  "0 8 * * TUE",
 		okr.SettingStaleDays:        "ten",
 		okr.SettingMinKeyResults:    "7",
@@ -118,6 +130,7 @@ func TestSettings_BadValuesShowUnderTheirFields(t *testing.T) {
 	for block, want := range map[string]string{
 		okr.SettingTimezone:         "Time zone is an IANA name",
 		okr.SettingReminderSchedule: "“every wednesday” is not a schedule",
+		okr.SettingNudgeSchedule:    "“weekdays” is not a schedule",
 		okr.SettingStaleDays:        "whole number",
 		okr.SettingMinKeyResults:    "must not exceed the most (5)",
 	} {

@@ -10,6 +10,8 @@ type Stats struct {
 	Connected     bool
 	Envelopes     map[string]uint64 // by envelope type
 	HandlerErrors uint64
+	SlackRetries  uint64 // Web API calls of the bot's own messages tried again
+	RateLimited   uint64 // of which Slack answered 429
 }
 
 // counters count what the bot does; cheap enough for the ack path.
@@ -38,5 +40,6 @@ func (b *Bot) Stats() Stats {
 		envelopes[k] = v
 	}
 	b.counters.mu.Unlock()
-	return Stats{Connected: b.counters.connected.Load(), Envelopes: envelopes, HandlerErrors: b.counters.handlerErrors.Load()}
+	return Stats{Connected: b.counters.connected.Load(), Envelopes: envelopes, HandlerErrors: b.counters.handlerErrors.Load(),
+		SlackRetries: b.sender.retries.Load(), RateLimited: b.sender.rateLimited.Load()}
 }

@@ -14,10 +14,6 @@ import (
 // cbTeam is the team modal, for creating and for changing a team.
 const cbTeam = "okr_team"
 
-func init() {
-	submissions[cbTeam] = (*Bot).submitTeam
-}
-
 // cmdTeam lists teams (`/okr team`), opens an empty team form
 // (`/okr team new`) or one filled with a team to change (`/okr team <name>`).
 func (b *Bot) cmdTeam(ctx context.Context, c *command) error {
@@ -105,9 +101,12 @@ func teamView(t *okr.Team, teams []*okr.Team, meta viewMeta) slack.ModalViewRequ
 		dept.Hint = plain("Leave empty for a team that is not part of a department, or for a department itself.")
 		blocks = append(blocks, dept)
 	}
+	digest := channelSelect("channel", "Digest channel", t.Channel, true)
+	digest.Hint = plain("A weekly digest of this team's objectives is posted here. The bot must be able to post there.")
 	blocks = append(blocks,
 		userSelect("lead", "Lead", t.LeadID, true),
 		usersSelect("members", "Members", t.Members, true),
+		digest,
 	)
 	if t.ID == 0 {
 		return modal(cbTeam, "New team", "Create", meta, blocks)
@@ -125,6 +124,7 @@ func (b *Bot) submitTeam(ctx context.Context, cb *slack.InteractionCallback) (fi
 		ParentID: parseID(state.selected("parent")),
 		LeadID:   state.user("lead"),
 		Members:  state.users("members"),
+		Channel:  state.channel("channel"),
 	}
 	actor, err := b.actor(ctx, cb.User.ID)
 	if err != nil {
@@ -167,7 +167,7 @@ func (b *Bot) submitTeam(ctx context.Context, cb *slack.InteractionCallback) (fi
 }
 
 // teamSummary describes a team in one phrase: "*Platform* in Engineering,
-// led by @lee, 4 people".
+// led by @lee, 4 people, digest in #platform".
 func (b *Bot) teamSummary(ctx context.Context, t *okr.Team) string {
 	parts := []string{"*" + esc(t.Name) + "*"}
 	if t.ParentID != 0 {
@@ -179,6 +179,9 @@ func (b *Bot) teamSummary(ctx context.Context, t *okr.Team) string {
 		parts = append(parts, "led by "+mention(t.LeadID))
 	}
 	parts = append(parts, people(teamSize(t)))
+	if t.Channel != "" {
+		parts = append(parts, teamDigest(t))
+	}
 	return strings.Join(parts, ", ")
 }
 
@@ -197,6 +200,10 @@ func people(n int) string {
 	}
 	return fmt.Sprintf("%d people", n)
 }
+
+// teamDigest says where the team's digest goes; the channel ID is one a
+// Slack select chose, so it needs no escaping.
+func teamDigest(t *okr.Team) string { return "digest in <#" + t.Channel + ">" }
 
 // listTeams shows every team, each department followed by its teams.
 func (b *Bot) listTeams(ctx context.Context, c *command) error {
@@ -226,7 +233,11 @@ func (b *Bot) listTeams(ctx context.Context, c *command) error {
 		if t.LeadID != "" {
 			lead = "lead " + mention(t.LeadID)
 		}
-		return s + " · " + lead + " · " + people(teamSize(t))
+		s += " · " + lead + " · " + people(teamSize(t))
+		if t.Channel != "" {
+			s += " · " + teamDigest(t)
+		}
+		return s
 	}
 	var lines []string
 	for _, t := range top {

@@ -69,14 +69,20 @@ func TestTeam_AdminCreatesTeamsAndDepartments(t *testing.T) {
 	}
 	eng, err := h.db.FindTeamByName(context.Background(), "Engineering")
 	must(t, err)
-	res = h.submit(admin, slackfake.Inputs{"name": "Platform", "parent": "Engineering", "lead": lead, "members": []string{member, lead}})
+	if ids := viewBlockIDs(t, v); !slices.Contains(ids, "channel") {
+		t.Fatalf("the form offers no digest channel: %v", ids)
+	}
+	if r := h.srv.RenderView(v); !strings.Contains(r, "A weekly digest of this team's objectives is posted here.") {
+		t.Fatalf("the digest channel has no hint:\n%s", r)
+	}
+	res = h.submit(admin, slackfake.Inputs{"name": "Platform", "parent": "Engineering", "lead": lead, "members": []string{member, lead}, "channel": channel})
 	if len(res.Errors) > 0 {
 		t.Fatalf("errors = %v", res.Errors)
 	}
-	h.reply(admin, "Created team *Platform* in Engineering, led by <@ULEAD>, 2 people.")
+	h.reply(admin, "Created team *Platform* in Engineering, led by <@ULEAD>, 2 people, digest in <#COKRS>.")
 	p, err := h.db.FindTeamByName(context.Background(), "platform")
 	must(t, err)
-	if p.ParentID != eng.ID || p.LeadID != lead || !slices.Equal(p.Members, []string{lead, member}) {
+	if p.ParentID != eng.ID || p.LeadID != lead || !slices.Equal(p.Members, []string{lead, member}) || p.Channel != channel {
 		t.Fatalf("stored = %+v", p)
 	}
 }
@@ -87,13 +93,13 @@ func TestTeam_ListShowsDepartmentLeadAndSize(t *testing.T) {
 	h.reply(member, "There are no teams yet. An admin can create one with `/okr team new`.")
 
 	eng := h.seedTeam(&okr.Team{Name: "Engineering", LeadID: admin})
-	h.seedTeam(&okr.Team{Name: "Platform", ParentID: eng.ID, LeadID: lead, Members: []string{member}})
+	h.seedTeam(&okr.Team{Name: "Platform", ParentID: eng.ID, LeadID: lead, Members: []string{member}, Channel: channel})
 	h.seedTeam(&okr.Team{Name: "Sales <&> Success", Members: []string{admin, member}})
 	h.command(member, "teams")
 	got := h.reply(member, "*Teams* (3)")
 	for _, want := range []string{
-		"*Engineering* (department) · lead <@UADMIN> · 1 person",
-		"↳ *Platform* · lead <@ULEAD> · 2 people",
+		"*Engineering* (department) · lead <@UADMIN> · 1 person\n",
+		"↳ *Platform* · lead <@ULEAD> · 2 people · digest in <#COKRS>",
 		"*Sales &lt;&amp;&gt; Success* · no lead · 2 people",
 	} {
 		if !strings.Contains(got, want) {
@@ -116,7 +122,7 @@ func TestTeam_OnlyAdminsCreateTeams(t *testing.T) {
 
 func TestTeam_LeadChangesTheirTeamOthersCannot(t *testing.T) {
 	h := newHarness(t)
-	p := h.seedTeam(&okr.Team{Name: "Platform", LeadID: lead, Members: []string{member}})
+	p := h.seedTeam(&okr.Team{Name: "Platform", LeadID: lead, Members: []string{member}, Channel: channel})
 
 	h.command(member, "team Platform")
 	h.reply(member, "Only <@ULEAD>, who leads Platform, or an admin can change the team.")
@@ -135,15 +141,28 @@ func TestTeam_LeadChangesTheirTeamOthersCannot(t *testing.T) {
 	if got := viewInput(t, v, "members"); got != member {
 		t.Fatalf("members pre-filled with %q", got)
 	}
+	if got := viewInput(t, v, "channel"); got != channel {
+		t.Fatalf("digest channel pre-filled with %q", got)
+	}
 	res := h.submit(lead, slackfake.Inputs{"name": "Platform Core", "members": []string{member, admin}})
 	if len(res.Errors) > 0 {
 		t.Fatalf("errors = %v", res.Errors)
 	}
-	h.reply(lead, "Saved team *Platform Core*, led by <@ULEAD>, 3 people.")
+	h.reply(lead, "Saved team *Platform Core*, led by <@ULEAD>, 3 people, digest in <#COKRS>.")
 	got, err := h.db.FindTeamByID(context.Background(), p.ID)
 	must(t, err)
-	if got.Name != "Platform Core" || !slices.Equal(got.Members, []string{admin, member}) {
+	if got.Name != "Platform Core" || !slices.Equal(got.Members, []string{admin, member}) || got.Channel != channel {
 		t.Fatalf("stored = %+v", got)
+	}
+
+	// Emptying the channel stops the team's digest.
+	h.modal(lead, "team Platform Core", "okr_team")
+	if res := h.submit(lead, slackfake.Inputs{"channel": nil}); len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	h.reply(lead, "Saved team *Platform Core*, led by <@ULEAD>, 3 people.")
+	if got, err := h.db.FindTeamByID(context.Background(), p.ID); err != nil || got.Channel != "" {
+		t.Fatalf("after emptying the channel, stored = %+v, %v", got, err)
 	}
 }
 

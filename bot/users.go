@@ -52,7 +52,20 @@ func (b *Bot) syncUsers(ctx context.Context) error {
 		return err
 	}
 	b.log.Info("users synced", slog.Int("users", len(cached)))
+	b.usersKnownOnce.Do(func() { close(b.usersKnown) })
 	return nil
+}
+
+// UsersKnown is closed once people's profiles (time zones above all) are
+// known: after the first sync with Slack, or at once when an earlier run
+// left them cached.
+func (b *Bot) UsersKnown() <-chan struct{} { return b.usersKnown }
+
+// knowCachedUsers closes UsersKnown when the cache already holds people.
+func (b *Bot) knowCachedUsers(ctx context.Context) {
+	if users, err := b.store.FindUsers(ctx); err == nil && len(users) > 0 {
+		b.usersKnownOnce.Do(func() { close(b.usersKnown) })
+	}
 }
 
 // loadAdmins remembers who the admins are, to name them in refusals:

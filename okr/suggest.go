@@ -38,11 +38,13 @@ type posting struct {
 }
 
 // Suggestion is a candidate parent with its similarity (0..1) and the words
-// it shares with the objective, which explain the rank to a person.
+// it shares with the objective, which explain the rank to a person; a
+// candidate found through the organisation chart says so in Why instead.
 type Suggestion struct {
 	Objective *Objective
 	Score     float64
 	Shared    []string
+	Why       string
 }
 
 // NewSuggestionIndex indexes the objectives with their key results. Archived
@@ -228,6 +230,41 @@ func (ix *SuggestionIndex) Match(text string, cycleID int64, level Level, limit 
 		}
 	}
 	return objs, krs
+}
+
+// Structural lists candidate parents the organisation chart points to,
+// whatever their words: the objectives of the child's department (a team's
+// parent team), then the company objectives, oldest first, each with why.
+// Those in skip are left out. It lets a suggestion never come back empty
+// when the words of a child and its parent differ.
+func (ix *SuggestionIndex) Structural(child *Objective, teams []*Team, skip map[int64]bool, limit int) []Suggestion {
+	department := int64(0)
+	for _, t := range teams {
+		if t.ID == child.TeamID {
+			department = t.ParentID
+		}
+	}
+	var dept, company []Suggestion
+	for i := range ix.docs {
+		o := ix.docs[i].objective
+		if skip[o.ID] || !ix.candidate(child, o) {
+			continue
+		}
+		switch {
+		case department != 0 && o.TeamID == department && o.Level == LevelDepartment:
+			dept = append(dept, Suggestion{Objective: o, Why: "your department's objective"})
+		case o.Level == LevelCompany:
+			company = append(company, Suggestion{Objective: o, Why: "a company objective"})
+		}
+	}
+	byID := func(a, b Suggestion) int { return cmp.Compare(a.Objective.ID, b.Objective.ID) }
+	slices.SortFunc(dept, byID)
+	slices.SortFunc(company, byID)
+	out := append(dept, company...)
+	if limit > 0 && len(out) > limit {
+		out = out[:limit]
+	}
+	return out
 }
 
 // Len is the number of indexed objectives.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/scheduler"
 	"github.com/okrbot/okrbot/storage"
 )
 
@@ -24,9 +27,10 @@ type Main struct {
 	Config *Config
 	Logger *slog.Logger
 
-	DB   *storage.DB
-	Bot  *bot.Bot
-	HTTP *http.Server
+	DB        *storage.DB
+	Bot       *bot.Bot
+	Scheduler *scheduler.Scheduler
+	HTTP      *http.Server
 	// HTTPAddr is the address the health endpoint listens on, once running.
 	HTTPAddr net.Addr
 
@@ -43,19 +47,37 @@ func NewMain(cfg *Config, w io.Writer) *Main {
 func (m *Main) Ready() <-chan struct{} { return m.ready }
 
 // Run opens the database, starts the health endpoint and serves Slack until
-// ctx ends. It returns an error for what an operator must fix.
+// ctx ends: the bot answers people, the scheduler keeps the weekly rhythm.
+// When ctx ends the scheduler stops first (a send in flight finishes and is
+// recorded), then the bot drains. It returns an error for what an operator
+// must fix.
 func (m *Main) Run(ctx context.Context) error {
 	db, err := openDB(ctx, m.Config.DB)
 	if err != nil {
 		return err
 	}
 	m.DB = db
+	// One deliverer for both: the scheduler's heartbeat keeps the bot's
+	// claims (scoring DMs) alive too.
+	deliverer := okr.NewDeliverer(db, instanceID())
 	m.Bot = bot.New(db, bot.Options{
-		BotToken: m.Config.BotToken,
-		AppToken: m.Config.AppToken,
-		APIURL:   m.Config.APIURL,
-		Admins:   m.Config.Admins,
+		BotToken:  m.Config.BotToken,
+		AppToken:  m.Config.AppToken,
+		APIURL:    m.Config.APIURL,
+		Admins:    m.Config.Admins,
+		Defaults:  m.Config.Settings(),
+		Deliverer: deliverer,
+		Pacing:    bot.Pacing{PostsPerMinute: m.Config.PostsPerMinute},
+		Logger:    m.Logger,
+	})
+	catchUp := m.Config.CatchUp
+	if catchUp == 0 {
+		catchUp = time.Minute // only what is due now
+	}
+	m.Scheduler = scheduler.New(db, m.Bot.Notifier(), deliverer, scheduler.Options{
 		Defaults: m.Config.Settings(),
+		Admins:   m.Config.Admins,
+		CatchUp:  catchUp,
 		Logger:   m.Logger,
 	})
 	if m.Config.HTTPAddr != "" {
@@ -65,14 +87,57 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	close(m.ready)
 	m.Logger.Info("okrbot starting", slog.String("db", m.Config.DB), slog.String("api", m.Config.APIURL))
-	if err := m.Bot.Run(ctx); err != nil {
-		if errors.Is(err, bot.ErrInvalidAuth) {
-			return fmt.Errorf("%w. See the Install section of README.md", err)
+
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBot()
+	botDone := make(chan error, 1)
+	go func() { botDone <- m.Bot.Run(botCtx) }()
+
+	// The scheduler starts once people's time zones are known (the first
+	// user sync, or the cache of an earlier run), so nobody is asked at
+	// the wrong hour; it stops before the bot.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	schedDone := make(chan error, 1)
+	go func() {
+		select {
+		case <-m.Bot.UsersKnown():
+		case <-schedCtx.Done():
+			schedDone <- nil
+			return
 		}
-		return err
+		schedDone <- m.Scheduler.Run(schedCtx)
+	}()
+
+	var botErr error
+	select {
+	case <-ctx.Done():
+	case botErr = <-botDone:
+		botDone = nil // the bot stopped by itself: Slack refused it
+	}
+	stopSched()
+	if err := <-schedDone; err != nil {
+		m.Logger.Error("scheduler stopped with an error", slog.Any("err", err))
+	}
+	stopBot()
+	if botDone != nil {
+		botErr = <-botDone
+	}
+	if botErr != nil {
+		if errors.Is(botErr, bot.ErrInvalidAuth) {
+			return fmt.Errorf("%w. See the Install section of README.md", botErr)
+		}
+		return botErr
 	}
 	m.Logger.Info("okrbot stopped")
 	return nil
+}
+
+// instanceID names this process in the delivery ledger.
+func instanceID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // Close releases what Run opened.
@@ -101,6 +166,7 @@ func (c *Config) Settings() okr.Settings {
 		CheckinSchedule:  c.CheckinSchedule,
 		ReminderSchedule: c.ReminderSchedule,
 		DigestSchedule:   c.DigestSchedule,
+		NudgeSchedule:    c.NudgeSchedule,
 		DigestChannel:    c.DigestChannel,
 		Policy:           p,
 	}
@@ -147,6 +213,20 @@ func (m *Main) serveHTTP() error {
 			fmt.Fprintf(w, "okrbot_envelopes_total{type=%q} %d\n", k, s.Envelopes[k])
 		}
 		fmt.Fprintf(w, "# HELP okrbot_handler_errors_total Handlers that failed or panicked.\n# TYPE okrbot_handler_errors_total counter\nokrbot_handler_errors_total %d\n", s.HandlerErrors)
+		counter := func(name, help string, v uint64) {
+			fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
+		}
+		counter("okrbot_slack_retries_total", "Web API calls retried after a rate limit, a server error or a lost connection.", s.SlackRetries)
+		counter("okrbot_slack_rate_limited_total", "Web API calls Slack answered with 429.", s.RateLimited)
+		sched := m.Scheduler.Stats()
+		fmt.Fprintf(w, "# HELP okrbot_messages_sent_total Scheduled messages delivered, by job.\n# TYPE okrbot_messages_sent_total counter\n")
+		for _, job := range []string{"checkin", "reminder", "nudge", "digest"} {
+			fmt.Fprintf(w, "okrbot_messages_sent_total{job=%q} %d\n", job, sched.Sent[job])
+		}
+		counter("okrbot_messages_recovered_total", "Messages found in Slack after an attempt without an answer, recorded instead of sent again.", sched.Recovered)
+		counter("okrbot_messages_undeliverable_total", "Messages Slack refused for good (a deactivated person, a channel gone).", sched.Undeliverable)
+		counter("okrbot_messages_given_up_total", "Messages still unsent when their time was over (a prompt's week).", sched.GivenUp)
+		counter("okrbot_delivery_errors_total", "Delivery attempts that failed and were left for a retry.", sched.Errors)
 	})
 	m.HTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

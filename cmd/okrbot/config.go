@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
-	"github.com/robfig/cron/v3"
+	"github.com/okrbot/okrbot/okr"
 )
 
 // Config is okrbot's configuration, read from the environment. Every field
@@ -30,7 +30,12 @@ type Config struct {
 	CheckinSchedule  string `envconfig:"OKRBOT_CHECKIN_SCHEDULE" default:"0 10 * * MON"`
 	ReminderSchedule string `envconfig:"OKRBOT_REMINDER_SCHEDULE" default:"0 15 * * WED"`
 	DigestSchedule   string `envconfig:"OKRBOT_DIGEST_SCHEDULE" default:"0 16 * * FRI"`
+	NudgeSchedule    string `envconfig:"OKRBOT_NUDGE_SCHEDULE" default:"0 11 * * MON-FRI"`
 	DigestChannel    string `envconfig:"OKRBOT_DIGEST_CHANNEL"`
+	// CatchUp is how late a job missed while okrbot was down may still run.
+	CatchUp time.Duration `envconfig:"OKRBOT_CATCHUP_WINDOW" default:"12h"`
+	// PostsPerMinute paces the messages okrbot posts, below Slack's limit.
+	PostsPerMinute int `envconfig:"OKRBOT_POSTS_PER_MINUTE" default:"240"`
 
 	Admins []string `envconfig:"OKRBOT_ADMINS"`
 
@@ -100,10 +105,12 @@ func LoadConfig() (*Config, error) {
 		{"OKRBOT_CHECKIN_SCHEDULE", c.CheckinSchedule},
 		{"OKRBOT_REMINDER_SCHEDULE", c.ReminderSchedule},
 		{"OKRBOT_DIGEST_SCHEDULE", c.DigestSchedule},
+		{"OKRBOT_NUDGE_SCHEDULE", c.NudgeSchedule},
 	} {
-		_, err := cron.ParseStandard(s.spec)
-		check(err == nil, "%s %q is not a cron schedule (five fields such as \"0 10 * * MON\", or @every 1h, @daily): %v", s.name, s.spec, err)
+		check(okr.CheckSchedule(s.spec) == nil, "%s %q is not a cron schedule: use five fields such as \"0 10 * * MON\", or @every 1h, @daily.", s.name, s.spec)
 	}
+	check(c.CatchUp >= 0 && c.CatchUp <= 7*24*time.Hour, "OKRBOT_CATCHUP_WINDOW %s must be between 0 and 168h, such as 12h.", c.CatchUp)
+	check(c.PostsPerMinute >= 1 && c.PostsPerMinute <= 6000, "OKRBOT_POSTS_PER_MINUTE (%d) must be from 1 to 6000; Slack allows several hundred a minute.", c.PostsPerMinute)
 
 	check(c.DigestChannel == "" || isSlackID(c.DigestChannel, "CG"),
 		"OKRBOT_DIGEST_CHANNEL %q must be a channel ID such as C0123456789 (in Slack: channel details, at the bottom).", c.DigestChannel)
@@ -144,6 +151,8 @@ func friendlyParseError(err error) string {
 	switch pe.TypeName {
 	case "int":
 		what = "a whole number"
+	case "Duration":
+		what = "a duration such as 12h or 90m"
 	case "[]string":
 		what = "a comma-separated list"
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -301,4 +302,123 @@ func (s *syncWriter) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.(fmt.Stringer).String()
+}
+
+// TestBinary_KilledMidFanOutSendsEachPromptOnce kills the real binary with
+// SIGKILL at random points of a check-in fan-out, twenty times, and starts
+// it again each time: in the end every owner has exactly one prompt, and
+// the ledger has nothing left pending. A kill between Slack taking a
+// message and the ledger noting it is the case that matters: the next
+// process finds the message in the DM instead of sending it again.
+func TestBinary_KilledMidFanOutSendsEachPromptOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the binary twenty times")
+	}
+	srv := slackfake.New(slackfake.Options{RateLimits: slackfake.RateLimits{PerMinute: map[string]int{"apps.connections.open": 1000}}})
+	defer srv.Close()
+	// Every post is done at once and answered 200 ms later: most kills land
+	// in that window.
+	srv.SetFault("chat.postMessage", slackfake.Fault{AnswerDelay: 200 * time.Millisecond})
+	const owners = 80
+	var ids []string
+	for i := range owners {
+		id := fmt.Sprintf("UOWNER%03d", i)
+		ids = append(ids, id)
+		must(t, srv.AddUser(slackfake.User{ID: id, Name: strings.ToLower(id), TZ: "UTC"}))
+	}
+	dbPath := filepath.Join(t.TempDir(), "okrbot.db")
+	ctx := context.Background()
+	db, err := storage.Open(ctx, dbPath)
+	must(t, err)
+	now := time.Now().UTC()
+	c := okr.NewCycle(okr.QuarterOf(now, time.January), time.January, time.UTC, okr.CycleCurrent)
+	must(t, db.CreateCycle(ctx, c))
+	for _, id := range ids {
+		o := &okr.Objective{Title: "Objective of " + id, Level: okr.LevelPersonal, OwnerID: id, CycleID: c.ID}
+		must(t, db.CreateObjective(ctx, o, []*okr.KeyResult{{Title: "Result", Kind: okr.KindIncrease, Target: 10, OwnerID: id}}, okr.LinkOptions{}))
+	}
+	must(t, db.Close())
+
+	// The prompt fell due a minute ago: every start catches up on it.
+	due := now.Add(-time.Minute)
+	never := "0 0 29 2 *" // 29 February: nothing else runs
+	environ := env("SLACK_BOT_TOKEN="+srv.BotToken(), "SLACK_APP_TOKEN="+srv.AppToken(), "SLACK_API_URL="+srv.APIURL(),
+		"OKRBOT_DB="+dbPath, "OKRBOT_LOG_LEVEL=debug",
+		fmt.Sprintf("OKRBOT_CHECKIN_SCHEDULE=%d %d * * *", due.Minute(), due.Hour()),
+		"OKRBOT_REMINDER_SCHEDULE="+never, "OKRBOT_DIGEST_SCHEDULE="+never, "OKRBOT_NUDGE_SCHEDULE="+never,
+		"OKRBOT_POSTS_PER_MINUTE=300")
+	prompts := func() int {
+		n := 0
+		for _, id := range ids {
+			for _, m := range srv.Messages(srv.DM(id)) {
+				if strings.Contains(string(m.Blocks), `"okrbot:checkin:`) {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	start := func() (*exec.Cmd, *syncWriter, chan error) {
+		var logs bytes.Buffer
+		cmd := exec.Command(binary(t))
+		cmd.Env = environ
+		sw := &syncWriter{w: &logs}
+		cmd.Stdout, cmd.Stderr = sw, sw
+		must(t, cmd.Start())
+		exited := make(chan error, 1)
+		go func() { exited <- cmd.Wait() }()
+		return cmd, sw, exited
+	}
+	rng := rand.New(rand.NewPCG(2026, 11))
+	recovered := 0 // messages a killed process had sent without noting it
+	wctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	for kill := range 20 {
+		before := prompts()
+		cmd, sw, exited := start()
+		// Let it send a few (or none: some kills land before the first).
+		target := before + rng.IntN(4)
+		if err := srv.WaitFor(wctx, "sends", func() bool { return prompts() >= target }); err != nil {
+			cmd.Process.Kill()
+			t.Fatalf("kill %d: %v\n%s", kill, err, sw.String())
+		}
+		time.Sleep(time.Duration(rng.IntN(100)) * time.Millisecond)
+		must(t, cmd.Process.Signal(syscall.SIGKILL))
+		<-exited // reaped: a later start can tell the process is gone
+		recovered += strings.Count(sw.String(), "an earlier attempt had reached Slack")
+		if prompts() >= owners {
+			break
+		}
+	}
+	if recovered == 0 {
+		t.Fatal("no kill landed between Slack taking a message and the ledger noting it; the test tested nothing")
+	}
+	cmd, sw, exited := start()
+	if err := srv.WaitFor(wctx, "every prompt", func() bool { return prompts() >= owners }); err != nil {
+		cmd.Process.Kill()
+		t.Fatalf("%v (%d of %d)\n%s", err, prompts(), owners, sw.String())
+	}
+	must(t, cmd.Process.Signal(syscall.SIGTERM))
+	if err := <-exited; err != nil {
+		t.Fatalf("exit after SIGTERM: %v\n%s", err, sw.String())
+	}
+	for _, id := range ids {
+		n := 0
+		for _, m := range srv.Messages(srv.DM(id)) {
+			if strings.Contains(string(m.Blocks), `"okrbot:checkin:`) {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("%s has %d prompts, want exactly 1", id, n)
+		}
+	}
+	db, err = storage.Open(ctx, dbPath)
+	must(t, err)
+	defer db.Close()
+	pending, err := db.Pending(ctx)
+	must(t, err)
+	if len(pending) != 0 {
+		t.Fatalf("%d deliveries left pending, e.g. %+v", len(pending), pending[0])
+	}
 }

@@ -158,6 +158,80 @@ func (s *Server) apiConversationsHistory(r *apiReq) apiResult {
 	return ok(body)
 }
 
+// apiConversationsReplies returns a thread: the parent first, then its
+// replies, oldest first (D-EV; conversations.replies reference).
+func (s *Server) apiConversationsReplies(r *apiReq) apiResult {
+	id := r.p.str("channel")
+	c := s.ws.channels[id]
+	if c == nil || !botSees(c) {
+		return fail("channel_not_found", "channel %q", id)
+	}
+	if e := s.needScope(readScope(c, "history")); e != nil {
+		return scopeFail(e)
+	}
+	if !c.isIM && !c.BotMember {
+		return fail("not_in_channel", "the bot is not a member of #%s; bot tokens can only read channels they are in", c.Name)
+	}
+	ts := r.p.str("ts")
+	if ts == "" {
+		return fail("invalid_arguments", "ts is required")
+	}
+	parent := s.findMessageLocked(c.ID, ts)
+	if parent == nil || parent.Deleted || (parent.ThreadTS != "" && parent.ThreadTS != parent.TS) {
+		return fail("thread_not_found", "no thread at %s in %s", ts, c.ID)
+	}
+	limit := defaultHistoryLimit
+	if l := r.p.str("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 0 {
+			return fail("invalid_limit", "limit %q", l)
+		}
+		if n > 0 {
+			limit = min(n, maxHistoryLimit)
+		}
+	}
+	after := ""
+	if cur := r.p.str("cursor"); cur != "" {
+		raw, err := base64.StdEncoding.DecodeString(cur)
+		t, found := strings.CutPrefix(string(raw), "after_ts:")
+		if err != nil || !found || !validTS(t) {
+			return fail("invalid_cursor", "cursor %q", cur)
+		}
+		after = t
+	}
+	oldest := r.p.str("oldest")
+	if oldest != "" && !validTS(oldest) {
+		return fail("invalid_ts_oldest", "oldest %q", oldest)
+	}
+	var all []*Message
+	for _, m := range s.ws.messages[c.ID] {
+		if m.Deleted || (m != parent && m.ThreadTS != ts) {
+			continue
+		}
+		if after != "" && !tsLess(after, m.TS) {
+			continue
+		}
+		if m != parent && oldest != "" && tsLess(m.TS, oldest) {
+			continue
+		}
+		all = append(all, m)
+	}
+	page, hasMore, next := all, false, ""
+	if len(all) > limit {
+		page, hasMore = all[:limit], true
+		next = base64.StdEncoding.EncodeToString([]byte("after_ts:" + page[len(page)-1].TS))
+	}
+	out := make([]map[string]any, 0, len(page))
+	for _, m := range page {
+		j := s.messageJSONLocked(m)
+		if m == parent {
+			j["thread_ts"] = m.TS
+		}
+		out = append(out, j)
+	}
+	return ok(map[string]any{"messages": out, "has_more": hasMore, "response_metadata": map[string]any{"next_cursor": next}})
+}
+
 func validTS(ts string) bool {
 	sec, frac, _ := strings.Cut(ts, ".")
 	if _, err := strconv.ParseInt(sec, 10, 64); err != nil {

@@ -31,6 +31,15 @@ type Fault struct {
 	Delay time.Duration
 	// Drop (FaultEnvelope only) drops the socket instead of delivering.
 	Drop bool
+	// Lost handles the call as usual, then drops the connection instead of
+	// answering: Slack did it, but the app cannot know (a reset connection
+	// or a timeout after the request arrived). Web API methods only.
+	Lost bool
+	// AnswerDelay handles the call as usual, then holds the answer back
+	// this long (real time): a slow network after Slack acted, the window
+	// in which an app that dies has done something it never learns of.
+	// Web API methods only.
+	AnswerDelay time.Duration
 
 	OnCall   int
 	EveryNth int

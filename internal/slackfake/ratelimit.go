@@ -50,6 +50,7 @@ var methodTiers = map[string]int{
 	"conversations.open":           tier3,
 	"conversations.info":           tier3,
 	"conversations.history":        tier3,
+	"conversations.replies":        tier3,
 	"users.info":                   tier4,
 	"users.list":                   tier2,
 	"views.open":                   tier4,

@@ -43,6 +43,7 @@ func methodTable() map[string]*methodSpec {
 		"conversations.open":           bot((*Server).apiConversationsOpen),
 		"conversations.info":           bot((*Server).apiConversationsInfo),
 		"conversations.history":        bot((*Server).apiConversationsHistory),
+		"conversations.replies":        bot((*Server).apiConversationsReplies),
 		"users.info":                   bot((*Server).apiUsersInfo),
 		"users.list":                   bot((*Server).apiUsersList),
 		"views.open":                   bot((*Server).apiViewsOpen),
@@ -327,7 +328,7 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		if !s.sleep(r.Context(), f.Delay) {
 			return
 		}
-		if handled := s.answerFault(f, func(status int, body map[string]any, h http.Header) {
+		if handled := !f.Lost && s.answerFault(f, func(status int, body map[string]any, h http.Header) {
 			call.Injected = true
 			answer(status, body, h)
 		}); handled {
@@ -357,6 +358,31 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 
+	// unanswered records a call that was done but never answered.
+	unanswered := func() {
+		s.mu.Lock()
+		call.Injected, call.At, call.Duration = true, s.now(), time.Since(start)
+		s.calls = append(s.calls, call)
+		s.mu.Unlock()
+	}
+	if f != nil && f.AnswerDelay > 0 {
+		call.Injected = true
+		if !s.sleep(r.Context(), f.AnswerDelay) {
+			unanswered() // the app hung up (or died) before the answer
+			return
+		}
+	}
+	if f != nil && f.Lost {
+		// Done, but the answer never arrives: drop the connection.
+		unanswered()
+		if hj, ok := w.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				_ = conn.Close()
+				return
+			}
+		}
+		panic(http.ErrAbortHandler) // closes the connection without an answer
+	}
 	if res.err != nil {
 		failWith(res.err)
 		return

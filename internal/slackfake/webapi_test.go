@@ -572,3 +572,78 @@ func TestWebAPI_ResponseURL(t *testing.T) {
 	}
 	_ = context.Background
 }
+
+func TestWebAPI_LostAnswer(t *testing.T) {
+	srv := newServer(t, Options{RateLimits: RateLimits{Disabled: true}})
+	mustAddUser(t, srv, User{ID: "U1", Name: "ana", TZ: "UTC"})
+	api := newAPI(srv)
+	ctx := ctxT(t)
+	srv.SetFault("chat.postMessage", Fault{Lost: true, OnCall: 1})
+	if _, _, err := api.PostMessageContext(ctx, "U1", slack.MsgOptionText("first", false)); err == nil {
+		t.Fatal("a lost answer reached the client")
+	}
+	// Slack did post it: the app cannot tell from the answer, only by looking.
+	msgs := srv.Messages(srv.DM("U1"))
+	if len(msgs) != 1 || msgs[0].Text != "first" {
+		t.Fatalf("messages = %+v, want the one whose answer was lost", msgs)
+	}
+	if calls := srv.CallsTo("chat.postMessage"); len(calls) != 1 || !calls[0].Injected {
+		t.Fatalf("calls = %+v", calls)
+	}
+	if _, _, err := api.PostMessageContext(ctx, "U1", slack.MsgOptionText("second", false)); err != nil {
+		t.Fatalf("the next call: %v", err)
+	}
+}
+
+func TestWebAPI_ConversationsReplies(t *testing.T) {
+	srv := newServer(t, Options{RateLimits: RateLimits{Disabled: true}})
+	mustAddChannel(t, srv, Channel{ID: "C1", Name: "okrs", BotMember: true})
+	mustAddChannel(t, srv, Channel{ID: "C2", Name: "elsewhere"})
+	api := newAPI(srv)
+	ctx := ctxT(t)
+	_, parent, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("digest", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, text := range []string{"part 1", "part 2", "part 3"} {
+		if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText(text, false), slack.MsgOptionTS(parent)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := api.PostMessageContext(ctx, "C1", slack.MsgOptionText("not in the thread", false)); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	params := &slack.GetConversationRepliesParameters{ChannelID: "C1", Timestamp: parent, Limit: 2}
+	for {
+		msgs, more, next, err := api.GetConversationRepliesContext(ctx, params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			texts = append(texts, m.Text)
+		}
+		if !more {
+			break
+		}
+		params.Cursor = next
+	}
+	if got := strings.Join(texts, "|"); got != "digest|part 1|part 2|part 3" {
+		t.Fatalf("thread = %q", got)
+	}
+	// History shows the parent, not its replies.
+	h, err := api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{ChannelID: "C1"})
+	if err != nil || len(h.Messages) != 2 {
+		t.Fatalf("history = %+v, %v", h, err)
+	}
+	for _, tc := range []struct{ channel, ts, want string }{
+		{"C1", "1.000001", "thread_not_found"},
+		{"C2", parent, "not_in_channel"},
+		{"C9", parent, "channel_not_found"},
+	} {
+		_, _, _, err := api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{ChannelID: tc.channel, Timestamp: tc.ts})
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("replies %s %s = %v, want %s", tc.channel, tc.ts, err, tc.want)
+		}
+	}
+}

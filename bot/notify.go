@@ -1,0 +1,394 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/slack-go/slack"
+)
+
+// Notifier renders and sends what the scheduler decides to say, through
+// the bot's one sender. cmd/okrbot hands it to the scheduler.
+type Notifier struct{ b *Bot }
+
+var _ okr.Notifier = (*Notifier)(nil)
+
+// Notifier returns the bot's notifier.
+func (b *Bot) Notifier() *Notifier { return &Notifier{b: b} }
+
+// promptMaxKeyResults is how many key results a check-in DM lists, one
+// block each, well within a message's 50 blocks.
+const promptMaxKeyResults = 15
+
+// CheckinRequest sends the weekly check-in prompt, or its reminder.
+func (n *Notifier) CheckinRequest(ctx context.Context, r *okr.CheckinRequest) (string, error) {
+	loc := n.b.userLocation(ctx, r.UserID)
+	msg := checkinRequestMessage(r, loc)
+	return n.b.sender.post(ctx, outgoing{Target: r.UserID, Key: r.Key, Msg: msg})
+}
+
+// checkinRequestMessage is the check-in DM: what is asked, each key result
+// with where it stands, and the button that opens the pre-filled form.
+func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
+	week, weeks := cycleWeek(r.Cycle, r.At)
+	var intro, text string
+	if r.Reminder {
+		n := len(r.KeyResults)
+		text = fmt.Sprintf("Reminder: %s still %s this week's check-in", countOf(n, "key result", "key results"), plural(n, "needs", "need"))
+		owed := fmt.Sprintf("%d of your %d key results still %s", n, r.Total, plural(n, "needs", "need"))
+		if n >= r.Total {
+			owed = "your " + plural(n, "key result still needs", fmt.Sprintf("%d key results still need", n))
+		}
+		intro = fmt.Sprintf("⏰ Hi %s, a friendly reminder: %s this week's check-in.", mention(r.UserID), owed)
+	} else {
+		text = "Time for your weekly OKR check-in"
+		intro = fmt.Sprintf("🗓️ Hi %s, time for your weekly check-in: where do your key results stand? It takes a minute.", mention(r.UserID))
+	}
+	blocks := []slack.Block{
+		section(intro),
+		contextBlock(fmt.Sprintf("*%s* · week %d of %d · %s of the cycle has passed", esc(r.Cycle.Name), week, weeks, pct(r.Cycle.Elapsed(r.At)))),
+	}
+	shown := r.KeyResults[:min(len(r.KeyResults), promptMaxKeyResults)]
+	for _, st := range shown {
+		blk := section(promptKeyResultText(st, r.Objectives[st.KeyResult.ObjectiveID], r.At, loc))
+		blk.Accessory = slack.NewAccessory(button("Update", actCheckinOpen, idValue(st.KeyResult.ID)))
+		blocks = append(blocks, blk)
+	}
+	if rest := len(r.KeyResults) - len(shown); rest > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more: the form lists those waiting longest first.", rest)))
+	}
+	checkin := button("✅ Check in", actCheckinOpen, "")
+	checkin.Style = slack.StylePrimary
+	blocks = append(blocks, actions("checkin_prompt", checkin),
+		contextBlock("The form is filled in with where things stand: change what moved, and an unchanged number still counts. "+
+			"Away? `/okr away 2026-12-01` pauses these until then."))
+	return message{Text: text, Blocks: blocks}
+}
+
+// promptKeyResultText is one key result in a check-in DM.
+func promptKeyResultText(st okr.KeyResultState, o *okr.Objective, now time.Time, loc *time.Location) string {
+	kr := st.KeyResult
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s *%s* %s\n", healthEmoji(st.Health), kr.Ref(), esc(trunc(kr.Title, 120)))
+	if o != nil {
+		fmt.Fprintf(&b, "for *%s* %s\n", o.Ref(), esc(trunc(o.Title, 80)))
+	}
+	fmt.Fprintf(&b, "%s %s · now *%s* · %s\n", bar(st.Progress), pct(st.Progress), esc(value(kr, kr.Current)), esc(krTarget(kr)))
+	b.WriteString(lastCheckinText(kr, now, loc))
+	return b.String()
+}
+
+// checkinRecordedMessage replaces a check-in DM once the person checked
+// in: what their key results stand at now, and a way to update again.
+func checkinRecordedMessage(userID string, states []okr.KeyResultState, objectives map[int64]*okr.Objective, now time.Time, loc *time.Location) message {
+	text := fmt.Sprintf("✅ Checked in on %s. Thank you!", now.In(loc).Format("Mon, Jan 2"))
+	blocks := []slack.Block{section(fmt.Sprintf("✅ Thanks %s, your check-in on %s is recorded:", mention(userID), now.In(loc).Format("Monday, Jan 2")))}
+	var lines []string
+	for _, st := range states {
+		kr := st.KeyResult
+		line := fmt.Sprintf("%s *%s* %s · now *%s* · %s %s", confidenceEmoji(kr.Confidence), kr.Ref(), esc(trunc(kr.Title, 100)),
+			esc(value(kr, kr.Current)), bar(st.Progress), pct(st.Progress))
+		if !kr.CheckedAt.IsZero() && now.Sub(kr.CheckedAt) < okr.Week {
+			line += " · " + kr.Confidence.Label()
+		} else {
+			line += " · _not updated this week_"
+		}
+		if o := objectives[kr.ObjectiveID]; o != nil {
+			line += fmt.Sprintf("\n      for *%s* %s", o.Ref(), esc(trunc(o.Title, 60)))
+		}
+		lines = append(lines, line)
+	}
+	blocks = append(blocks, lineSections(lines, 20)...)
+	blocks = append(blocks, actions("checkin_prompt", button("Update again", actCheckinOpen, "")))
+	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}
+}
+
+// refreshCheckinDMs updates this cycle's latest check-in prompt and
+// reminder sent to the person, so that the DM shows what they recorded
+// instead of still asking. Nothing was sent: nothing to do.
+func (b *Bot) refreshCheckinDMs(ctx context.Context, userID string) error {
+	cycle, err := b.store.CurrentCycle(ctx)
+	if err != nil {
+		if okr.ErrorCode(err) == okr.ENOTFOUND {
+			return nil
+		}
+		return err
+	}
+	var refs []*okr.Delivery
+	sent := true
+	for _, kind := range []string{"checkin:", "reminder:"} {
+		found, err := b.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: kind + cycle.Name + ":", Suffix: ":" + userID, Sent: &sent, Limit: 1})
+		if err != nil {
+			return err
+		}
+		// Only this week's: an older DM keeps what it asked then.
+		for _, d := range found {
+			if b.opts.Now().Sub(d.SentAt) < okr.Week {
+				refs = append(refs, d)
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil
+	}
+	set, err := b.myCheckinSet(ctx, userID)
+	if err != nil {
+		return err
+	}
+	policy := b.policy(ctx)
+	states := make([]okr.KeyResultState, len(set.krs))
+	for i, kr := range set.krs {
+		states[i] = policy.KeyResultHealth(kr, set.cycle, b.opts.Now())
+	}
+	msg := checkinRecordedMessage(userID, states, set.objectives, b.opts.Now(), b.userLocation(ctx, userID))
+	for _, d := range refs {
+		if err := b.sender.update(ctx, d.Ref, d.Key, msg); err != nil {
+			return fmt.Errorf("update check-in DM %s: %w", d.Key, err)
+		}
+	}
+	return nil
+}
+
+// LeadSummary tells a team lead who in their teams still owes a check-in.
+func (n *Notifier) LeadSummary(ctx context.Context, s *okr.LeadSummary) (string, error) {
+	return n.b.sender.post(ctx, outgoing{Target: s.LeadID, Key: s.Key, Msg: leadSummaryMessage(s)})
+}
+
+// leadSummaryMaxPeople is how many people one team's list names.
+const leadSummaryMaxPeople = 40
+
+func leadSummaryMessage(s *okr.LeadSummary) message {
+	missing := 0
+	for _, t := range s.Teams {
+		missing += len(t.Missing)
+	}
+	text := fmt.Sprintf("%s in your teams still %s a check-in this week", countOf(missing, "person", "people"), plural(missing, "owes", "owe"))
+	blocks := []slack.Block{section(fmt.Sprintf("📋 Hi %s, where your %s stand with this week's check-ins (*%s*):", mention(s.LeadID),
+		plural(len(s.Teams), "team", "teams"), esc(s.Cycle.Name)))}
+	for _, t := range s.Teams {
+		done := t.Owners - len(t.Missing)
+		lines := []string{fmt.Sprintf("*%s* · %d of %d checked in %s", esc(trunc(t.Team.Name, 80)), done, t.Owners, bar(float64(done)/float64(max(1, t.Owners))))}
+		for _, m := range t.Missing[:min(len(t.Missing), leadSummaryMaxPeople)] {
+			owes := fmt.Sprintf("%d of %d key results due", m.Due, m.Total)
+			if m.Due == m.Total {
+				owes = fmt.Sprintf("no check-in yet (%s)", countOf(m.Total, "key result", "key results"))
+			}
+			lines = append(lines, fmt.Sprintf("• %s · %s", mention(m.UserID), owes))
+		}
+		if rest := len(t.Missing) - leadSummaryMaxPeople; rest > 0 {
+			lines = append(lines, fmt.Sprintf("…and %d more", rest))
+		}
+		blocks = append(blocks, lineSections(lines, 2)...)
+	}
+	blocks = append(blocks, contextBlock("They got a reminder from me today; a word from you helps more than another one from me. `/okr list team <name>` shows where the team's key results stand."))
+	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}
+}
+
+// Nudge asks a person to close one gap.
+func (n *Notifier) Nudge(ctx context.Context, nd *okr.Nudge) (string, error) {
+	msg, err := n.b.nudgeMessage(ctx, nd)
+	if err != nil {
+		return "", err
+	}
+	return n.b.sender.post(ctx, outgoing{Target: nd.UserID, Key: nd.Key, Msg: msg})
+}
+
+// nudgeMaxItems is how many items of one kind a nudge lists.
+const nudgeMaxItems = 10
+
+func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) {
+	loc := b.userLocation(ctx, nd.UserID)
+	var blocks []slack.Block
+	var text string
+	items := func(lines []string, total int) {
+		if total > nudgeMaxItems {
+			lines = append(lines[:nudgeMaxItems], fmt.Sprintf("…and %d more", total-nudgeMaxItems))
+		}
+		blocks = append(blocks, lineSections(lines, 3)...)
+	}
+	switch nd.Kind {
+	case okr.NudgeOrphan:
+		o := nd.Objective
+		text = fmt.Sprintf("%s is not aligned with anything yet", o.Ref())
+		blocks = append(blocks, section(fmt.Sprintf("🔗 Your objective *%s* %s is not aligned with anything yet. Linking it to the objective it serves shows how your work adds up, and counts it in that objective's progress.",
+			o.Ref(), esc(trunc(o.Title, 120)))))
+		if len(nd.Suggestions) == 0 {
+			blocks = append(blocks, section("I found no objective that looks related; choose one yourself:"))
+		} else {
+			blocks = append(blocks, section(plural(len(nd.Suggestions), "This one looks related:", "These look related:")))
+		}
+		for _, s := range nd.Suggestions {
+			p := s.Objective
+			why := s.Why
+			if len(s.Shared) > 0 {
+				why = "shares " + strings.Join(s.Shared, ", ")
+			}
+			blocks = append(blocks, section(fmt.Sprintf("*%s* %s · %s\n_%s_", p.Ref(), esc(trunc(p.Title, 120)), p.Level.Label(), esc(why))))
+			link := button("Link to "+p.Ref(), actLinkSuggested, o.Ref()+">"+targetValue(p.ID, 0))
+			link.Style = slack.StylePrimary
+			blocks = append(blocks, actions("", link, button("Review first…", actLinkOpen, o.Ref()+">"+targetValue(p.ID, 0))))
+		}
+		blocks = append(blocks, actions("", button("Choose another…", actLinkOpen, o.Ref())),
+			contextBlock(fmt.Sprintf("Or type `/okr link %s to O3`. I ask about an objective at most once a week.", o.Ref())))
+	case okr.NudgeUnsupported:
+		text = "Nothing supports your company objectives yet"
+		blocks = append(blocks, section(fmt.Sprintf("🏝️ No objective is aligned under your company %s yet, so nobody can see which work drives %s:",
+			plural(len(nd.Objectives), "objective", "objectives"), plural(len(nd.Objectives), "it", "them"))))
+		var lines []string
+		for _, st := range nd.Objectives[:min(len(nd.Objectives), nudgeMaxItems)] {
+			lines = append(lines, "• "+objectiveLine(st.Objective, st.Progress, st.Health))
+		}
+		items(lines, len(nd.Objectives))
+		blocks = append(blocks, contextBlock("Ask the teams whose work serves it to link their objectives (`/okr link O15 to O1`), or see what is unaligned with `/okr gaps orphans`."))
+	case okr.NudgeStale:
+		text = "Key results waiting for a check-in"
+		blocks = append(blocks, section(fmt.Sprintf("⏳ %s had no check-in for %s or more, so nobody knows where %s stand:",
+			plural(len(nd.KeyResults), "This key result has", "These key results have"), durationText(nd.Policy.StaleAfter),
+			plural(len(nd.KeyResults), "it", "they"))))
+		var lines []string
+		for _, st := range nd.KeyResults[:min(len(nd.KeyResults), nudgeMaxItems)] {
+			kr := st.KeyResult
+			since := "never checked in"
+			if !kr.CheckedAt.IsZero() {
+				since = "last check-in " + daysAgo(kr.CheckedAt, nd.At, loc)
+			}
+			lines = append(lines, fmt.Sprintf("• *%s* %s · %s %s · %s", kr.Ref(), esc(trunc(kr.Title, 100)), bar(st.Progress), pct(st.Progress), since))
+		}
+		items(lines, len(nd.KeyResults))
+		checkin := button("✅ Check in now", actCheckinOpen, "")
+		checkin.Style = slack.StylePrimary
+		blocks = append(blocks, actions("", checkin), contextBlock("If one no longer matters, archive it: `/okr archive KR45`."))
+	case okr.NudgeLimits:
+		text = "Your OKRs are beyond the good-practice limits"
+		blocks = append(blocks, section("📚 A few OKRs kept in focus beat many spread thin. Yours are beyond the limits your company set:"))
+		var lines []string
+		for _, l := range nd.Loads {
+			lines = append(lines, fmt.Sprintf("• You own %d %s objectives; at most %d keeps them in focus.", l.Count, strings.ToLower(l.Level.Label()), nd.Policy.MaxObjectivesPerOwner))
+		}
+		for _, st := range nd.Objectives {
+			k := len(st.KeyResults)
+			lines = append(lines, fmt.Sprintf("• *%s* %s has %s; %d–%d work best.", st.Objective.Ref(), esc(trunc(st.Objective.Title, 100)),
+				countOf(k, "key result", "key results"), nd.Policy.MinKeyResults, nd.Policy.MaxKeyResults))
+		}
+		items(lines, len(lines))
+		blocks = append(blocks, contextBlock("`/okr kr O12` adds a key result; `/okr archive` retires what no longer matters. This is advice: nothing is blocked."))
+	case okr.NudgeKickoff:
+		if nd.Admin {
+			text = fmt.Sprintf("%s has begun: set the company objectives", nd.Cycle.Name)
+			blocks = append(blocks, section(fmt.Sprintf("🚀 *%s* has begun and has no company objectives yet. Set the few that matter most this quarter, so that every team can align its own with them.", esc(nd.Cycle.Name))))
+			add := button("➕ New company objective", actHomeNew, string(okr.LevelCompany))
+			add.Style = slack.StylePrimary
+			blocks = append(blocks, actions("", add))
+		} else {
+			names := make([]string, len(nd.Teams))
+			for i, t := range nd.Teams {
+				names[i] = "*" + esc(trunc(t.Name, 60)) + "*"
+			}
+			text = fmt.Sprintf("%s has begun: time to set your team's objectives", nd.Cycle.Name)
+			blocks = append(blocks, section(fmt.Sprintf("🚀 *%s* has begun. Time for %s to draft its objectives and align them with the company's.",
+				esc(nd.Cycle.Name), joinAnd(names))))
+			if len(nd.Objectives) > 0 {
+				var lines []string
+				for _, st := range nd.Objectives[:min(len(nd.Objectives), nudgeMaxItems)] {
+					lines = append(lines, fmt.Sprintf("• *%s* %s", st.Objective.Ref(), esc(trunc(st.Objective.Title, 120))))
+				}
+				blocks = append(blocks, section("The company objectives so far:"))
+				items(lines, len(nd.Objectives))
+			}
+			add := button("➕ New team objective", actHomeNew, string(okr.LevelTeam))
+			add.Style = slack.StylePrimary
+			blocks = append(blocks, actions("", add), contextBlock("`/okr gaps orphans` shows objectives not aligned yet."))
+		}
+	case okr.NudgeScore:
+		last := nd.Cycle.End.In(b.settings(ctx).Location).AddDate(0, 0, -1)
+		text = fmt.Sprintf("%s ends %s: time to score your objectives", nd.Cycle.Name, last.Format("Mon, Jan 2"))
+		blocks = append(blocks, section(fmt.Sprintf("🏁 *%s* ends on %s. Time to score your %s: 0.7 on a stretch goal is a success.",
+			esc(nd.Cycle.Name), last.Format("Monday, Jan 2"), plural(len(nd.Objectives), "objective", "objectives"))))
+		var lines []string
+		for _, st := range nd.Objectives[:min(len(nd.Objectives), nudgeMaxItems)] {
+			lines = append(lines, fmt.Sprintf("• *%s* %s · %s %s", st.Objective.Ref(), esc(trunc(st.Objective.Title, 120)), bar(st.Progress), pct(st.Progress)))
+		}
+		items(lines, len(nd.Objectives))
+		score := button("Score my objectives", actScoreOpen, idValue(nd.Cycle.ID))
+		score.Style = slack.StylePrimary
+		blocks = append(blocks, actions("", score), contextBlock("Unfinished objectives can be carried over to the next cycle with their key results."))
+	default:
+		return message{}, fmt.Errorf("nudge of unknown kind %q", nd.Kind)
+	}
+	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}, nil
+}
+
+// durationText writes a whole number of days or weeks ("2 weeks").
+func durationText(d time.Duration) string {
+	days := int(d / (24 * time.Hour))
+	if days%7 == 0 && days > 0 {
+		return countOf(days/7, "week", "weeks")
+	}
+	return countOf(days, "day", "days")
+}
+
+// joinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
+}
+
+// FindSent looks for a message carrying key in target's conversation.
+func (n *Notifier) FindSent(ctx context.Context, target, key string, since time.Time) (string, bool, error) {
+	return n.b.sender.find(ctx, target, key, since)
+}
+
+// Digest posts a digest's summary to its channel.
+func (n *Notifier) Digest(ctx context.Context, d *okr.Digest) (string, error) {
+	return n.b.sender.post(ctx, outgoing{Target: d.Channel, Key: d.Key, Msg: digestSummary(d, "")})
+}
+
+// DigestThread posts the digest's detail and chart in the summary's
+// thread. Each message is delivered once under its own key, so a thread
+// cut short is completed by calling again and nothing is repeated.
+func (n *Notifier) DigestThread(ctx context.Context, d *okr.Digest, summaryRef string) error {
+	channel, ts, _ := strings.Cut(summaryRef, "/")
+	var names []string
+	parts := digestThread(d, func(part string) string { names = append(names, part); return "" })
+	deliver := n.b.opts.Deliverer
+	for i, msg := range parts {
+		key := okr.DigestPartKey(d.Key, names[i])
+		find := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {
+			return n.b.sender.findInThread(ctx, channel, ts, key, since)
+		}
+		if _, err := deliver.Deliver(ctx, key, channel, func(ctx context.Context) (string, error) {
+			return n.b.sender.post(ctx, outgoing{Target: channel, Key: key, ThreadTS: ts, Msg: msg})
+		}, find); err != nil {
+			return err
+		}
+	}
+	if len(d.History) == 0 {
+		return nil
+	}
+	key := okr.DigestPartKey(d.Key, "chart")
+	find := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {
+		return n.b.sender.findInThread(ctx, channel, ts, key, since)
+	}
+	_, err := deliver.Deliver(ctx, key, channel, func(ctx context.Context) (string, error) {
+		png, err := progressChart(d)
+		if err != nil {
+			return "", okr.Undeliverable("chart: " + err.Error())
+		}
+		caption := message{Text: "Progress by week", Blocks: []slack.Block{
+			contextBlock(fmt.Sprintf("📈 Progress of the %s by week, against the plan (dashed)", digestScope(d))),
+		}}
+		// The ledger records the file's ID: the message sharing it is found
+		// by its marker, like any other.
+		return n.b.sender.upload(ctx, channel, ts, key, "okr-progress-"+strings.ReplaceAll(d.Cycle.Name, " ", "-")+".png",
+			d.Cycle.Name+" progress by week", png, caption)
+	}, find)
+	return err
+}

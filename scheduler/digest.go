@@ -1,0 +1,278 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// detailed is how many items of each digest list get their full rows
+// (titles, units): more than a digest shows of any list.
+const detailed = 200
+
+// runDigests posts the company digest to the digest channel, and each team
+// with a channel of its own its team digest: the summary once, then its
+// thread (detail and chart), each message once.
+func (s *Scheduler) runDigests(ctx context.Context, r *run) error {
+	if err := r.p.loadGraph(ctx); err != nil {
+		return err
+	}
+	if ch := r.p.settings.DigestChannel; ch != "" {
+		if err := s.postDigest(ctx, r, ch, nil); err != nil {
+			return err
+		}
+	}
+	teams, err := r.p.loadTeams(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range teams {
+		if ctx.Err() != nil {
+			r.errored++
+			return nil
+		}
+		if t.Channel != "" {
+			if err := s.postDigest(ctx, r, t.Channel, t); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Scheduler) postDigest(ctx context.Context, r *run, channel string, team *okr.Team) error {
+	key := okr.DigestKey(r.p.cycle.Name, r.period(), channel, teamID(team))
+	var d *okr.Digest
+	build := func(ctx context.Context) (*okr.Digest, error) {
+		if d != nil {
+			return d, nil
+		}
+		var err error
+		d, err = r.p.digest(ctx, team)
+		if d != nil {
+			d.Key, d.Channel = key, channel
+		}
+		return d, err
+	}
+	outcome := r.deliver(ctx, key, channel, func(ctx context.Context) (string, error) {
+		d, err := build(ctx)
+		if err != nil {
+			return "", err
+		}
+		return s.notify.Digest(ctx, d)
+	})
+	switch outcome {
+	case okr.Delivered, okr.Recovered, okr.AlreadyDone:
+	default:
+		return nil // not posted (yet): no thread
+	}
+	summary, err := s.store.FindDelivery(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !summary.Sent() {
+		return nil
+	}
+	d, err = build(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.notify.DigestThread(ctx, d, summary.Ref); err != nil {
+		r.errored++
+		if ctx.Err() == nil {
+			s.log.Warn("digest thread not finished; will retry", slog.String("key", key), slog.Any("err", err))
+		}
+	}
+	return nil
+}
+
+func teamID(t *okr.Team) int64 {
+	if t == nil {
+		return 0
+	}
+	return t.ID
+}
+
+// digest gathers the state of the company (team nil) or of one team: its
+// top objectives with what supports them, the week's wins, what is at risk
+// or stale, the alignment gaps, check-in participation and the progress
+// history for the chart.
+func (p *pass) digest(ctx context.Context, team *okr.Team) (*okr.Digest, error) {
+	a := p.analysis
+	d := &okr.Digest{Team: team, Cycle: p.cycle, At: p.now, Location: p.settings.Location,
+		Expected: p.cycle.Elapsed(p.now), Aligned: a.Aligned, Alignable: a.Alignable}
+
+	// What the digest covers: every objective for the company; for a team,
+	// its own objectives (and its teams', for a department) with what is
+	// aligned under them.
+	inScope := func(*okr.Objective) bool { return true }
+	var tops []*okr.ObjectiveState
+	if team == nil {
+		for _, st := range a.Objectives {
+			if st.Objective.Level == okr.LevelCompany {
+				tops = append(tops, st)
+			}
+		}
+	} else {
+		teams, err := p.loadTeams(ctx)
+		if err != nil {
+			return nil, err
+		}
+		own := map[int64]bool{team.ID: true}
+		for _, t := range teams {
+			if t.ParentID == team.ID {
+				own[t.ID] = true
+			}
+		}
+		mine := map[int64]bool{}
+		for _, st := range a.Objectives {
+			if own[st.Objective.TeamID] {
+				mine[st.Objective.ID] = true
+			}
+		}
+		for _, st := range a.Objectives {
+			if mine[st.Objective.ID] && !mine[st.Objective.ParentObjectiveID] {
+				tops = append(tops, st)
+			}
+		}
+		covered := map[int64]bool{}
+		for _, st := range tops {
+			covered[st.Objective.ID] = true
+			for _, sub := range p.supporters(st) {
+				covered[sub.Objective.ID] = true
+			}
+		}
+		inScope = func(o *okr.Objective) bool { return covered[o.ID] }
+		d.Aligned, d.Alignable = 0, 0
+		for id := range covered {
+			if o := a.Objective(id).Objective; o.Level != okr.LevelCompany {
+				d.Alignable++
+				if o.HasParent() {
+					d.Aligned++
+				}
+			}
+		}
+	}
+	for _, st := range tops {
+		d.Objectives = append(d.Objectives, okr.DigestObjective{State: st, Supporters: p.supporters(st)})
+	}
+
+	krInScope := func(k okr.KeyResultState) bool {
+		st := a.Objective(k.KeyResult.ObjectiveID)
+		return st != nil && inScope(st.Objective)
+	}
+	for _, st := range a.Objectives {
+		if !inScope(st.Objective) {
+			continue
+		}
+		for _, k := range st.KeyResults {
+			if k.Progress >= 1 && k.Previous < 1 {
+				d.Wins = append(d.Wins, k)
+			}
+		}
+	}
+	slices.SortFunc(d.Wins, func(x, y okr.KeyResultState) int { return cmp.Compare(x.KeyResult.ID, y.KeyResult.ID) })
+	d.AtRisk = filter(a.AtRisk, krInScope)
+	d.Stale = filter(a.Stale, krInScope)
+	for _, o := range a.Orphans {
+		if inScope(o) {
+			d.Orphans = append(d.Orphans, o)
+		}
+	}
+	if team == nil {
+		d.Unsupported = a.Unsupported
+	}
+	var err error
+	for _, list := range []*[]okr.KeyResultState{&d.Wins, &d.AtRisk, &d.Stale} {
+		n := min(len(*list), detailed)
+		var shown []okr.KeyResultState
+		if shown, err = p.withDetails(ctx, (*list)[:n]); err != nil {
+			return nil, err
+		}
+		*list = append(shown, (*list)[n:]...)
+	}
+
+	d.Participation = p.participation(func(owner string) bool {
+		if team == nil {
+			return true
+		}
+		for _, kr := range p.owners[owner] {
+			if st := a.Objective(kr.ObjectiveID); st != nil && inScope(st.Objective) {
+				return true
+			}
+		}
+		return false
+	})
+
+	if len(tops) > 0 {
+		times := okr.CycleWeeks(p.cycle, p.now)
+		values, err := p.s.store.ValuesAt(ctx, p.cycle.ID, times)
+		if err != nil {
+			return nil, fmt.Errorf("digest history: %w", err)
+		}
+		ids := make([]int64, len(tops))
+		for i, st := range tops {
+			ids[i] = st.Objective.ID
+		}
+		d.History = okr.ProgressHistory(p.graph, values, times, p.settings.Policy, ids)
+	}
+	return d, nil
+}
+
+// supporters are the objectives aligned under st at any depth, level by
+// level from the top, each level by ID.
+func (p *pass) supporters(st *okr.ObjectiveState) []*okr.ObjectiveState {
+	var out []*okr.ObjectiveState
+	seen := map[int64]bool{st.Objective.ID: true}
+	level := []*okr.ObjectiveState{st}
+	for len(level) > 0 {
+		var next []*okr.ObjectiveState
+		for _, parent := range level {
+			for _, c := range parent.Children {
+				if cs := p.analysis.Objective(c.ID); cs != nil && !seen[c.ID] {
+					seen[c.ID] = true
+					next = append(next, cs)
+				}
+			}
+		}
+		slices.SortFunc(next, func(x, y *okr.ObjectiveState) int { return cmp.Compare(x.Objective.ID, y.Objective.ID) })
+		out = append(out, next...)
+		level = next
+	}
+	return out
+}
+
+// participation counts, among the owners counted, those who owed a
+// check-in this period (each in their own zone) and those who made it.
+// Someone away is not counted.
+func (p *pass) participation(counted func(owner string) bool) okr.Participation {
+	var out okr.Participation
+	for owner := range p.owners {
+		if !counted(owner) || !p.reachable(owner) {
+			continue
+		}
+		due, owed := p.dueFor(owner, p.now)
+		if !owed {
+			continue
+		}
+		out.Due++
+		if len(due) == 0 {
+			out.Done++
+		}
+	}
+	return out
+}
+
+func filter[T any](in []T, keep func(T) bool) []T {
+	var out []T
+	for _, x := range in {
+		if keep(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

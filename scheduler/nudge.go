@@ -1,0 +1,306 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// orphanGrace is how long an objective may stay unaligned before its owner
+// is nudged: a day to link it themselves.
+const orphanGrace = 24 * time.Hour
+
+// suggestionsPerNudge is how many parents an orphan's nudge suggests.
+const suggestionsPerNudge = 3
+
+// runNudges asks the people in the zone to close their gaps: an objective
+// aligned with nothing (with the likeliest parents), company objectives
+// nothing supports, stale key results, the good-practice limits, and at
+// the edges of a cycle, setting objectives and scoring them. Each person
+// gets at most the weekly budget, the most important first; the rest wait
+// for the next week. Each subject is nudged at most once a week.
+func (s *Scheduler) runNudges(ctx context.Context, r *run) error {
+	if err := r.p.loadGraph(ctx); err != nil {
+		return err
+	}
+	byPerson, err := s.nudgeCandidates(ctx, r)
+	if err != nil {
+		return err
+	}
+	people := make([]string, 0, len(byPerson))
+	for id := range byPerson {
+		people = append(people, id)
+	}
+	slices.Sort(people)
+	for _, person := range people {
+		if ctx.Err() != nil {
+			r.errored++
+			return nil
+		}
+		if err := s.nudgePerson(ctx, r, person, byPerson[person]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// nudgePerson delivers a person's nudges within the week's budget.
+func (s *Scheduler) nudgePerson(ctx context.Context, r *run, person string, nudges []*okr.Nudge) error {
+	week := r.week()
+	earlier, err := s.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: okr.NudgeWeekPrefix(week, person)})
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, d := range earlier {
+		seen[d.Key] = true
+	}
+	left := s.opts.NudgeBudget - len(earlier)
+	slices.SortStableFunc(nudges, func(x, y *okr.Nudge) int { return cmp.Compare(x.Kind.Importance(), y.Kind.Importance()) })
+	for _, n := range nudges {
+		if seen[n.Key] {
+			continue // this week's nudge about it went out already
+		}
+		if left <= 0 {
+			break // the rest wait for next week
+		}
+		if n.Kind == okr.NudgeKickoff || n.Kind == okr.NudgeScore {
+			// Once a cycle, whichever week it fell in.
+			before, err := s.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: "nudge:", Suffix: ":" + person + ":" + string(n.Kind) + ":" + r.p.cycle.Name, Limit: 1})
+			if err != nil {
+				return err
+			}
+			if len(before) > 0 {
+				continue
+			}
+		}
+		n.Policy, n.At, n.Cycle = r.p.settings.Policy, r.p.now, r.p.cycle
+		switch r.deliver(ctx, n.Key, person, func(ctx context.Context) (string, error) { return s.notify.Nudge(ctx, n) }) {
+		case okr.Delivered, okr.Recovered, okr.InProgress, okr.NotDelivered:
+			left-- // a slot is taken, whatever became of it
+		}
+	}
+	return nil
+}
+
+// nudgeCandidates gathers every nudge the people in the zone are due this
+// week, keyed by person.
+func (s *Scheduler) nudgeCandidates(ctx context.Context, r *run) (map[string][]*okr.Nudge, error) {
+	p, a, week := r.p, r.p.analysis, r.week()
+	out := map[string][]*okr.Nudge{}
+	add := func(n *okr.Nudge) {
+		if p.in(n.UserID, r.loc) && p.reachable(n.UserID) {
+			out[n.UserID] = append(out[n.UserID], n)
+		}
+	}
+	key := func(user string, kind okr.NudgeKind, subject string) string {
+		return okr.NudgeKey(week, user, kind, subject)
+	}
+
+	if err := s.orphanNudges(ctx, r, add); err != nil {
+		return nil, err
+	}
+
+	unsupported := map[string][]*okr.ObjectiveState{}
+	for _, o := range a.Unsupported {
+		if p.in(o.OwnerID, r.loc) {
+			unsupported[o.OwnerID] = append(unsupported[o.OwnerID], a.Objective(o.ID))
+		}
+	}
+	for owner, objs := range unsupported {
+		add(&okr.Nudge{Key: key(owner, okr.NudgeUnsupported, "company"), Kind: okr.NudgeUnsupported, UserID: owner, Objectives: objs})
+	}
+
+	stale := map[string][]okr.KeyResultState{}
+	for _, st := range a.Stale {
+		if p.in(st.KeyResult.OwnerID, r.loc) {
+			stale[st.KeyResult.OwnerID] = append(stale[st.KeyResult.OwnerID], st)
+		}
+	}
+	for owner, states := range stale {
+		full, err := p.withDetails(ctx, states)
+		if err != nil {
+			return nil, err
+		}
+		add(&okr.Nudge{Key: key(owner, okr.NudgeStale, "key-results"), Kind: okr.NudgeStale, UserID: owner, KeyResults: full})
+	}
+
+	limits := map[string]*okr.Nudge{}
+	limit := func(owner string) *okr.Nudge {
+		n := limits[owner]
+		if n == nil {
+			n = &okr.Nudge{Key: key(owner, okr.NudgeLimits, "limits"), Kind: okr.NudgeLimits, UserID: owner}
+			limits[owner] = n
+		}
+		return n
+	}
+	for _, l := range a.OverLoaded {
+		if p.in(l.OwnerID, r.loc) {
+			n := limit(l.OwnerID)
+			n.Loads = append(n.Loads, l)
+		}
+	}
+	for _, list := range [][]*okr.ObjectiveState{a.TooFewKeyResults, a.TooManyKeyResults} {
+		for _, st := range list {
+			if p.in(st.Objective.OwnerID, r.loc) {
+				n := limit(st.Objective.OwnerID)
+				n.Objectives = append(n.Objectives, st)
+			}
+		}
+	}
+	for _, n := range limits {
+		add(n)
+	}
+
+	switch {
+	case p.cycle.InFirstWeek(p.now):
+		if err := s.kickoffNudges(ctx, r, add); err != nil {
+			return nil, err
+		}
+	case p.cycle.InLastWeek(p.now):
+		scoring := map[string][]*okr.ObjectiveState{}
+		for _, st := range a.Objectives {
+			scoring[st.Objective.OwnerID] = append(scoring[st.Objective.OwnerID], st)
+		}
+		for owner, objs := range scoring {
+			add(&okr.Nudge{Key: key(owner, okr.NudgeScore, p.cycle.Name), Kind: okr.NudgeScore, UserID: owner, Objectives: objs})
+		}
+	}
+	return out, nil
+}
+
+// orphanNudges suggests parents for each objective in the zone that has
+// been aligned with nothing for a day.
+func (s *Scheduler) orphanNudges(ctx context.Context, r *run, add func(*okr.Nudge)) error {
+	p := r.p
+	var ids []int64
+	for _, o := range p.analysis.Orphans {
+		if p.in(o.OwnerID, r.loc) && p.reachable(o.OwnerID) {
+			ids = append(ids, o.ID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	// The analysis carries no times or descriptions: read the orphans.
+	orphans, _, err := s.store.FindObjectives(ctx, okr.ObjectiveFilter{IDs: ids})
+	if err != nil {
+		return err
+	}
+	for _, o := range orphans {
+		if o.Status != okr.StatusActive || o.HasParent() || p.now.Sub(latest(o.CreatedAt, o.UpdatedAt)) < orphanGrace {
+			continue
+		}
+		ix, err := p.suggestionIndex(ctx)
+		if err != nil {
+			return err
+		}
+		live := false
+		krs, err := s.store.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &o.ID, Archived: &live})
+		if err != nil {
+			return err
+		}
+		// The words first; when they find too few, what the organisation
+		// chart points to, so the owner always has somewhere to start.
+		found := ix.Suggest(o, krs, suggestionsPerNudge)
+		if len(found) < suggestionsPerNudge {
+			teams, err := p.loadTeams(ctx)
+			if err != nil {
+				return err
+			}
+			skip := map[int64]bool{}
+			for _, s := range found {
+				skip[s.Objective.ID] = true
+			}
+			found = append(found, ix.Structural(o, teams, skip, suggestionsPerNudge-len(found))...)
+		}
+		add(&okr.Nudge{
+			Key: okr.NudgeKey(r.week(), o.OwnerID, okr.NudgeOrphan, o.Ref()), Kind: okr.NudgeOrphan, UserID: o.OwnerID,
+			Objective: o, Suggestions: found,
+		})
+	}
+	return nil
+}
+
+// kickoffNudges asks, in a cycle's first week, the admins to set company
+// objectives when there are none yet, and each team lead whose team has
+// none or has some aligned with nothing to draft and align them.
+func (s *Scheduler) kickoffNudges(ctx context.Context, r *run, add func(*okr.Nudge)) error {
+	p, a := r.p, r.p.analysis
+	var company []*okr.ObjectiveState
+	byTeam := map[int64]int{}
+	orphanTeams := map[int64]bool{}
+	for _, st := range a.Objectives {
+		if st.Objective.Level == okr.LevelCompany {
+			company = append(company, st)
+		}
+		byTeam[st.Objective.TeamID]++
+	}
+	for _, o := range a.Orphans {
+		orphanTeams[o.TeamID] = true
+	}
+	key := func(user string) string { return okr.NudgeKey(r.week(), user, okr.NudgeKickoff, p.cycle.Name) }
+	if len(company) == 0 {
+		for _, admin := range p.admins() {
+			add(&okr.Nudge{Key: key(admin), Kind: okr.NudgeKickoff, UserID: admin, Admin: true})
+		}
+	}
+	teams, err := p.loadTeams(ctx)
+	if err != nil {
+		return err
+	}
+	byLead := map[string][]*okr.Team{}
+	for _, t := range teams {
+		if t.LeadID != "" && (byTeam[t.ID] == 0 || orphanTeams[t.ID]) {
+			byLead[t.LeadID] = append(byLead[t.LeadID], t)
+		}
+	}
+	for lead, ts := range byLead {
+		add(&okr.Nudge{Key: key(lead), Kind: okr.NudgeKickoff, UserID: lead, Teams: ts, Objectives: company})
+	}
+	return nil
+}
+
+// admins are the configured admins, or the workspace's when none is.
+func (p *pass) admins() []string {
+	if len(p.s.opts.Admins) > 0 {
+		return p.s.opts.Admins
+	}
+	var out []string
+	for id, u := range p.users {
+		if u.IsAdmin && !u.IsBot && !u.Deleted {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// suggestionIndex indexes the cycle's objectives for parent suggestions,
+// once a pass.
+func (p *pass) suggestionIndex(ctx context.Context) (*okr.SuggestionIndex, error) {
+	if p.index != nil {
+		return p.index, nil
+	}
+	objs, _, err := p.s.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &p.cycle.ID})
+	if err != nil {
+		return nil, err
+	}
+	live := false
+	krs, err := p.s.store.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &p.cycle.ID, Archived: &live})
+	if err != nil {
+		return nil, err
+	}
+	p.index = okr.NewSuggestionIndex(objs, krs)
+	return p.index, nil
+}
+
+func latest(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,255 @@
+package scheduler
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// pass is what one wake of the scheduler reads: the settings, the cycle and
+// the people at the start, and the rest only when a job that is due needs
+// it, once.
+type pass struct {
+	s        *Scheduler
+	now      time.Time
+	settings okr.Settings
+	cycle    *okr.Cycle // nil when no cycle is current
+	users    map[string]*okr.User
+
+	graph    *okr.Graph
+	analysis *okr.Analysis
+	owners   map[string][]*okr.KeyResult // live key results of active objectives, by owner
+	teams    []*okr.Team
+	index    *okr.SuggestionIndex
+}
+
+func (s *Scheduler) newPass(ctx context.Context, now time.Time) (*pass, error) {
+	settings, err := okr.LoadSettings(ctx, s.store, s.opts.Defaults)
+	if err != nil {
+		s.log.Warn("a stored setting is invalid and was skipped", slog.Any("err", err))
+	}
+	p := &pass{s: s, now: now, settings: settings, users: map[string]*okr.User{}}
+	users, err := s.store.FindUsers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		p.users[u.ID] = u
+	}
+	p.cycle, err = okr.CurrentCycle(ctx, s.store, settings, now)
+	if okr.ErrorCode(err) == okr.ENOTFOUND {
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// location is where a person is; the company's zone when Slack never said.
+func (p *pass) location(userID string) *time.Location {
+	if u := p.users[userID]; u != nil {
+		return u.Location(p.settings.Location)
+	}
+	return p.settings.Location
+}
+
+// reachable reports whether the person should get messages now: not a
+// bot, not deactivated, not away (/okr away). Someone okrbot has not synced
+// yet is tried: Slack refuses a deactivated person for good.
+func (p *pass) reachable(userID string) bool {
+	u := p.users[userID]
+	if u == nil {
+		return userID != ""
+	}
+	return !u.IsBot && !u.Deleted && !u.Away(p.now)
+}
+
+// zoneList is every zone where someone is, and the company's, by name.
+func (p *pass) zoneList() []*time.Location {
+	zones := map[string]*time.Location{p.settings.Location.String(): p.settings.Location}
+	for _, u := range p.users {
+		if u.IsBot || u.Deleted {
+			continue
+		}
+		loc := u.Location(p.settings.Location)
+		zones[loc.String()] = loc
+	}
+	return sortedZones(zones)
+}
+
+// in reports whether the person's zone is loc.
+func (p *pass) in(userID string, loc *time.Location) bool {
+	return p.location(userID).String() == loc.String()
+}
+
+// loadGraph reads the current cycle's graph and analysis, once a pass.
+func (p *pass) loadGraph(ctx context.Context) error {
+	if p.graph != nil {
+		return nil
+	}
+	g, err := p.s.store.LoadGraph(ctx, p.cycle.ID, p.now)
+	if err != nil {
+		return err
+	}
+	p.graph = g
+	p.analysis = okr.Analyze(g, p.now, p.settings.Policy)
+	p.owners = map[string][]*okr.KeyResult{}
+	for _, kr := range g.KeyResults {
+		if p.analysis.Objective(kr.ObjectiveID) != nil {
+			p.owners[kr.OwnerID] = append(p.owners[kr.OwnerID], kr)
+		}
+	}
+	return nil
+}
+
+// ownersIn lists the owners of live key results whose zone is loc, by ID.
+func (p *pass) ownersIn(ctx context.Context, loc *time.Location) ([]string, error) {
+	if err := p.loadGraph(ctx); err != nil {
+		return nil, err
+	}
+	var out []string
+	for id := range p.owners {
+		if p.in(id, loc) {
+			out = append(out, id)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func (p *pass) loadTeams(ctx context.Context) ([]*okr.Team, error) {
+	if p.teams != nil {
+		return p.teams, nil
+	}
+	teams, err := p.s.store.FindTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if teams == nil {
+		teams = []*okr.Team{}
+	}
+	p.teams = teams
+	return teams, nil
+}
+
+// fullKeyResults reads the full rows (titles, units) of the given key
+// results, keeping the order.
+func (p *pass) fullKeyResults(ctx context.Context, krs []*okr.KeyResult) ([]*okr.KeyResult, error) {
+	if len(krs) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(krs))
+	for i, kr := range krs {
+		ids[i] = kr.ID
+	}
+	full, err := p.s.store.FindKeyResults(ctx, okr.KeyResultFilter{IDs: ids})
+	if err != nil {
+		return nil, fmt.Errorf("read key results: %w", err)
+	}
+	byID := make(map[int64]*okr.KeyResult, len(full))
+	for _, kr := range full {
+		byID[kr.ID] = kr
+	}
+	out := make([]*okr.KeyResult, 0, len(krs))
+	for _, kr := range krs {
+		if f := byID[kr.ID]; f != nil {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// withDetails swaps the key results of states for their full rows: the
+// analysis carries no titles.
+func (p *pass) withDetails(ctx context.Context, states []okr.KeyResultState) ([]okr.KeyResultState, error) {
+	krs := make([]*okr.KeyResult, len(states))
+	for i, st := range states {
+		krs[i] = st.KeyResult
+	}
+	full, err := p.fullKeyResults(ctx, krs)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*okr.KeyResult, len(full))
+	for _, kr := range full {
+		byID[kr.ID] = kr
+	}
+	out := make([]okr.KeyResultState, len(states))
+	for i, st := range states {
+		if kr := byID[st.KeyResult.ID]; kr != nil {
+			st.KeyResult = kr
+		}
+		out[i] = st
+	}
+	return out, nil
+}
+
+// states derives the state of each key result now, most in need of a
+// check-in first: the worst health, then the longest without one.
+func (p *pass) states(krs []*okr.KeyResult) []okr.KeyResultState {
+	out := make([]okr.KeyResultState, len(krs))
+	for i, kr := range krs {
+		out[i] = p.settings.Policy.KeyResultHealth(kr, p.cycle, p.now)
+	}
+	slices.SortStableFunc(out, func(x, y okr.KeyResultState) int {
+		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()),
+			lastTouched(x.KeyResult).Compare(lastTouched(y.KeyResult)), cmp.Compare(x.KeyResult.ID, y.KeyResult.ID))
+	})
+	return out
+}
+
+func lastTouched(kr *okr.KeyResult) time.Time {
+	if kr.CheckedAt.IsZero() {
+		return kr.CreatedAt
+	}
+	return kr.CheckedAt
+}
+
+// objectives maps the objectives of key results, from the analysis.
+func (p *pass) objectives(krs []*okr.KeyResult) map[int64]*okr.Objective {
+	out := map[int64]*okr.Objective{}
+	for _, kr := range krs {
+		if st := p.analysis.Objective(kr.ObjectiveID); st != nil {
+			out[kr.ObjectiveID] = st.Objective
+		}
+	}
+	return out
+}
+
+// periodStart is when the check-in period of a person in loc that includes
+// t began: the start of the day of the latest check-in prompt, so that a
+// check-in made the morning before the prompt counts. ok is false when no
+// prompt fell in the week before t.
+func (p *pass) periodStart(t time.Time, loc *time.Location) (time.Time, bool) {
+	sched, err := okr.ParseSchedule(p.settings.CheckinSchedule)
+	if err != nil {
+		return time.Time{}, false
+	}
+	prompt, ok := sched.Last(t, loc, okr.Week+time.Hour)
+	if !ok {
+		return time.Time{}, false
+	}
+	return okr.StartOfDay(prompt.In(loc)), true
+}
+
+// dueFor is what a person still owes for the check-in period that includes
+// t, and how many key results they own in it.
+func (p *pass) dueFor(userID string, t time.Time) (due []*okr.KeyResult, owed bool) {
+	start, ok := p.periodStart(t, p.location(userID))
+	if !ok {
+		return nil, false
+	}
+	krs := p.owners[userID]
+	for _, kr := range krs {
+		if kr.CreatedAt.Before(start) {
+			owed = true
+		}
+	}
+	return okr.DueKeyResults(krs, start), owed
+}

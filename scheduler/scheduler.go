@@ -1,0 +1,523 @@
+// Package scheduler keeps okrbot's weekly rhythm: the check-in prompt at
+// each owner's own local time, the reminder and the team leads' summaries,
+// the channel digests, the alignment nudges, and the asks at the start and
+// end of a cycle. It knows time; it reaches the store and Slack only
+// through the services declared in package okr (okr.RhythmStore,
+// okr.Notifier) and sends every message at most once through
+// okr.Deliverer, so a second run, a restart or a second process never
+// doubles one.
+//
+// Schedules are robfig/cron/v3 specs (okr.Schedule), read in each person's
+// zone. The scheduler wakes at the next occurrence of any of them (and at
+// least every minute, so settings changed with /okr settings apply at the
+// next minute), runs what is due, and catches up after downtime on what is
+// still useful.
+package scheduler
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// Clock is the scheduler's time. Production uses the machine's; tests and
+// the demo move a clock of their own.
+type Clock interface {
+	Now() time.Time
+	// After fires once the clock has passed d from now.
+	After(d time.Duration) <-chan time.Time
+}
+
+type machineClock struct{}
+
+func (machineClock) Now() time.Time                         { return time.Now() }
+func (machineClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// Options configure a Scheduler. Zero values take the defaults noted.
+type Options struct {
+	// Defaults are the configured settings; admins override them at run
+	// time with /okr settings, and the scheduler reads them every pass.
+	Defaults okr.Settings
+	// Admins are the configured admins (OKRBOT_ADMINS): asked to set the
+	// company objectives when a cycle begins. Without any, the workspace's
+	// admins and owners are asked.
+	Admins []string
+	// CatchUp is how late a job may still start after downtime: Monday's
+	// prompt on Monday afternoon, not last week's. Default 12 h.
+	CatchUp time.Duration
+	// NudgeBudget is the most nudges one person gets in a week. Default 3.
+	NudgeBudget int
+	Clock       Clock        // default the machine's
+	Logger      *slog.Logger // default slog.Default()
+}
+
+// DefaultCatchUp is how late a missed job may start by default.
+const DefaultCatchUp = 12 * time.Hour
+
+// Scheduler runs the rhythm. Run it once per process.
+type Scheduler struct {
+	store   okr.RhythmStore
+	notify  okr.Notifier
+	deliver *okr.Deliverer
+	opts    Options
+	log     *slog.Logger
+	clock   Clock
+	self    okr.Instance
+
+	mu sync.Mutex
+	// occurrences are the job occurrences seen, by occurrenceKey: done ones
+	// are not run again in this process.
+	occurrences map[string]*occurrence
+	zones       []*time.Location // where the people are, from the last pass
+	lastPass    time.Time        // the clock time the last completed pass began
+	retrySoon   bool             // the last pass left work for another instance or a retry
+
+	stats counters
+}
+
+// New builds a scheduler; Run starts it.
+func New(store okr.RhythmStore, notify okr.Notifier, deliver *okr.Deliverer, opts Options) *Scheduler {
+	opts.Defaults = opts.Defaults.WithDefaults()
+	if opts.CatchUp <= 0 {
+		opts.CatchUp = DefaultCatchUp
+	}
+	if opts.NudgeBudget <= 0 {
+		opts.NudgeBudget = 3
+	}
+	if opts.Clock == nil {
+		opts.Clock = machineClock{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	host, _ := os.Hostname()
+	return &Scheduler{
+		store: store, notify: notify, deliver: deliver, opts: opts,
+		log: opts.Logger.With(slog.String("component", "scheduler")), clock: opts.Clock,
+		self:        okr.Instance{ID: deliver.Instance(), Host: host, PID: os.Getpid(), Nonce: processNonce},
+		occurrences: map[string]*occurrence{},
+	}
+}
+
+// processNonce tells this process apart from an earlier one that had the
+// same PID (a container restarted: okrbot is PID 1 every time).
+var processNonce = func() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}()
+
+// maxSleep bounds a wait, so settings changed with /okr settings apply at
+// the next minute.
+const maxSleep = time.Minute
+
+// Run keeps the rhythm until ctx ends. It registers this process with the
+// ledger (and removes the registrations of processes on this machine that
+// are gone, so their unconfirmed sends are checked and completed at once),
+// beats while it lives, and leaves when it stops. A send in flight when ctx
+// ends finishes and is recorded; nothing new starts.
+func (s *Scheduler) Run(ctx context.Context) error {
+	if err := s.join(ctx); err != nil {
+		return err
+	}
+	defer s.leave()
+	beats := make(chan struct{})
+	go func() {
+		defer close(beats)
+		s.keepBeating(ctx)
+	}()
+	defer func() { <-beats }()
+	for {
+		passAt := s.clock.Now()
+		if err := s.runDue(ctx, passAt); err != nil && ctx.Err() == nil {
+			s.log.Error("scheduler pass failed; trying again at the next wake", slog.Any("err", err))
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		// The next wake counts from the pass, not from now: something that
+		// fell due while the pass ran (or while the clock jumped) runs at
+		// once.
+		next := s.NextWake(passAt)
+		if limit := passAt.Add(maxSleep); limit.Before(next) {
+			next = limit
+		}
+		wake := next.Sub(s.clock.Now())
+		if wake <= 0 {
+			continue
+		}
+		timer := s.clock.After(wake)
+		if !s.clock.Now().Before(next) {
+			continue // the clock passed the wake while the timer was set
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-timer:
+		}
+	}
+}
+
+// NextWake is when something is next due after now: the next occurrence of
+// any schedule in any zone where people are, or sooner when the last pass
+// left work to retry. (Run also wakes every minute, to see settings
+// changes.)
+func (s *Scheduler) NextWake(now time.Time) time.Time {
+	next := now.Add(366 * 24 * time.Hour)
+	s.mu.Lock()
+	zones, retry := s.zones, s.retrySoon
+	s.mu.Unlock()
+	if retry {
+		next = now.Add(retryDelay)
+	}
+	settings, err := okr.LoadSettings(context.Background(), s.store, s.opts.Defaults)
+	if err != nil {
+		s.log.Warn("a stored setting is invalid and was skipped", slog.Any("err", err))
+	}
+	for _, j := range s.jobs() {
+		sched, err := okr.ParseSchedule(j.spec(settings))
+		if err != nil {
+			continue
+		}
+		for _, loc := range j.zonesOf(settings, zones) {
+			if t := sched.Next(now, loc); t.Before(next) {
+				next = t
+			}
+		}
+	}
+	return next
+}
+
+// retryDelay is how soon a pass that left work behind (a claim held by
+// another instance that may have died, a send that failed) tries again.
+const retryDelay = 10 * time.Second
+
+// LastPass is the clock time at which the most recent completed pass began:
+// a test that moves the clock to t waits for LastPass to reach t.
+func (s *Scheduler) LastPass() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastPass
+}
+
+// RunDue runs every job occurrence that is due at the clock's now: once,
+// or again to finish what an earlier pass (or process) left undone.
+func (s *Scheduler) RunDue(ctx context.Context) error { return s.runDue(ctx, s.clock.Now()) }
+
+func (s *Scheduler) runDue(ctx context.Context, now time.Time) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+			s.log.Error("scheduler pass panicked", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+		}
+		s.mu.Lock()
+		if now.After(s.lastPass) {
+			s.lastPass = now
+		}
+		s.mu.Unlock()
+	}()
+	// Beat first: after a long sleep (or a jump of a test's clock) the
+	// last beat is old, and other instances must not take this one's fresh
+	// claims for a dead one's.
+	if err := s.store.Beat(ctx, s.self); err != nil {
+		return fmt.Errorf("beat: %w", err)
+	}
+	p, err := s.newPass(ctx, now)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.zones = p.zoneList()
+	s.mu.Unlock()
+	if p.cycle == nil {
+		return nil // no current cycle: an admin closed one and starts the next
+	}
+	retry := false
+	var errs []error
+	for _, j := range s.jobs() {
+		if ctx.Err() != nil {
+			break
+		}
+		left, err := s.runJob(ctx, p, j)
+		retry = retry || left
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", j.name, err))
+		}
+	}
+	s.mu.Lock()
+	s.retrySoon = retry
+	s.mu.Unlock()
+	s.expire(now)
+	return errors.Join(errs...)
+}
+
+// occurrence is one run of a job in one zone.
+type occurrence struct {
+	job     string
+	zone    string
+	at      time.Time
+	life    time.Duration
+	done    bool // every recipient is served (sent, failed for good, or not due)
+	started bool // this process ran it, or the ledger shows one did
+	checked bool // the ledger was asked whether it was started
+	left    int  // deliveries the last attempt could not finish
+}
+
+func occurrenceKey(job string, loc *time.Location, at time.Time) string {
+	return job + "|" + loc.String() + "|" + at.UTC().Format(time.RFC3339)
+}
+
+// runJob runs the job's due occurrences in every zone; left reports that
+// some were not finished.
+func (s *Scheduler) runJob(ctx context.Context, p *pass, j job) (left bool, err error) {
+	sched, err := okr.ParseSchedule(j.spec(p.settings))
+	if err != nil {
+		return false, nil // Settings.Apply refused it: the default applies
+	}
+	var errs []error
+	for _, loc := range j.zonesOf(p.settings, p.zoneList()) {
+		if ctx.Err() != nil {
+			break
+		}
+		at, ok := sched.Last(p.now, loc, j.life)
+		if !ok {
+			continue
+		}
+		key := occurrenceKey(j.name, loc, at)
+		s.mu.Lock()
+		occ := s.occurrences[key]
+		if occ == nil {
+			occ = &occurrence{job: j.name, zone: loc.String(), at: at, life: j.life}
+			s.occurrences[key] = occ
+		}
+		s.mu.Unlock()
+		if occ.done {
+			continue
+		}
+		late := p.now.Sub(at) > s.opts.CatchUp
+		if late && !occ.started && !occ.checked {
+			occ.checked = true
+			started, err := j.started(ctx, s, p, sched, at, loc)
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			occ.started = started
+		}
+		if late && !occ.started {
+			continue // missed while down, and too late to be useful now
+		}
+		occ.started = true
+		run := &run{s: s, p: p, job: j.name, at: at, loc: loc, sched: sched}
+		err := j.run(ctx, run)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		occ.left = run.busy + run.errored
+		if err == nil && run.complete() {
+			occ.done = true
+			s.log.Info("job done", slog.String("job", j.name), slog.String("zone", loc.String()),
+				slog.Time("occurrence", at), slog.Int("sent", run.sent), slog.Int("already", run.already),
+				slog.Int("failed", run.failed))
+		} else {
+			left = true
+		}
+	}
+	return left, errors.Join(errs...)
+}
+
+// expire ends the occurrences whose life is over: those left unfinished are
+// given up (logged and counted, for /metrics), and all are forgotten.
+func (s *Scheduler) expire(now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, occ := range s.occurrences {
+		if now.Sub(occ.at) < occ.life {
+			continue
+		}
+		if occ.started && !occ.done && occ.left > 0 {
+			s.stats.givenUp.Add(uint64(occ.left))
+			s.log.Error("messages still unsent when their time was over; given up", slog.String("job", occ.job),
+				slog.String("zone", occ.zone), slog.Time("occurrence", occ.at), slog.Int("unsent", occ.left))
+		}
+		delete(s.occurrences, k)
+	}
+}
+
+// run is one occurrence of a job being served: what it found and did.
+type run struct {
+	s     *Scheduler
+	p     *pass
+	job   string
+	at    time.Time // the occurrence
+	loc   *time.Location
+	sched *okr.Schedule
+
+	sent, recovered, already, failed, busy, errored int
+}
+
+func (r *run) complete() bool { return r.busy == 0 && r.errored == 0 }
+
+// deliver sends one message once and counts what happened. A send that
+// fails for a reason Slack may get over is logged and left for a later
+// pass; the others go on.
+func (r *run) deliver(ctx context.Context, key, target string, send okr.SendFunc) okr.Outcome {
+	outcome, err := r.s.deliver.Deliver(ctx, key, target, send, r.s.notify.FindSent)
+	switch {
+	case err != nil:
+		r.errored++
+		r.s.stats.errors.Add(1)
+		if ctx.Err() == nil {
+			r.s.log.Warn("delivery not done; will retry", slog.String("key", key), slog.Any("err", err))
+		}
+	case outcome == okr.Delivered:
+		r.sent++
+		r.s.stats.sent(r.job)
+	case outcome == okr.Recovered:
+		r.recovered++
+		r.s.stats.recovered.Add(1)
+		r.s.log.Info("an earlier attempt had reached Slack; recorded it", slog.String("key", key))
+	case outcome == okr.AlreadyDone:
+		r.already++
+	case outcome == okr.InProgress:
+		r.busy++
+	case outcome == okr.NotDelivered:
+		r.failed++
+		r.s.stats.undeliverable.Add(1)
+		r.s.log.Warn("Slack refused a message for good", slog.String("key", key))
+	}
+	return outcome
+}
+
+// join registers this process and removes those on this machine that are
+// gone.
+func (s *Scheduler) join(ctx context.Context) error {
+	if err := s.store.Beat(ctx, s.self); err != nil {
+		return fmt.Errorf("register with the ledger: %w", err)
+	}
+	instances, err := s.store.Instances(ctx)
+	if err != nil {
+		return fmt.Errorf("list instances: %w", err)
+	}
+	var gone []string
+	for _, in := range instances {
+		if in.ID != s.self.ID && in.Host == s.self.Host && !s.alive(in) {
+			gone = append(gone, in.ID)
+		}
+	}
+	if len(gone) > 0 {
+		s.log.Info("earlier processes on this machine are gone; their unconfirmed messages will be checked and completed", slog.Any("instances", gone))
+		return s.store.Leave(ctx, gone...)
+	}
+	return nil
+}
+
+// alive reports whether an instance on this machine still runs. Same PID
+// and same nonce: another scheduler in this very process. Same PID, other
+// nonce: an earlier process whose PID this one reuses, so gone.
+func (s *Scheduler) alive(in *okr.Instance) bool {
+	if in.PID == s.self.PID {
+		return in.Nonce == s.self.Nonce
+	}
+	return processAlive(in.PID)
+}
+
+// processAlive asks the operating system whether a process runs. What it
+// cannot tell counts as alive: waiting for the heartbeat to expire is safe,
+// sending twice is not.
+func processAlive(pid int) bool {
+	p, err := os.FindProcess(pid)
+	if err != nil {
+		return false
+	}
+	err = p.Signal(syscall.Signal(0))
+	return err == nil || !(errors.Is(err, os.ErrProcessDone) || errors.Is(err, syscall.ESRCH))
+}
+
+func (s *Scheduler) keepBeating(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-s.clock.After(okr.InstanceBeat):
+		}
+		if err := s.store.Beat(ctx, s.self); err != nil && ctx.Err() == nil {
+			s.log.Warn("heartbeat failed", slog.Any("err", err))
+		}
+	}
+}
+
+// leave deregisters on a clean stop, so a restart takes over at once.
+func (s *Scheduler) leave() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.store.Leave(ctx, s.self.ID); err != nil {
+		s.log.Warn("could not deregister", slog.Any("err", err))
+	}
+}
+
+// Stats are the scheduler's counters, for /metrics.
+type Stats struct {
+	Sent          map[string]uint64 // by job
+	Recovered     uint64            // found in Slack after an attempt without an answer
+	Undeliverable uint64            // refused by Slack for good
+	GivenUp       uint64            // still unsent when their time was over
+	Errors        uint64            // attempts that failed and were retried
+}
+
+type counters struct {
+	mu                                        sync.Mutex
+	byJob                                     map[string]uint64
+	recovered, undeliverable, givenUp, errors atomic.Uint64
+}
+
+func (c *counters) sent(job string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.byJob == nil {
+		c.byJob = map[string]uint64{}
+	}
+	c.byJob[job]++
+}
+
+// Stats returns a snapshot of the counters.
+func (s *Scheduler) Stats() Stats {
+	s.stats.mu.Lock()
+	sent := make(map[string]uint64, len(s.stats.byJob))
+	for k, v := range s.stats.byJob {
+		sent[k] = v
+	}
+	s.stats.mu.Unlock()
+	return Stats{Sent: sent, Recovered: s.stats.recovered.Load(), Undeliverable: s.stats.undeliverable.Load(),
+		GivenUp: s.stats.givenUp.Load(), Errors: s.stats.errors.Load()}
+}
+
+// sortedZones orders locations by name, so passes run in the same order.
+func sortedZones(m map[string]*time.Location) []*time.Location {
+	out := make([]*time.Location, 0, len(m))
+	for _, l := range m {
+		out = append(out, l)
+	}
+	slices.SortFunc(out, func(a, b *time.Location) int {
+		switch {
+		case a.String() < b.String():
+			return -1
+		case a.String() > b.String():
+			return 1
+		}
+		return 0
+	})
+	return out
+}
