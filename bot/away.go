@@ -37,7 +37,7 @@ func (b *Bot) cmdAway(ctx context.Context, c *command) error {
 	if err := b.store.SetAway(ctx, c.UserID, till); err != nil {
 		return err
 	}
-	text := fmt.Sprintf(":palm_tree: You are away until the end of %s (%s time). Check-in prompts and reminders pause until then and resume on %s. `/okr back` resumes them sooner.",
+	text := fmt.Sprintf(":palm_tree: You are away until the end of %s (%s time). Check-in prompts, reminders and nudges pause until then and resume on %s. `/okr back` resumes them sooner.",
 		awayDayText(day, now), zoneName(loc), awayDayText(till, now))
 	return b.send(ctx, c.replyTo(), say(text))
 }
@@ -52,9 +52,9 @@ func (b *Bot) cmdBack(ctx context.Context, c *command) error {
 	if err := b.store.SetAway(ctx, c.UserID, time.Time{}); err != nil {
 		return err
 	}
-	text := ":wave: Welcome back! Check-in prompts and reminders resume."
+	text := ":wave: Welcome back! Check-in prompts, reminders and nudges resume."
 	if !wasAway {
-		text = "You were not away: check-in prompts and reminders are on. `/okr away <date>` pauses them."
+		text = "You were not away: check-in prompts, reminders and nudges are on. `/okr away <date>` pauses them."
 	}
 	return b.send(ctx, c.replyTo(), say(text))
 }

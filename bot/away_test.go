@@ -122,7 +122,7 @@ func TestAway_BackResumesPrompts(t *testing.T) {
 		t.Fatal("away was not stored")
 	}
 	h.command(lead, "back")
-	h.reply(lead, "Welcome back! Check-in prompts and reminders resume.")
+	h.reply(lead, "Welcome back! Check-in prompts, reminders and nudges resume.")
 	if till := h.storedAwayTill(lead); !till.IsZero() {
 		t.Fatalf("still away till %v", till)
 	}

@@ -198,17 +198,14 @@ func (b *Bot) checkOpen(ctx context.Context, o *okr.Objective) error {
 // mentions names people for a message: "<@U1>, <@U2> and <@U3>".
 func mentions(ids []string) string {
 	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
-	var parts []string
-	for _, id := range ids {
-		parts = append(parts, mention(id))
-	}
-	switch len(parts) {
-	case 0:
+	if len(ids) == 0 {
 		return "nobody"
-	case 1:
-		return parts[0]
 	}
-	return strings.Join(parts[:len(parts)-1], ", ") + " and " + parts[len(parts)-1]
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = mention(id)
+	}
+	return joinAnd(parts)
 }
 
 // sortByNeed orders key results by their last check-in, oldest first (one

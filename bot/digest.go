@@ -30,9 +30,8 @@ const (
 // digestSummary is the digest's top post: the cycle week and check-in
 // participation, one line per top objective against the plan, the wins,
 // what is at risk or stale, and the alignment gaps, each with its first
-// few items. marker becomes the block ID of its first block ("" for none)
-// so the message can be found again in the channel's history.
-func digestSummary(d *okr.Digest, marker string) message {
+// few items.
+func digestSummary(d *okr.Digest) message {
 	scope := digestScope(d)
 	head := "📊 Weekly OKR digest · " + digestText(digestCycleName(d), 40)
 	if d.Team != nil {
@@ -100,7 +99,6 @@ func digestSummary(d *okr.Digest, marker string) message {
 	case digestHasThread(d):
 		blocks = append(blocks, contextBlock("Details are in the thread 🧵"))
 	}
-	digestMark(blocks, marker)
 	return message{Text: digestSummaryFallback(d), Blocks: blocks}
 }
 
@@ -111,28 +109,22 @@ func digestSummary(d *okr.Digest, marker string) message {
 // the unaligned objectives and the company objectives nothing supports.
 // Empty parts are left out; an empty digest has no thread (nil).
 //
-// markerFor, when not nil, is called once per message, in order, with the
-// part's name, and what it returns becomes the block ID of the message's
-// first block. A part's name depends only on what it shows ("O12",
-// "objectives-more", "wins", "at-risk", "stale", "orphans",
+// A part's name (its delivery key's last part) depends only on what it
+// shows ("O12", "objectives-more", "wins", "at-risk", "stale", "orphans",
 // "unsupported"), never on the parts before it, so that a digest rebuilt
 // with slightly different data keeps its parts' names. Names are short,
 // unique within a digest, and never "chart".
-func digestThread(d *okr.Digest, markerFor func(part string) string) []message {
-	type part struct {
-		name string
-		msg  message
-	}
-	var parts []part
+func digestThread(d *okr.Digest) []digestPart {
+	var parts []digestPart
 	own := d.Objectives[:min(len(d.Objectives), digestObjectiveParts)]
 	for _, do := range own {
 		if do.State == nil {
 			continue
 		}
-		parts = append(parts, part{do.State.Objective.Ref(), digestObjectivePart(d, do)})
+		parts = append(parts, digestPart{do.State.Objective.Ref(), digestObjectivePart(d, do)})
 	}
 	if rest := d.Objectives[len(own):]; len(rest) > 0 {
-		parts = append(parts, part{"objectives-more", digestMoreObjectivesPart(d, rest)})
+		parts = append(parts, digestPart{"objectives-more", digestMoreObjectivesPart(d, rest)})
 	}
 
 	if n := len(d.Wins); n > 0 {
@@ -142,7 +134,7 @@ func digestThread(d *okr.Digest, markerFor func(part string) string) []message {
 		for _, st := range d.Wins[:min(n, digestListLines)] {
 			lines = append(lines, keyResultLine(st)+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
 		}
-		parts = append(parts, part{"wins", digestListPart(head, lines, n, "", "Wins this week")})
+		parts = append(parts, digestPart{"wins", digestListPart(head, lines, n, "", "Wins this week")})
 	}
 	if n := len(d.AtRisk); n > 0 {
 		head := fmt.Sprintf("⚠️ *At risk, off track or behind* · %s, worst first", digestCount(n, "key result", "key results"))
@@ -151,7 +143,7 @@ func digestThread(d *okr.Digest, markerFor func(part string) string) []message {
 			st = digestRisk(st)
 			lines = append(lines, keyResultLine(st)+" · "+st.Health.Label()+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
 		}
-		parts = append(parts, part{"at-risk", digestListPart(head, lines, n, "`/okr gaps at-risk`", "At risk, off track or behind")})
+		parts = append(parts, digestPart{"at-risk", digestListPart(head, lines, n, "`/okr gaps at-risk`", "At risk, off track or behind")})
 	}
 	if n := len(d.Stale); n > 0 {
 		head := fmt.Sprintf("⏳ *Stale* · %s without a recent check-in", digestCount(n, "key result", "key results"))
@@ -159,7 +151,7 @@ func digestThread(d *okr.Digest, markerFor func(part string) string) []message {
 		for _, st := range d.Stale[:min(n, digestListLines)] {
 			lines = append(lines, keyResultLine(st)+" · "+digestLastCheckin(st.KeyResult, d.At, d.Location))
 		}
-		parts = append(parts, part{"stale", digestListPart(head, lines, n, "`/okr gaps stale`", "Stale key results")})
+		parts = append(parts, digestPart{"stale", digestListPart(head, lines, n, "`/okr gaps stale`", "Stale key results")})
 	}
 	if n := len(d.Orphans); n > 0 {
 		head := fmt.Sprintf("🔗 *Not aligned* · %s below company level %s nothing; `/okr link` suggests where each fits",
@@ -169,7 +161,7 @@ func digestThread(d *okr.Digest, markerFor func(part string) string) []message {
 			lines = append(lines, fmt.Sprintf("*%s* %s · %s · %s · `/okr link %s`", o.Ref(), digestText(o.Title, 120), o.Level.Label(),
 				mention(o.OwnerID), o.Ref()))
 		}
-		parts = append(parts, part{"orphans", digestListPart(head, lines, n, "`/okr gaps orphans`", "Objectives not aligned")})
+		parts = append(parts, digestPart{"orphans", digestListPart(head, lines, n, "`/okr gaps orphans`", "Objectives not aligned")})
 	}
 	if n := len(d.Unsupported); n > 0 {
 		head := fmt.Sprintf("🏢 *Nothing supports %s* · teams align theirs with `/okr link <objective> to O…`",
@@ -178,17 +170,16 @@ func digestThread(d *okr.Digest, markerFor func(part string) string) []message {
 		for _, o := range d.Unsupported[:min(n, digestListLines)] {
 			lines = append(lines, fmt.Sprintf("*%s* %s · %s", o.Ref(), digestText(o.Title, 120), mention(o.OwnerID)))
 		}
-		parts = append(parts, part{"unsupported", digestListPart(head, lines, n, "`/okr gaps unsupported`", "Company objectives nothing supports")})
+		parts = append(parts, digestPart{"unsupported", digestListPart(head, lines, n, "`/okr gaps unsupported`", "Company objectives nothing supports")})
 	}
 
-	var out []message
-	for _, p := range parts {
-		if markerFor != nil {
-			digestMark(p.msg.Blocks, markerFor(p.name))
-		}
-		out = append(out, p.msg)
-	}
-	return out
+	return parts
+}
+
+// digestPart is one message of a digest's thread, with its name.
+type digestPart struct {
+	name string
+	msg  message
 }
 
 // digestObjectivePart is one top objective in the thread: where it stands,
@@ -497,26 +488,6 @@ func digestMore(lines []string, n, shown int) string {
 		lines = append(lines, fmt.Sprintf("…and %s more in the thread", formatNumber(float64(rest))))
 	}
 	return strings.Join(lines, "\n")
-}
-
-// digestMark sets marker as the block ID of the first block, for blocks
-// this file builds (a header or a section first). Block IDs take at most
-// 255 characters.
-func digestMark(blocks []slack.Block, marker string) {
-	if marker == "" || len(blocks) == 0 {
-		return
-	}
-	marker = trunc(marker, 255)
-	switch b := blocks[0].(type) {
-	case *slack.HeaderBlock:
-		b.BlockID = marker
-	case *slack.SectionBlock:
-		b.BlockID = marker
-	case *slack.ContextBlock:
-		b.BlockID = marker
-	case *slack.DividerBlock:
-		b.BlockID = marker
-	}
 }
 
 // digestText makes text a person typed safe for mrkdwn and short: on one

@@ -233,14 +233,17 @@ func blockID(b slack.Block) string {
 	return ""
 }
 
-// digestMarkers names each part's marker after its part, and records the
-// names in order.
-func digestMarkers(names *[]string) func(string) string {
-	return func(part string) string {
-		*names = append(*names, part)
-		return "okrbot:digest:test:" + part
+// threadParts renders a digest's thread and lists its parts' names.
+func threadParts(d *okr.Digest) (names []string, msgs []message) {
+	for _, p := range digestThread(d) {
+		names, msgs = append(names, p.name), append(msgs, p.msg)
 	}
+	return names, msgs
 }
+
+// markedID is the first block ID a message ends up with once the sender
+// marks it with a delivery key, as every digest message is marked.
+func markedID(m message, key string) string { return blockID(marked(m.Blocks, deliveryMarker(key))[0]) }
 
 func TestDigestSummary_NumbersMatchTheAnalysis(t *testing.T) {
 	g := digestTestGraph()
@@ -259,7 +262,7 @@ func TestDigestSummary_NumbersMatchTheAnalysis(t *testing.T) {
 		t.Fatalf("expected = %s, want %s", got, want)
 	}
 
-	m := digestSummary(d, "okrbot:digest:summary")
+	m := digestSummary(d)
 	digestCheckLimits(t, "summary", m)
 	texts := digestTexts(m)
 	if got, want := texts[0], "📊 Weekly OKR digest · 2026-Q4"; got != want {
@@ -268,8 +271,8 @@ func TestDigestSummary_NumbersMatchTheAnalysis(t *testing.T) {
 	if got, want := texts[1], "Week 7 of 13 · expected by now 48% · Check-ins: 18 of 24 owners (75%)"; got != want {
 		t.Errorf("context = %q, want %q", got, want)
 	}
-	if got, want := blockID(m.Blocks[0]), "okrbot:digest:summary"; got != want {
-		t.Errorf("first block ID = %q, want %q", got, want)
+	if got, want := markedID(m, "digest:2026-Q4:2026-W47:C1"), "okrbot:digest:2026-Q4:2026-W47:C1"; got != want {
+		t.Errorf("first block ID once marked = %q, want %q", got, want)
 	}
 	text := digestRender(m)
 	for _, want := range []string{
@@ -324,7 +327,7 @@ func TestDigestSummary_ParticipationAndWeek(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			d, _ := digestFrom(t, g, tc.at, nil)
 			d.Participation = tc.p
-			if got := digestTexts(digestSummary(d, ""))[1]; got != tc.want {
+			if got := digestTexts(digestSummary(d))[1]; got != tc.want {
 				t.Fatalf("context = %q, want %q", got, tc.want)
 			}
 		})
@@ -334,8 +337,7 @@ func TestDigestSummary_ParticipationAndWeek(t *testing.T) {
 func TestDigestThread_DetailOfEachPart(t *testing.T) {
 	g := digestTestGraph()
 	d, _ := digestFrom(t, g, digestTestNow, digestTestValues(g, 6))
-	var names []string
-	msgs := digestThread(d, digestMarkers(&names))
+	names, msgs := threadParts(d)
 	if got, want := strings.Join(names, " "), "O1 O2 wins at-risk stale orphans unsupported"; got != want {
 		t.Fatalf("parts = %s, want %s", got, want)
 	}
@@ -344,8 +346,8 @@ func TestDigestThread_DetailOfEachPart(t *testing.T) {
 	}
 	for i, m := range msgs {
 		digestCheckLimits(t, names[i], m)
-		if got, want := blockID(m.Blocks[0]), "okrbot:digest:test:"+names[i]; got != want {
-			t.Errorf("part %s: first block ID = %q, want %q", names[i], got, want)
+		if got, want := markedID(m, "digest:test:"+names[i]), "okrbot:digest:test:"+names[i]; got != want {
+			t.Errorf("part %s: first block ID once marked = %q, want %q", names[i], got, want)
 		}
 	}
 	part := func(name string) string { return digestRender(msgs[slices.Index(names, name)]) }
@@ -408,7 +410,8 @@ func TestDigest_EscapesWhatPeopleTyped(t *testing.T) {
 	}{{"Company", nil}, {"Team", team}} {
 		t.Run(tc.name, func(t *testing.T) {
 			d.Team = tc.team
-			msgs := append([]message{digestSummary(d, "m")}, digestThread(d, nil)...)
+			_, thread := threadParts(d)
+			msgs := append([]message{digestSummary(d)}, thread...)
 			all := ""
 			for _, m := range msgs {
 				all += m.Text + "\n" + digestRender(m) + "\n"
@@ -453,7 +456,7 @@ func TestDigest_EmptyDigestSaysWhatToDo(t *testing.T) {
 	g := &okr.Graph{Cycle: digestTestCycle()}
 	d, _ := digestFrom(t, g, digestTestNow, nil)
 	d.Participation = okr.Participation{}
-	m := digestSummary(d, "marker")
+	m := digestSummary(d)
 	digestCheckLimits(t, "summary", m)
 	text := digestRender(m)
 	if !strings.Contains(text, "There are no company objectives in 2026-Q4 yet. Admins start with `/okr new company`") {
@@ -462,13 +465,13 @@ func TestDigest_EmptyDigestSaysWhatToDo(t *testing.T) {
 	if strings.Contains(text, "thread") {
 		t.Errorf("an empty digest points to a thread it does not have:\n%s", text)
 	}
-	if msgs := digestThread(d, nil); msgs != nil {
+	if msgs := digestThread(d); msgs != nil {
 		t.Errorf("an empty digest has a thread of %d messages", len(msgs))
 	}
 
 	// A team without objectives is told to draft one.
 	d.Team = &okr.Team{ID: 3, Name: "Platform"}
-	if text := digestRender(digestSummary(d, "")); !strings.Contains(text, "Platform has no objectives in 2026-Q4 yet. Draft one with `/okr new team`") {
+	if text := digestRender(digestSummary(d)); !strings.Contains(text, "Platform has no objectives in 2026-Q4 yet. Draft one with `/okr new team`") {
 		t.Errorf("empty team summary:\n%s", text)
 	}
 }
@@ -523,13 +526,13 @@ func TestDigest_StaysWithinLimitsAtScale(t *testing.T) {
 	if n := len(d.Objectives[0].Supporters); n != 1000 {
 		t.Fatalf("O1 has %d supporters, want 1000", n)
 	}
-	marker := strings.Repeat("m", 300) // longer than a block ID may be
+	key := strings.Repeat("k", 300) // longer than a block ID may be
 	for _, team := range []*okr.Team{nil, {ID: 1, Name: strings.Repeat("&", 80)}} {
 		d.Team = team
-		summary := digestSummary(d, marker)
+		summary := digestSummary(d)
 		digestCheckLimits(t, "summary", summary)
-		if got := blockID(summary.Blocks[0]); got != trunc(marker, 255) {
-			t.Errorf("summary's first block ID = %q", got)
+		if got := markedID(summary, key); got != trunc("okrbot:"+key, 255) {
+			t.Errorf("summary's first block ID once marked = %q", got)
 		}
 		text := digestRender(summary)
 		for _, want := range []string{"…and 290 more in the thread", "…and 4,997 more in the thread", "…and 997 more"} {
@@ -538,8 +541,7 @@ func TestDigest_StaysWithinLimitsAtScale(t *testing.T) {
 			}
 		}
 
-		var names []string
-		msgs := digestThread(d, digestMarkers(&names))
+		names, msgs := threadParts(d)
 		if len(msgs) > 20 {
 			t.Errorf("the thread has %d messages; a digest should not flood the channel", len(msgs))
 		}
@@ -550,8 +552,8 @@ func TestDigest_StaysWithinLimitsAtScale(t *testing.T) {
 				t.Errorf("part %s twice", names[i])
 			}
 			seen[names[i]] = true
-			if got, want := blockID(m.Blocks[0]), "okrbot:digest:test:"+names[i]; got != want {
-				t.Errorf("part %s: first block ID = %q, want %q", names[i], got, want)
+			if got, want := markedID(m, "digest:test:"+names[i]), "okrbot:digest:test:"+names[i]; got != want {
+				t.Errorf("part %s: first block ID once marked = %q, want %q", names[i], got, want)
 			}
 		}
 		part := func(name string) string {

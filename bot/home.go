@@ -110,13 +110,17 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 	when := cycleWhen(a.Cycle, h.now, settings.Location)
 	if len(h.krs) == 0 && len(h.objectives) == 0 {
 		blocks := []slack.Block{header("👋 Welcome to okrbot"), contextBlock("*" + esc(a.Cycle.Name) + "* · " + when)}
-		blocks = append(blocks, welcomeBlocks(settings.Policy, len(h.company) > 0)...)
+		blocks = append(blocks, welcomeBlocks(settings, len(h.company) > 0)...)
 		blocks = append(blocks, divider())
 		blocks = append(blocks, h.companyBlocks()...)
 		return append(blocks, contextBlock("`/okr help` lists everything okrbot does.")), nil
 	}
 
-	blocks := []slack.Block{header("🎯 Your OKRs · " + a.Cycle.Name), contextBlock(when)}
+	head := contextBlock(when)
+	if len(h.krs) > 0 {
+		head = contextBlock(when, b.promptText(ctx, userID, settings, h.now, h.loc))
+	}
+	blocks := []slack.Block{header("🎯 Your OKRs · " + a.Cycle.Name), head}
 	var buttons []slack.BlockElement
 	if len(h.krs) > 0 {
 		all := button("✅ Check in on all", actCheckinOpen, "")
@@ -136,14 +140,34 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 	return append(blocks, contextBlock("`/okr help` lists everything okrbot does.")), nil
 }
 
-// welcomeBlocks explain okrbot to someone with nothing in it yet.
-func welcomeBlocks(p okr.Policy, hasCompany bool) []slack.Block {
+// promptText says when the person's next check-in prompt comes, in their
+// own time, or that they are away.
+func (b *Bot) promptText(ctx context.Context, userID string, s okr.Settings, now time.Time, loc *time.Location) string {
+	if u, err := b.user(ctx, userID); err == nil && u.Away(now) {
+		return fmt.Sprintf("🌴 Away until %s: no prompts or reminders until then (`/okr back`)", u.AwayTill.In(loc).Add(-time.Minute).Format("Mon, Jan 2"))
+	}
+	sched, err := okr.ParseSchedule(s.CheckinSchedule)
+	if err != nil {
+		return ""
+	}
+	next := sched.Next(now, loc)
+	return fmt.Sprintf("📅 Next check-in prompt: %s, %s your time", next.Format("Mon, Jan 2"), next.Format("15:04"))
+}
+
+// welcomeBlocks explain okrbot to someone with nothing in it yet, saying
+// when the rhythm really happens here.
+func welcomeBlocks(s okr.Settings, hasCompany bool) []slack.Block {
+	p := s.Policy
+	digest := "`/okr gaps` shows what is drifting or not aligned"
+	if s.DigestChannel != "" {
+		digest = "A weekly digest in <#" + s.DigestChannel + "> shows progress, and what is drifting or not aligned: `/okr gaps`"
+	}
 	text := "*okrbot keeps your OKRs alive, right here in Slack.*\n" +
 		"• *Set a goal.* An objective says what you want to achieve; " + fmt.Sprintf("%d–%d", p.MinKeyResults, p.MaxKeyResults) +
 		" key results say how you will know you got there: `/okr new`\n" +
 		"• *Align it.* Link your objective to the company or team objective it supports, so everyone sees how the work adds up: `/okr link`\n" +
-		"• *Check in weekly.* Each week I send you a DM to update your key results; it takes a minute: `/okr checkin`\n" +
-		"• *Stay on course.* A weekly digest shows progress, and what is drifting or not aligned: `/okr gaps`"
+		"• *Check in weekly.* Once you own a key result, I send you a DM each week to update it, at your own local time; it takes a minute: `/okr checkin`\n" +
+		"• *Stay on course.* " + digest
 	start := button("➕ Create your first objective", actHomeNew, "")
 	start.Style = slack.StylePrimary
 	hint := "Or type `/okr new` in any channel."

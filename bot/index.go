@@ -182,27 +182,5 @@ func (b *Bot) analyze(ctx context.Context, c *okr.Cycle) (*okr.Analysis, error) 
 // (see okr.Graph), for the full rows, for display. It reads only the ones
 // given, so call it on the page being shown.
 func (b *Bot) withDetails(ctx context.Context, states []okr.KeyResultState) ([]okr.KeyResultState, error) {
-	if len(states) == 0 {
-		return states, nil
-	}
-	ids := make([]int64, len(states))
-	for i, s := range states {
-		ids[i] = s.KeyResult.ID
-	}
-	full, err := b.store.FindKeyResults(ctx, okr.KeyResultFilter{IDs: ids})
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*okr.KeyResult, len(full))
-	for _, kr := range full {
-		byID[kr.ID] = kr
-	}
-	out := make([]okr.KeyResultState, len(states))
-	for i, s := range states {
-		if kr := byID[s.KeyResult.ID]; kr != nil {
-			s.KeyResult = kr
-		}
-		out[i] = s
-	}
-	return out, nil
+	return okr.WithDetails(ctx, b.store, states)
 }

@@ -166,8 +166,8 @@ func leadSummaryMessage(s *okr.LeadSummary) message {
 		missing += len(t.Missing)
 	}
 	text := fmt.Sprintf("%s in your teams still %s a check-in this week", countOf(missing, "person", "people"), plural(missing, "owes", "owe"))
-	blocks := []slack.Block{section(fmt.Sprintf("📋 Hi %s, where your %s stand with this week's check-ins (*%s*):", mention(s.LeadID),
-		plural(len(s.Teams), "team", "teams"), esc(s.Cycle.Name)))}
+	blocks := []slack.Block{section(fmt.Sprintf("📋 Hi %s, where your %s with this week's check-ins (*%s*):", mention(s.LeadID),
+		plural(len(s.Teams), "team stands", "teams stand"), esc(s.Cycle.Name)))}
 	for _, t := range s.Teams {
 		done := t.Owners - len(t.Missing)
 		lines := []string{fmt.Sprintf("*%s* · %d of %d checked in %s", esc(trunc(t.Team.Name, 80)), done, t.Owners, bar(float64(done)/float64(max(1, t.Owners))))}
@@ -231,8 +231,12 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 			link.Style = slack.StylePrimary
 			blocks = append(blocks, actions("", link, button("Review first…", actLinkOpen, o.Ref()+">"+targetValue(p.ID, 0))))
 		}
+		example := "<objective>"
+		if len(nd.Suggestions) > 0 {
+			example = nd.Suggestions[0].Objective.Ref()
+		}
 		blocks = append(blocks, actions("", button("Choose another…", actLinkOpen, o.Ref())),
-			contextBlock(fmt.Sprintf("Or type `/okr link %s to O3`. I ask about an objective at most once a week.", o.Ref())))
+			contextBlock(fmt.Sprintf("Or type `/okr link %s to %s`. I ask about an objective at most once a week.", o.Ref(), example)))
 	case okr.NudgeUnsupported:
 		text = "Nothing supports your company objectives yet"
 		blocks = append(blocks, section(fmt.Sprintf("🏝️ No objective is aligned under your company %s yet, so nobody can see which work drives %s:",
@@ -242,12 +246,13 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 			lines = append(lines, "• "+objectiveLine(st.Objective, st.Progress, st.Health))
 		}
 		items(lines, len(nd.Objectives))
-		blocks = append(blocks, contextBlock("Ask the teams whose work serves it to link their objectives (`/okr link O15 to O1`), or see what is unaligned with `/okr gaps orphans`."))
+		blocks = append(blocks, contextBlock(fmt.Sprintf("Ask the teams whose work serves it to link their objectives to it (`/okr link <their objective> to %s`); `/okr gaps orphans` lists the objectives not aligned yet.",
+			nd.Objectives[0].Objective.Ref())))
 	case okr.NudgeStale:
 		text = "Key results waiting for a check-in"
-		blocks = append(blocks, section(fmt.Sprintf("⏳ %s had no check-in for %s or more, so nobody knows where %s stand:",
+		blocks = append(blocks, section(fmt.Sprintf("⏳ %s had no check-in for %s or more, so nobody knows where %s:",
 			plural(len(nd.KeyResults), "This key result has", "These key results have"), durationText(nd.Policy.StaleAfter),
-			plural(len(nd.KeyResults), "it", "they"))))
+			plural(len(nd.KeyResults), "it stands", "they stand"))))
 		var lines []string
 		for _, st := range nd.KeyResults[:min(len(nd.KeyResults), nudgeMaxItems)] {
 			kr := st.KeyResult
@@ -321,26 +326,6 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}, nil
 }
 
-// durationText writes a whole number of days or weeks ("2 weeks").
-func durationText(d time.Duration) string {
-	days := int(d / (24 * time.Hour))
-	if days%7 == 0 && days > 0 {
-		return countOf(days/7, "week", "weeks")
-	}
-	return countOf(days, "day", "days")
-}
-
-// joinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
-func joinAnd(words []string) string {
-	switch len(words) {
-	case 0:
-		return ""
-	case 1:
-		return words[0]
-	}
-	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
-}
-
 // FindSent looks for a message carrying key in target's conversation.
 func (n *Notifier) FindSent(ctx context.Context, target, key string, since time.Time) (string, bool, error) {
 	return n.b.sender.find(ctx, target, key, since)
@@ -348,7 +333,7 @@ func (n *Notifier) FindSent(ctx context.Context, target, key string, since time.
 
 // Digest posts a digest's summary to its channel.
 func (n *Notifier) Digest(ctx context.Context, d *okr.Digest) (string, error) {
-	return n.b.sender.post(ctx, outgoing{Target: d.Channel, Key: d.Key, Msg: digestSummary(d, "")})
+	return n.b.sender.post(ctx, outgoing{Target: d.Channel, Key: d.Key, Msg: digestSummary(d)})
 }
 
 // DigestThread posts the digest's detail and chart in the summary's
@@ -356,11 +341,9 @@ func (n *Notifier) Digest(ctx context.Context, d *okr.Digest) (string, error) {
 // cut short is completed by calling again and nothing is repeated.
 func (n *Notifier) DigestThread(ctx context.Context, d *okr.Digest, summaryRef string) error {
 	channel, ts, _ := strings.Cut(summaryRef, "/")
-	var names []string
-	parts := digestThread(d, func(part string) string { names = append(names, part); return "" })
 	deliver := n.b.opts.Deliverer
-	for i, msg := range parts {
-		key := okr.DigestPartKey(d.Key, names[i])
+	for _, part := range digestThread(d) {
+		key, msg := okr.DigestPartKey(d.Key, part.name), part.msg
 		find := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {
 			return n.b.sender.findInThread(ctx, channel, ts, key, since)
 		}
@@ -370,8 +353,8 @@ func (n *Notifier) DigestThread(ctx context.Context, d *okr.Digest, summaryRef s
 			return err
 		}
 	}
-	if len(d.History) == 0 {
-		return nil
+	if !digestCharted(d) {
+		return nil // the summary promised no chart
 	}
 	key := okr.DigestPartKey(d.Key, "chart")
 	find := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/okrbot/okrbot/okr"
@@ -242,4 +243,24 @@ func keyResultLine(st okr.KeyResultState) string {
 	kr := st.KeyResult
 	return fmt.Sprintf("%s *%s* %s · %s, now %s · %s · %s", healthEmoji(st.Health), kr.Ref(), esc(trunc(kr.Title, 120)),
 		esc(krTarget(kr)), esc(value(kr, kr.Current)), pct(st.Progress), mention(kr.OwnerID))
+}
+
+// durationText writes a whole number of days or weeks ("2 weeks").
+func durationText(d time.Duration) string {
+	days := int(d / (24 * time.Hour))
+	if days%7 == 0 && days > 0 {
+		return countOf(days/7, "week", "weeks")
+	}
+	return countOf(days, "day", "days")
+}
+
+// joinAnd lists words as a sentence does: "a", "a and b", "a, b and c".
+func joinAnd(words []string) string {
+	switch len(words) {
+	case 0:
+		return ""
+	case 1:
+		return words[0]
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " and " + words[len(words)-1]
 }

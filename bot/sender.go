@@ -349,44 +349,56 @@ func (s *sender) find(ctx context.Context, target, key string, since time.Time) 
 			return "", false, err
 		}
 	}
-	marker := deliveryMarker(key)
-	params := &slack.GetConversationHistoryParameters{ChannelID: channel, Oldest: slackTS(since), Limit: 200, Inclusive: true}
-	for {
-		var resp *slack.GetConversationHistoryResponse
-		_, err := s.attempt(ctx, "conversations.history", channel, func(ctx context.Context) (string, error) {
-			var err error
-			resp, err = s.api.GetConversationHistoryContext(ctx, params)
-			return "", err
-		}, nil)
+	params := slack.GetConversationHistoryParameters{ChannelID: channel, Oldest: slackTS(since), Limit: 200, Inclusive: true}
+	return s.findMarked(ctx, "conversations.history", channel, key, func(ctx context.Context, cursor string) ([]slack.Message, string, error) {
+		params.Cursor = cursor
+		resp, err := s.api.GetConversationHistoryContext(ctx, &params)
 		if err != nil {
-			return "", false, err
+			return nil, "", err
 		}
-		for _, m := range resp.Messages {
-			if firstBlockID(m.Blocks) == marker {
-				return okr.MessageRef(channel, m.Timestamp), true, nil
-			}
+		if !resp.HasMore {
+			return resp.Messages, "", nil
 		}
-		if !resp.HasMore || resp.ResponseMetaData.NextCursor == "" {
-			return "", false, nil
-		}
-		params.Cursor = resp.ResponseMetaData.NextCursor
-	}
+		return resp.Messages, resp.ResponseMetaData.NextCursor, nil
+	})
 }
 
 // findInThread looks for a reply carrying key's marker in a thread.
 func (s *sender) findInThread(ctx context.Context, channel, threadTS, key string, since time.Time) (string, bool, error) {
+	params := slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: threadTS, Oldest: slackTS(since), Limit: 200, Inclusive: true}
+	return s.findMarked(ctx, "conversations.replies", channel, key, func(ctx context.Context, cursor string) ([]slack.Message, string, error) {
+		params.Cursor = cursor
+		msgs, more, next, err := s.api.GetConversationRepliesContext(ctx, &params)
+		if !more {
+			next = ""
+		}
+		return msgs, next, err
+	})
+}
+
+// findMarked reads a conversation page by page (page returns the messages
+// after cursor and the next cursor, "" at the end) for the message whose
+// first block carries key's marker.
+func (s *sender) findMarked(ctx context.Context, method, channel, key string,
+	page func(ctx context.Context, cursor string) ([]slack.Message, string, error)) (string, bool, error) {
 	marker := deliveryMarker(key)
-	params := &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: threadTS, Oldest: slackTS(since), Limit: 200, Inclusive: true}
+	cursor := ""
 	for {
 		var msgs []slack.Message
-		var more bool
 		var next string
-		_, err := s.attempt(ctx, "conversations.replies", channel, func(ctx context.Context) (string, error) {
+		if _, err := s.attempt(ctx, method, channel, func(ctx context.Context) (string, error) {
 			var err error
-			msgs, more, next, err = s.api.GetConversationRepliesContext(ctx, params)
+			msgs, next, err = page(ctx, cursor)
 			return "", err
-		}, nil)
-		if err != nil {
+		}, nil); err != nil {
+			if errors.Is(err, okr.ErrUndeliverable) {
+				// Slack will not show this conversation (the bot is not in
+				// the channel, or lacks the scope): nothing can be found,
+				// and not sending at all would lose the message.
+				s.log.Warn("cannot read the conversation to check for an earlier message; it may be posted twice",
+					slog.String("channel", channel), slog.String("key", key), slog.Any("err", err))
+				return "", false, nil
+			}
 			return "", false, err
 		}
 		for _, m := range msgs {
@@ -394,10 +406,10 @@ func (s *sender) findInThread(ctx context.Context, channel, threadTS, key string
 				return okr.MessageRef(channel, m.Timestamp), true, nil
 			}
 		}
-		if !more || next == "" {
+		if next == "" {
 			return "", false, nil
 		}
-		params.Cursor = next
+		cursor = next
 	}
 }
 

@@ -314,3 +314,57 @@ func objectiveHealth(s *ObjectiveState) Health {
 	}
 	return h
 }
+
+// FullKeyResults reads the full rows (titles, units) of key results an
+// analysis carries without them (see Graph), in the same order; one that
+// no longer exists is left out. Read only the ones shown.
+func FullKeyResults(ctx context.Context, svc KeyResultService, krs []*KeyResult) ([]*KeyResult, error) {
+	if len(krs) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, len(krs))
+	for i, kr := range krs {
+		ids[i] = kr.ID
+	}
+	full, err := svc.FindKeyResults(ctx, KeyResultFilter{IDs: ids})
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*KeyResult, len(full))
+	for _, kr := range full {
+		byID[kr.ID] = kr
+	}
+	out := make([]*KeyResult, 0, len(krs))
+	for _, kr := range krs {
+		if f := byID[kr.ID]; f != nil {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+// WithDetails swaps the key results of states for their full rows (see
+// FullKeyResults), keeping every state; one whose key result is gone keeps
+// the row it had.
+func WithDetails(ctx context.Context, svc KeyResultService, states []KeyResultState) ([]KeyResultState, error) {
+	krs := make([]*KeyResult, len(states))
+	for i, st := range states {
+		krs[i] = st.KeyResult
+	}
+	full, err := FullKeyResults(ctx, svc, krs)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]*KeyResult, len(full))
+	for _, kr := range full {
+		byID[kr.ID] = kr
+	}
+	out := make([]KeyResultState, len(states))
+	for i, st := range states {
+		if kr := byID[st.KeyResult.ID]; kr != nil {
+			st.KeyResult = kr
+		}
+		out[i] = st
+	}
+	return out, nil
+}

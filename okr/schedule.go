@@ -23,9 +23,15 @@ type Schedule struct {
 // ParseSchedule reads a cron spec; the error is EINVALID, worded for people.
 func ParseSchedule(spec string) (*Schedule, error) {
 	spec = strings.TrimSpace(spec)
+	notSchedule := Errorf(EINVALID, "“%s” is not a schedule: use five cron fields such as 0 10 * * MON, or @daily, or @every 1h.", Quote(spec))
+	// robfig/cron v3.0.1 reads a zone up to the first space and panics
+	// when there is none ("CRON_TZ=Asia/Tokyo").
+	if (strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")) && !strings.Contains(spec, " ") {
+		return nil, notSchedule
+	}
 	parsed, err := cron.ParseStandard(spec)
 	if err != nil {
-		return nil, Errorf(EINVALID, "“%s” is not a schedule: use five cron fields such as 0 10 * * MON, or @daily, or @every 1h.", Quote(spec))
+		return nil, notSchedule
 	}
 	s := &Schedule{Spec: spec}
 	switch c := parsed.(type) {
@@ -34,8 +40,11 @@ func ParseSchedule(spec string) (*Schedule, error) {
 		s.spec = &copied
 		s.fixed = strings.HasPrefix(spec, "CRON_TZ=") || strings.HasPrefix(spec, "TZ=")
 	case cron.ConstantDelaySchedule:
-		if c.Delay < time.Second {
-			return nil, Errorf(EINVALID, "“%s” repeats too often; use at least @every 1m.", Quote(spec))
+		// cron rounds an interval below a second (even 0s or -1h) up to
+		// one, so judge the interval as written.
+		_, written, _ := strings.Cut(spec, "@every ")
+		if d, err := time.ParseDuration(strings.TrimSpace(written)); err != nil || d < time.Second {
+			return nil, Errorf(EINVALID, "“%s” repeats too often; use at least @every 1s (a minute or more makes sense).", Quote(spec))
 		}
 		s.every = c.Delay
 	default:
@@ -58,7 +67,16 @@ func (s *Schedule) Next(t time.Time, loc *time.Location) time.Time {
 		loc = time.UTC
 	}
 	if s.every > 0 {
-		return t.Truncate(s.every).Add(s.every).In(loc)
+		// Counted from the Unix epoch, not with Time.Truncate, which counts
+		// from year 1 (and so would put @every 168h on Mondays, not on the
+		// epoch's Thursdays).
+		epoch := time.Unix(0, 0)
+		d := t.Sub(epoch)
+		n := d / s.every
+		if d < 0 && d%s.every != 0 {
+			n-- // division truncates towards zero; occurrences floor
+		}
+		return epoch.Add((n + 1) * s.every).In(loc)
 	}
 	spec := *s.spec
 	if !s.fixed {
@@ -71,8 +89,8 @@ func (s *Schedule) Next(t time.Time, loc *time.Location) time.Time {
 // within before it, and whether there is one.
 func (s *Schedule) Last(t time.Time, loc *time.Location, within time.Duration) (time.Time, bool) {
 	if s.every > 0 {
-		last := t.Truncate(s.every)
-		return last.In(loc), t.Sub(last) < within
+		last := s.Next(t.Add(-s.every), loc) // the multiple in (t-every, t]
+		return last, t.Sub(last) < within
 	}
 	var last time.Time
 	found := false

@@ -11,8 +11,13 @@ import (
 )
 
 // detailed is how many items of each digest list get their full rows
-// (titles, units): more than a digest shows of any list.
-const detailed = 200
+// (titles, units): more than a digest shows of any list; the key results of
+// the first detailedObjectives top objectives, which the thread lists, get
+// theirs too.
+const (
+	detailed           = 200
+	detailedObjectives = 20
+)
 
 // runDigests posts the company digest to the digest channel, and each team
 // with a channel of its own its team digest: the summary once, then its
@@ -157,7 +162,17 @@ func (p *pass) digest(ctx context.Context, team *okr.Team) (*okr.Digest, error) 
 			}
 		}
 	}
-	for _, st := range tops {
+	for i, st := range tops {
+		if i < detailedObjectives {
+			// The thread lists these objectives' key results by title: a
+			// copy of the state with the full rows, the analysis untouched.
+			full := *st
+			var err error
+			if full.KeyResults, err = p.withDetails(ctx, st.KeyResults); err != nil {
+				return nil, err
+			}
+			st = &full
+		}
 		d.Objectives = append(d.Objectives, okr.DigestObjective{State: st, Supporters: p.supporters(st)})
 	}
 

@@ -104,9 +104,11 @@ func (s *Scheduler) nudgeCandidates(ctx context.Context, r *run) (map[string][]*
 		return nil, err
 	}
 
+	// In a cycle's first week teams are still drafting what will support
+	// the company objectives: that is the kickoff's to ask about.
 	unsupported := map[string][]*okr.ObjectiveState{}
 	for _, o := range a.Unsupported {
-		if p.in(o.OwnerID, r.loc) {
+		if p.in(o.OwnerID, r.loc) && !p.cycle.InFirstWeek(p.now) && !p.now.Before(p.cycle.Start) {
 			unsupported[o.OwnerID] = append(unsupported[o.OwnerID], a.Objective(o.ID))
 		}
 	}

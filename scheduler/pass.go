@@ -3,7 +3,6 @@ package scheduler
 import (
 	"cmp"
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"time"
@@ -141,53 +140,13 @@ func (p *pass) loadTeams(ctx context.Context) ([]*okr.Team, error) {
 // fullKeyResults reads the full rows (titles, units) of the given key
 // results, keeping the order.
 func (p *pass) fullKeyResults(ctx context.Context, krs []*okr.KeyResult) ([]*okr.KeyResult, error) {
-	if len(krs) == 0 {
-		return nil, nil
-	}
-	ids := make([]int64, len(krs))
-	for i, kr := range krs {
-		ids[i] = kr.ID
-	}
-	full, err := p.s.store.FindKeyResults(ctx, okr.KeyResultFilter{IDs: ids})
-	if err != nil {
-		return nil, fmt.Errorf("read key results: %w", err)
-	}
-	byID := make(map[int64]*okr.KeyResult, len(full))
-	for _, kr := range full {
-		byID[kr.ID] = kr
-	}
-	out := make([]*okr.KeyResult, 0, len(krs))
-	for _, kr := range krs {
-		if f := byID[kr.ID]; f != nil {
-			out = append(out, f)
-		}
-	}
-	return out, nil
+	return okr.FullKeyResults(ctx, p.s.store, krs)
 }
 
 // withDetails swaps the key results of states for their full rows: the
 // analysis carries no titles.
 func (p *pass) withDetails(ctx context.Context, states []okr.KeyResultState) ([]okr.KeyResultState, error) {
-	krs := make([]*okr.KeyResult, len(states))
-	for i, st := range states {
-		krs[i] = st.KeyResult
-	}
-	full, err := p.fullKeyResults(ctx, krs)
-	if err != nil {
-		return nil, err
-	}
-	byID := make(map[int64]*okr.KeyResult, len(full))
-	for _, kr := range full {
-		byID[kr.ID] = kr
-	}
-	out := make([]okr.KeyResultState, len(states))
-	for i, st := range states {
-		if kr := byID[st.KeyResult.ID]; kr != nil {
-			st.KeyResult = kr
-		}
-		out[i] = st
-	}
-	return out, nil
+	return okr.WithDetails(ctx, p.s.store, states)
 }
 
 // states derives the state of each key result now, most in need of a

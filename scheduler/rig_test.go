@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -126,10 +125,11 @@ func (r *rig) startScheduler() *scheduler.Scheduler {
 	s := scheduler.New(r.db, r.bot.Notifier(), deliverer, r.schedOpts)
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	// Read before it starts: its first pass begins at this time or later.
+	now := r.clock.Now()
 	go func() { done <- s.Run(ctx) }()
 	r.sched, r.schedStop, r.schedDone = s, stop, done
 	r.schedMu.Unlock()
-	now := r.clock.Now()
 	r.waitFor("the scheduler's first pass", func() bool { return !s.LastPass().Before(now) })
 	return s
 }
@@ -224,9 +224,6 @@ func (r *rig) waitFor(what string, cond func() bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	if err := r.srv.WaitFor(ctx, what, cond); err != nil {
-		buf := make([]byte, 1<<20)
-		n := runtime.Stack(buf, true)
-		r.t.Logf("goroutines:\n%s", buf[:n])
 		r.t.Fatalf("waiting for %s: %v", what, err)
 	}
 }

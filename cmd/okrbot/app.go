@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/metrics"
 	"sort"
 	"time"
 
@@ -227,6 +228,10 @@ func (m *Main) serveHTTP() error {
 		counter("okrbot_messages_undeliverable_total", "Messages Slack refused for good (a deactivated person, a channel gone).", sched.Undeliverable)
 		counter("okrbot_messages_given_up_total", "Messages still unsent when their time was over (a prompt's week).", sched.GivenUp)
 		counter("okrbot_delivery_errors_total", "Delivery attempts that failed and were left for a retry.", sched.Errors)
+		mem := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}}
+		metrics.Read(mem)
+		fmt.Fprintf(w, "# HELP okrbot_heap_bytes Bytes of live and not yet collected objects on the Go heap.\n# TYPE okrbot_heap_bytes gauge\nokrbot_heap_bytes %d\n", mem[0].Value.Uint64())
+		fmt.Fprintf(w, "# HELP okrbot_memory_bytes All memory the Go runtime has mapped.\n# TYPE okrbot_memory_bytes gauge\nokrbot_memory_bytes %d\n", mem[1].Value.Uint64())
 	})
 	m.HTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {

@@ -77,27 +77,48 @@ func (s *Server) apiConversationsInfo(r *apiReq) apiResult {
 	return ok(map[string]any{"channel": s.channelJSONLocked(c)})
 }
 
-func (s *Server) apiConversationsHistory(r *apiReq) apiResult {
+// readableLocked resolves the conversation a history method reads, or the
+// failure to answer with: it must exist for the bot, the bot needs the
+// *:history scope, and a channel's history only to its members (§7.2).
+func (s *Server) readableLocked(r *apiReq) (*channelRec, apiResult) {
 	id := r.p.str("channel")
 	c := s.ws.channels[id]
 	if c == nil || !botSees(c) {
-		return fail("channel_not_found", "channel %q", id)
+		return nil, fail("channel_not_found", "channel %q", id)
 	}
 	if e := s.needScope(readScope(c, "history")); e != nil {
-		return scopeFail(e)
+		return nil, scopeFail(e)
 	}
 	if !c.isIM && !c.BotMember {
-		return fail("not_in_channel", "the bot is not a member of #%s; bot tokens can only read channels they are in", c.Name)
+		return nil, fail("not_in_channel", "the bot is not a member of #%s; bot tokens can only read channels they are in", c.Name)
 	}
+	return c, apiResult{}
+}
+
+// historyLimit reads a history method's page size.
+func historyLimit(r *apiReq) (int, *apiResult) {
 	limit := defaultHistoryLimit
 	if l := r.p.str("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 0 {
-			return fail("invalid_limit", "limit %q", l)
+			bad := fail("invalid_limit", "limit %q", l)
+			return 0, &bad
 		}
 		if n > 0 {
 			limit = min(n, maxHistoryLimit)
 		}
+	}
+	return limit, nil
+}
+
+func (s *Server) apiConversationsHistory(r *apiReq) apiResult {
+	c, bad := s.readableLocked(r)
+	if c == nil {
+		return bad
+	}
+	limit, badLimit := historyLimit(r)
+	if badLimit != nil {
+		return *badLimit
 	}
 	inclusive := r.p.boolean("inclusive")
 	latest, oldest := r.p.str("latest"), r.p.str("oldest")
@@ -161,16 +182,9 @@ func (s *Server) apiConversationsHistory(r *apiReq) apiResult {
 // apiConversationsReplies returns a thread: the parent first, then its
 // replies, oldest first (D-EV; conversations.replies reference).
 func (s *Server) apiConversationsReplies(r *apiReq) apiResult {
-	id := r.p.str("channel")
-	c := s.ws.channels[id]
-	if c == nil || !botSees(c) {
-		return fail("channel_not_found", "channel %q", id)
-	}
-	if e := s.needScope(readScope(c, "history")); e != nil {
-		return scopeFail(e)
-	}
-	if !c.isIM && !c.BotMember {
-		return fail("not_in_channel", "the bot is not a member of #%s; bot tokens can only read channels they are in", c.Name)
+	c, bad := s.readableLocked(r)
+	if c == nil {
+		return bad
 	}
 	ts := r.p.str("ts")
 	if ts == "" {
@@ -180,15 +194,9 @@ func (s *Server) apiConversationsReplies(r *apiReq) apiResult {
 	if parent == nil || parent.Deleted || (parent.ThreadTS != "" && parent.ThreadTS != parent.TS) {
 		return fail("thread_not_found", "no thread at %s in %s", ts, c.ID)
 	}
-	limit := defaultHistoryLimit
-	if l := r.p.str("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 0 {
-			return fail("invalid_limit", "limit %q", l)
-		}
-		if n > 0 {
-			limit = min(n, maxHistoryLimit)
-		}
+	limit, badLimit := historyLimit(r)
+	if badLimit != nil {
+		return *badLimit
 	}
 	after := ""
 	if cur := r.p.str("cursor"); cur != "" {

@@ -85,4 +85,9 @@
 //   - Added: DismissModal (the X of a modal), ClearFaults, ResetRecords,
 //     ScheduledMessages, Files, User, BotID, ErrNoView, ErrInvalidInput,
 //     ErrClosed, and Fault.Error and Fault.Drop.
+//   - Added for the scheduler: conversations.replies (a thread, parent
+//     first; Tier 3, the *:history scopes, members only), and two faults
+//     that model what makes exactly-once delivery hard: Fault.Lost (the
+//     call is done, then the connection drops before the answer) and
+//     Fault.AnswerDelay (the call is done, the answer comes late).
 package slackfake
