@@ -307,13 +307,17 @@ func DigestPartKey(digestKey, part string) string { return digestKey + ":" + par
 
 // NudgeKey is one nudge to one person in one week; subject names what it is
 // about ("O12", or the kind of nudge again for one about several things).
-func NudgeKey(week, user string, kind NudgeKind, subject string) string {
-	return "nudge:" + week + ":" + user + ":" + string(kind) + ":" + subject
+// The person comes first, so that their nudges are one range of keys.
+func NudgeKey(user, week string, kind NudgeKind, subject string) string {
+	return NudgeWeekPrefix(user, week) + string(kind) + ":" + subject
 }
+
+// NudgePrefix selects every nudge a person got.
+func NudgePrefix(user string) string { return "nudge:" + user + ":" }
 
 // NudgeWeekPrefix selects every nudge a person got in a week, for the
 // budget.
-func NudgeWeekPrefix(week, user string) string { return "nudge:" + week + ":" + user + ":" }
+func NudgeWeekPrefix(user, week string) string { return NudgePrefix(user) + week + ":" }
 
 // ScoreKey is the request to score one owner's objectives once a cycle has
 // closed.

@@ -705,9 +705,10 @@ func TestDeliveryKeys(t *testing.T) {
 		{"DigestTeam", okr.DigestKey("2026-Q4", "2026-W47", "C2", 12), "digest:2026-Q4:2026-W47:team12:C2"},
 		{"DigestPart", okr.DigestPartKey(digest, "2"), "digest:2026-Q4:2026-W47:C1:2"},
 		{"DigestChart", okr.DigestPartKey(okr.DigestKey("2026-Q4", "2026-W47", "C2", 12), "chart"), "digest:2026-Q4:2026-W47:team12:C2:chart"},
-		{"Nudge", okr.NudgeKey("2026-W47", "U1", okr.NudgeOrphan, "O12"), "nudge:2026-W47:U1:orphan:O12"},
-		{"NudgeAboutSeveral", okr.NudgeKey("2026-W47", "U1", okr.NudgeStale, string(okr.NudgeStale)), "nudge:2026-W47:U1:stale:stale"},
-		{"NudgeWeekPrefix", okr.NudgeWeekPrefix("2026-W47", "U1"), "nudge:2026-W47:U1:"},
+		{"Nudge", okr.NudgeKey("U1", "2026-W47", okr.NudgeOrphan, "O12"), "nudge:U1:2026-W47:orphan:O12"},
+		{"NudgeAboutSeveral", okr.NudgeKey("U1", "2026-W47", okr.NudgeStale, string(okr.NudgeStale)), "nudge:U1:2026-W47:stale:stale"},
+		{"NudgeWeekPrefix", okr.NudgeWeekPrefix("U1", "2026-W47"), "nudge:U1:2026-W47:"},
+		{"NudgePrefix", okr.NudgePrefix("U1"), "nudge:U1:"},
 		{"Score", okr.ScoreKey(7, "U1"), "score:7:U1"},
 	} {
 		if tt.got != tt.want {
@@ -716,16 +717,16 @@ func TestDeliveryKeys(t *testing.T) {
 	}
 
 	t.Run("NudgePrefix", func(t *testing.T) {
-		prefix := okr.NudgeWeekPrefix("2026-W47", "U1")
+		prefix := okr.NudgeWeekPrefix("U1", "2026-W47")
 		for _, kind := range []okr.NudgeKind{okr.NudgeOrphan, okr.NudgeUnsupported, okr.NudgeStale, okr.NudgeLimits, okr.NudgeKickoff, okr.NudgeScore} {
-			if key := okr.NudgeKey("2026-W47", "U1", kind, "O12"); !strings.HasPrefix(key, prefix) {
+			if key := okr.NudgeKey("U1", "2026-W47", kind, "O12"); !strings.HasPrefix(key, prefix) || !strings.HasPrefix(key, okr.NudgePrefix("U1")) {
 				t.Errorf("NudgeKey %q does not start with %q", key, prefix)
 			}
 		}
 		// Neither another person whose ID extends U1 nor another week.
 		for _, key := range []string{
-			okr.NudgeKey("2026-W47", "U12", okr.NudgeOrphan, "O12"),
-			okr.NudgeKey("2026-W48", "U1", okr.NudgeOrphan, "O12"),
+			okr.NudgeKey("U12", "2026-W47", okr.NudgeOrphan, "O12"),
+			okr.NudgeKey("U1", "2026-W48", okr.NudgeOrphan, "O12"),
 		} {
 			if strings.HasPrefix(key, prefix) {
 				t.Errorf("NudgeKey %q starts with %q", key, prefix)

@@ -17,11 +17,8 @@ func (s *Scheduler) runCheckins(ctx context.Context, r *run) error {
 		return err
 	}
 	since := okr.StartOfDay(r.at.In(r.loc))
+	var letters []letter
 	for _, owner := range owners {
-		if ctx.Err() != nil {
-			r.errored++ // stopping: the rest is for the next start
-			return nil
-		}
 		if !r.p.reachable(owner) {
 			continue
 		}
@@ -30,7 +27,7 @@ func (s *Scheduler) runCheckins(ctx context.Context, r *run) error {
 			continue
 		}
 		key := okr.CheckinKey(r.p.cycle.Name, r.period(), owner)
-		r.deliver(ctx, key, owner, func(ctx context.Context) (string, error) {
+		letters = append(letters, letter{key: key, target: owner, send: func(ctx context.Context) (string, error) {
 			full, err := r.p.fullKeyResults(ctx, krs)
 			if err != nil {
 				return "", err
@@ -39,8 +36,9 @@ func (s *Scheduler) runCheckins(ctx context.Context, r *run) error {
 				Key: key, UserID: owner, Cycle: r.p.cycle, At: r.p.now,
 				KeyResults: r.p.states(full), Objectives: r.p.objectives(full), Total: len(full),
 			})
-		})
+		}})
 	}
+	r.deliverAll(ctx, letters)
 	return nil
 }
 
@@ -64,11 +62,8 @@ func (s *Scheduler) runReminders(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
+	var letters []letter
 	for _, owner := range owners {
-		if ctx.Err() != nil {
-			r.errored++
-			return nil
-		}
 		if !r.p.reachable(owner) {
 			continue
 		}
@@ -78,7 +73,7 @@ func (s *Scheduler) runReminders(ctx context.Context, r *run) error {
 		}
 		key := okr.ReminderKey(r.p.cycle.Name, r.period(), owner)
 		total := len(r.p.owners[owner])
-		r.deliver(ctx, key, owner, func(ctx context.Context) (string, error) {
+		letters = append(letters, letter{key: key, target: owner, send: func(ctx context.Context) (string, error) {
 			full, err := r.p.fullKeyResults(ctx, due)
 			if err != nil {
 				return "", err
@@ -87,7 +82,10 @@ func (s *Scheduler) runReminders(ctx context.Context, r *run) error {
 				Key: key, UserID: owner, Cycle: r.p.cycle, At: r.p.now, Reminder: true,
 				KeyResults: r.p.states(full), Objectives: r.p.objectives(full), Total: total,
 			})
-		})
+		}})
+	}
+	if !r.deliverAll(ctx, letters) {
+		return nil
 	}
 	return s.runLeadSummaries(ctx, r)
 }
@@ -111,11 +109,8 @@ func (s *Scheduler) runLeadSummaries(ctx context.Context, r *run) error {
 		leads = append(leads, lead)
 	}
 	slices.Sort(leads)
+	var letters []letter
 	for _, lead := range leads {
-		if ctx.Err() != nil {
-			r.errored++
-			return nil
-		}
 		if !r.p.reachable(lead) {
 			continue
 		}
@@ -132,10 +127,11 @@ func (s *Scheduler) runLeadSummaries(ctx context.Context, r *run) error {
 			continue
 		}
 		summary.Key = okr.LeadSummaryKey(r.p.cycle.Name, r.period(), lead)
-		r.deliver(ctx, summary.Key, lead, func(ctx context.Context) (string, error) {
+		letters = append(letters, letter{key: summary.Key, target: lead, send: func(ctx context.Context) (string, error) {
 			return s.notify.LeadSummary(ctx, summary)
-		})
+		}})
 	}
+	r.deliverAll(ctx, letters)
 	return nil
 }
 

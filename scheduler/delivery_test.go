@@ -227,3 +227,43 @@ func TestSettings_ChangedScheduleAppliesAtTheNextMinute(t *testing.T) {
 	r.waitForPrompts(ids)
 	r.exactlyOnePrompt(ids)
 }
+
+// TestOutage_PromptTriedUntilItsWeekIsOverThenGivenUp: with Slack failing
+// all week, a prompt is tried again pass after pass; once its week is over
+// it is given up, counted, and never sent late, and the next week's goes
+// out when Slack is back.
+func TestOutage_PromptTriedUntilItsWeekIsOverThenGivenUp(t *testing.T) {
+	r, ids := crowd(t, 2, func(c *rigConfig) {
+		c.schedOpts = func(o *scheduler.Options) { o.SendTimeout = time.Second }
+	})
+	r.srv.SetFault("chat.postMessage", slackfake.Fault{Status: 503})
+	r.startScheduler()
+	r.advanceTo(monday10)
+	r.advanceTo(monday10.Add(3 * 24 * time.Hour))
+	if got := r.sched.Stats().Errors; got < 4 {
+		t.Fatalf("%d failed attempts over three days, want each prompt tried at two passes at least", got)
+	}
+	r.advanceTo(monday10.Add(7*24*time.Hour - time.Minute))
+	r.srv.ClearFaults()
+	r.advanceTo(monday10.Add(7 * 24 * time.Hour))
+	r.waitForPrompts(ids)
+	r.waitFor("the last week's prompts to be given up", func() bool { return r.sched.Stats().GivenUp == uint64(len(ids)) })
+	for _, id := range ids {
+		prompts := withKind(r.dms(id), "checkin")
+		if len(prompts) != 1 || !strings.Contains(prompts[0].Key, okr.WeekPeriod(monday10.Add(7*24*time.Hour))) {
+			t.Fatalf("%s got %d prompts (%v), want only the new week's", id, len(prompts), prompts)
+		}
+	}
+	// The ledger says what became of last week's: given up, not pending.
+	r.exactlyOnePrompt(ids)
+	old, err := r.db.FindDeliveries(context.Background(), okr.DeliveryFilter{Prefix: "checkin:2026-Q4:" + okr.WeekPeriod(monday10) + ":"})
+	must(t, err)
+	if len(old) != len(ids) {
+		t.Fatalf("%d deliveries recorded for the lost week, want %d", len(old), len(ids))
+	}
+	for _, d := range old {
+		if !d.Failed() || !strings.HasPrefix(d.Error, "expired") {
+			t.Fatalf("the lost week's %s is recorded as %+v", d.Key, d)
+		}
+	}
+}

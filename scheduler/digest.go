@@ -26,24 +26,29 @@ func (s *Scheduler) runDigests(ctx context.Context, r *run) error {
 	if err := r.p.loadGraph(ctx); err != nil {
 		return err
 	}
+	type target struct {
+		channel string
+		team    *okr.Team // nil for the company digest
+	}
+	var targets []target
 	if ch := r.p.settings.DigestChannel; ch != "" {
-		if err := s.postDigest(ctx, r, ch, nil); err != nil {
-			return err
-		}
+		targets = append(targets, target{channel: ch})
 	}
 	teams, err := r.p.loadTeams(ctx)
 	if err != nil {
 		return err
 	}
 	for _, t := range teams {
-		if ctx.Err() != nil {
-			r.errored++
+		if t.Channel != "" {
+			targets = append(targets, target{channel: t.Channel, team: t})
+		}
+	}
+	for i, t := range targets {
+		if r.halted(ctx, len(targets)-i) {
 			return nil
 		}
-		if t.Channel != "" {
-			if err := s.postDigest(ctx, r, t.Channel, t); err != nil {
-				return err
-			}
+		if err := s.postDigest(ctx, r, t.channel, t.team); err != nil {
+			return err
 		}
 	}
 	return nil

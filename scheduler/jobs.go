@@ -41,8 +41,10 @@ func (s *Scheduler) jobs() []job {
 		},
 		{
 			name: "nudge", spec: func(st okr.Settings) string { return st.NudgeSchedule },
+			// A day's nudges missed while down are not started late: what
+			// they were about is still there at the next one.
 			life: 24 * time.Hour, run: s.runNudges,
-			prefixes: func(r *run) []string { return []string{"nudge:" + r.week() + ":"} },
+			prefixes: func(*run) []string { return nil },
 		},
 		{
 			name: "digest", spec: func(st okr.Settings) string { return st.DigestSchedule },

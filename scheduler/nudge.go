@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/okrbot/okrbot/okr"
@@ -35,55 +36,66 @@ func (s *Scheduler) runNudges(ctx context.Context, r *run) error {
 		people = append(people, id)
 	}
 	slices.Sort(people)
+	var letters []letter
 	for _, person := range people {
-		if ctx.Err() != nil {
-			r.errored++
-			return nil
-		}
-		if err := s.nudgePerson(ctx, r, person, byPerson[person]); err != nil {
+		chosen, err := s.withinBudget(ctx, r, person, byPerson[person])
+		if err != nil {
 			return err
 		}
+		for _, n := range chosen {
+			n.Policy, n.At, n.Cycle = r.p.settings.Policy, r.p.now, r.p.cycle
+			letters = append(letters, letter{key: n.Key, target: person, send: func(ctx context.Context) (string, error) {
+				return s.notify.Nudge(ctx, n)
+			}})
+		}
 	}
+	r.deliverAll(ctx, letters)
 	return nil
 }
 
-// nudgePerson delivers a person's nudges within the week's budget.
-func (s *Scheduler) nudgePerson(ctx context.Context, r *run, person string, nudges []*okr.Nudge) error {
+// withinBudget chooses which of a person's nudges go out now: the most
+// important first and, among equals, what they were nudged about longest
+// ago (never first), so that what waits one week goes first the next; none
+// about a subject already nudged this week, kickoff and scoring once a
+// cycle, and no more than the week's budget left (a nudge claimed this
+// week counts, whatever became of it).
+func (s *Scheduler) withinBudget(ctx context.Context, r *run, person string, nudges []*okr.Nudge) ([]*okr.Nudge, error) {
 	week := r.week()
-	earlier, err := s.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: okr.NudgeWeekPrefix(week, person)})
+	earlier, err := s.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: okr.NudgePrefix(person)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	seen := map[string]bool{}
+	thisWeek := okr.NudgeWeekPrefix(person, week)
+	used := 0
+	lastWeek := map[string]string{} // kind:subject -> the latest week it was nudged
 	for _, d := range earlier {
-		seen[d.Key] = true
-	}
-	left := s.opts.NudgeBudget - len(earlier)
-	slices.SortStableFunc(nudges, func(x, y *okr.Nudge) int { return cmp.Compare(x.Kind.Importance(), y.Kind.Importance()) })
-	for _, n := range nudges {
-		if seen[n.Key] {
-			continue // this week's nudge about it went out already
+		if strings.HasPrefix(d.Key, thisWeek) {
+			used++
 		}
-		if left <= 0 {
+		rest := strings.TrimPrefix(d.Key, okr.NudgePrefix(person))
+		w, subject, _ := strings.Cut(rest, ":")
+		if w > lastWeek[subject] {
+			lastWeek[subject] = w
+		}
+	}
+	subjectOf := func(n *okr.Nudge) string { return strings.TrimPrefix(n.Key, thisWeek) }
+	slices.SortStableFunc(nudges, func(x, y *okr.Nudge) int {
+		return cmp.Or(cmp.Compare(x.Kind.Importance(), y.Kind.Importance()), strings.Compare(lastWeek[subjectOf(x)], lastWeek[subjectOf(y)]))
+	})
+	var chosen []*okr.Nudge
+	for _, n := range nudges {
+		if used+len(chosen) >= s.opts.NudgeBudget {
 			break // the rest wait for next week
 		}
-		if n.Kind == okr.NudgeKickoff || n.Kind == okr.NudgeScore {
-			// Once a cycle, whichever week it fell in.
-			before, err := s.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: "nudge:", Suffix: ":" + person + ":" + string(n.Kind) + ":" + r.p.cycle.Name, Limit: 1})
-			if err != nil {
-				return err
-			}
-			if len(before) > 0 {
-				continue
-			}
+		if lastWeek[subjectOf(n)] == week {
+			continue // this week's nudge about it went out already
 		}
-		n.Policy, n.At, n.Cycle = r.p.settings.Policy, r.p.now, r.p.cycle
-		switch r.deliver(ctx, n.Key, person, func(ctx context.Context) (string, error) { return s.notify.Nudge(ctx, n) }) {
-		case okr.Delivered, okr.Recovered, okr.InProgress, okr.NotDelivered:
-			left-- // a slot is taken, whatever became of it
+		if (n.Kind == okr.NudgeKickoff || n.Kind == okr.NudgeScore) && lastWeek[subjectOf(n)] != "" {
+			continue // once a cycle (the subject is the cycle), whichever week it fell in
 		}
+		chosen = append(chosen, n)
 	}
-	return nil
+	return chosen, nil
 }
 
 // nudgeCandidates gathers every nudge the people in the zone are due this
@@ -97,7 +109,7 @@ func (s *Scheduler) nudgeCandidates(ctx context.Context, r *run) (map[string][]*
 		}
 	}
 	key := func(user string, kind okr.NudgeKind, subject string) string {
-		return okr.NudgeKey(week, user, kind, subject)
+		return okr.NudgeKey(user, week, kind, subject)
 	}
 
 	if err := s.orphanNudges(ctx, r, add); err != nil {
@@ -220,7 +232,7 @@ func (s *Scheduler) orphanNudges(ctx context.Context, r *run, add func(*okr.Nudg
 			found = append(found, ix.Structural(o, teams, skip, suggestionsPerNudge-len(found))...)
 		}
 		add(&okr.Nudge{
-			Key: okr.NudgeKey(r.week(), o.OwnerID, okr.NudgeOrphan, o.Ref()), Kind: okr.NudgeOrphan, UserID: o.OwnerID,
+			Key: okr.NudgeKey(o.OwnerID, r.week(), okr.NudgeOrphan, o.Ref()), Kind: okr.NudgeOrphan, UserID: o.OwnerID,
 			Objective: o, Suggestions: found,
 		})
 	}
@@ -244,7 +256,7 @@ func (s *Scheduler) kickoffNudges(ctx context.Context, r *run, add func(*okr.Nud
 	for _, o := range a.Orphans {
 		orphanTeams[o.TeamID] = true
 	}
-	key := func(user string) string { return okr.NudgeKey(r.week(), user, okr.NudgeKickoff, p.cycle.Name) }
+	key := func(user string) string { return okr.NudgeKey(user, r.week(), okr.NudgeKickoff, p.cycle.Name) }
 	if len(company) == 0 {
 		for _, admin := range p.admins() {
 			add(&okr.Nudge{Key: key(admin), Kind: okr.NudgeKickoff, UserID: admin, Admin: true})

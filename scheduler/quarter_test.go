@@ -249,7 +249,7 @@ func TestQuarter_RhythmAtEachPersonsLocalTime(t *testing.T) {
 	for _, person := range append(owners, gone, robot) {
 		perWeek := map[string]int{}
 		for _, m := range withKind(r.dms(person), "nudge") {
-			perWeek[strings.Split(m.Key, ":")[1]]++
+			perWeek[strings.Split(m.Key, ":")[2]]++
 		}
 		for week, n := range perWeek {
 			if n > 3 {
@@ -268,6 +268,38 @@ func TestQuarter_RhythmAtEachPersonsLocalTime(t *testing.T) {
 	}
 	if orphanNudges == 0 || orphanNudges > 14 {
 		t.Errorf("%d orphan nudges for %s, want one a week at most and at least one", orphanNudges, hiring.Ref())
+	}
+
+	// The edges of the cycle: in its first week the HR lead, whose team's
+	// objective is not aligned, is asked to align it (the company already
+	// has objectives, so the admin is not asked); in its last week every
+	// owner of an objective is asked to score, once.
+	kickoffs := map[string]int{}
+	scoring := map[string]int{}
+	for _, person := range append(owners, gone, robot) {
+		for _, m := range withKind(r.dms(person), "nudge") {
+			switch {
+			case strings.HasSuffix(m.Key, ":kickoff:"+cycle.Name):
+				kickoffs[person]++
+				if !cycle.InFirstWeek(m.At) {
+					t.Errorf("%s was asked to set objectives on %s, after the first week", person, m.At)
+				}
+			case strings.HasSuffix(m.Key, ":score:"+cycle.Name):
+				scoring[person]++
+				if !cycle.InLastWeek(m.At) {
+					t.Errorf("%s was asked to score on %s, before the last week", person, m.At)
+				}
+				if text := slackfake.RenderMessage(m.Message); !strings.Contains(text, "[Score my objectives]") {
+					t.Errorf("the scoring nudge:\n%s", text)
+				}
+			}
+		}
+	}
+	if len(kickoffs) != 1 || kickoffs[leo] != 1 {
+		t.Errorf("kickoff nudges = %v, want one to the HR lead", kickoffs)
+	}
+	if len(scoring) != 3 || scoring[ada] != 1 || scoring[lee] != 1 || scoring[leo] != 1 {
+		t.Errorf("scoring nudges = %v, want one to each objective owner", scoring)
 	}
 }
 

@@ -59,6 +59,11 @@ type Options struct {
 	CatchUp time.Duration
 	// NudgeBudget is the most nudges one person gets in a week. Default 3.
 	NudgeBudget int
+	// SendTimeout bounds how long one message is retried in a pass (Slack
+	// down, a conversation that keeps failing) before the fan-out moves on
+	// to the next person; it is tried again at a later pass, until its
+	// time is over. Default 2 minutes.
+	SendTimeout time.Duration
 	Clock       Clock        // default the machine's
 	Logger      *slog.Logger // default slog.Default()
 }
@@ -95,6 +100,9 @@ func New(store okr.RhythmStore, notify okr.Notifier, deliver *okr.Deliverer, opt
 	}
 	if opts.NudgeBudget <= 0 {
 		opts.NudgeBudget = 3
+	}
+	if opts.SendTimeout <= 0 {
+		opts.SendTimeout = 2 * time.Minute
 	}
 	if opts.Clock == nil {
 		opts.Clock = machineClock{}
@@ -259,7 +267,7 @@ func (s *Scheduler) runDue(ctx context.Context, now time.Time) (err error) {
 	s.mu.Lock()
 	s.retrySoon = retry
 	s.mu.Unlock()
-	s.expire(now)
+	s.expire(ctx, now)
 	return errors.Join(errs...)
 }
 
@@ -272,7 +280,10 @@ type occurrence struct {
 	done    bool // every recipient is served (sent, failed for good, or not due)
 	started bool // this process ran it, or the ledger shows one did
 	checked bool // the ledger was asked whether it was started
-	left    int  // deliveries the last attempt could not finish
+	// What the last attempt could not finish: keys tried and pending, and
+	// how many more were not tried.
+	unfinished []string
+	unreached  int
 }
 
 func occurrenceKey(job string, loc *time.Location, at time.Time) string {
@@ -320,12 +331,12 @@ func (s *Scheduler) runJob(ctx context.Context, p *pass, j job) (left bool, err 
 			continue // missed while down, and too late to be useful now
 		}
 		occ.started = true
-		run := &run{s: s, p: p, job: j.name, at: at, loc: loc, sched: sched}
+		run := &run{s: s, p: p, job: j.name, at: at, life: j.life, loc: loc, sched: sched}
 		err := j.run(ctx, run)
 		if err != nil {
 			errs = append(errs, err)
 		}
-		occ.left = run.busy + run.errored
+		occ.unfinished, occ.unreached = run.unfinished, run.unreached
 		if err == nil && run.complete() {
 			occ.done = true
 			s.log.Info("job done", slog.String("job", j.name), slog.String("zone", loc.String()),
@@ -338,21 +349,40 @@ func (s *Scheduler) runJob(ctx context.Context, p *pass, j job) (left bool, err 
 	return left, errors.Join(errs...)
 }
 
-// expire ends the occurrences whose life is over: those left unfinished are
-// given up (logged and counted, for /metrics), and all are forgotten.
-func (s *Scheduler) expire(now time.Time) {
+// expire ends the occurrences whose life is over: what is left unsent is
+// given up (logged, counted for /metrics, and its pending deliveries marked
+// failed, so they are not taken for work in progress), and all are
+// forgotten.
+func (s *Scheduler) expire(ctx context.Context, now time.Time) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	var over []*occurrence
 	for k, occ := range s.occurrences {
 		if now.Sub(occ.at) < occ.life {
 			continue
 		}
-		if occ.started && !occ.done && occ.left > 0 {
-			s.stats.givenUp.Add(uint64(occ.left))
-			s.log.Error("messages still unsent when their time was over; given up", slog.String("job", occ.job),
-				slog.String("zone", occ.zone), slog.Time("occurrence", occ.at), slog.Int("unsent", occ.left))
+		if occ.started && !occ.done {
+			over = append(over, occ)
 		}
 		delete(s.occurrences, k)
+	}
+	s.mu.Unlock()
+	for _, occ := range over {
+		unsent := occ.unreached
+		for _, key := range occ.unfinished {
+			d, err := s.store.FindDelivery(ctx, key)
+			if err != nil || d.Done() {
+				continue
+			}
+			unsent++
+			if err := s.store.MarkFailed(ctx, key, "expired: not sent before its time was over"); err != nil {
+				s.log.Warn("could not record a delivery as given up", slog.String("key", key), slog.Any("err", err))
+			}
+		}
+		if unsent > 0 {
+			s.stats.givenUp.Add(uint64(unsent))
+			s.log.Error("messages still unsent when their time was over; given up", slog.String("job", occ.job),
+				slog.String("zone", occ.zone), slog.Time("occurrence", occ.at), slog.Int("unsent", unsent))
+		}
 	}
 }
 
@@ -361,23 +391,72 @@ type run struct {
 	s     *Scheduler
 	p     *pass
 	job   string
-	at    time.Time // the occurrence
+	at    time.Time     // the occurrence
+	life  time.Duration // how long after at it may still be served
 	loc   *time.Location
 	sched *okr.Schedule
 
 	sent, recovered, already, failed, busy, errored int
+	failing                                         int      // deliveries in a row that failed
+	unreached                                       int      // messages not tried because the run halted
+	unfinished                                      []string // keys tried and not done (failed for now, or busy)
 }
 
-func (r *run) complete() bool { return r.busy == 0 && r.errored == 0 }
+func (r *run) complete() bool { return r.busy == 0 && r.errored == 0 && r.unreached == 0 }
+
+// maxFailing is how many deliveries in a row may fail before a run stops
+// for this pass: Slack is down, and the rest would only wait their turn to
+// fail. A later pass goes on.
+const maxFailing = 3
+
+// halted reports whether the run stops here with remaining messages not
+// tried, leaving them for the next pass (or the next start): the scheduler
+// is stopping, or Slack keeps failing.
+func (r *run) halted(ctx context.Context, remaining int) bool {
+	if ctx.Err() != nil || r.failing >= maxFailing {
+		r.unreached += remaining
+		return true
+	}
+	return false
+}
+
+// letter is one message a run means to deliver.
+type letter struct {
+	key, target string
+	send        okr.SendFunc
+}
+
+// deliverAll delivers the letters in order; false when it halted.
+func (r *run) deliverAll(ctx context.Context, letters []letter) bool {
+	for i, l := range letters {
+		if r.halted(ctx, len(letters)-i) {
+			return false
+		}
+		r.deliver(ctx, l.key, l.target, l.send)
+	}
+	return true
+}
 
 // deliver sends one message once and counts what happened. A send that
 // fails for a reason Slack may get over is logged and left for a later
 // pass; the others go on.
 func (r *run) deliver(ctx context.Context, key, target string, send okr.SendFunc) okr.Outcome {
-	outcome, err := r.s.deliver.Deliver(ctx, key, target, send, r.s.notify.FindSent)
+	// One message may not hold up the others for long, nor be tried after
+	// its time (the occurrence's life) is over.
+	budget := min(r.s.opts.SendTimeout, r.at.Add(r.life).Sub(r.s.clock.Now()))
+	sendCtx, cancel := context.WithTimeout(ctx, max(budget, time.Second))
+	defer cancel()
+	outcome, err := r.s.deliver.Deliver(sendCtx, key, target, send, r.s.notify.FindSent)
+	if err == nil {
+		r.failing = 0
+	}
+	if err != nil || outcome == okr.InProgress {
+		r.unfinished = append(r.unfinished, key)
+	}
 	switch {
 	case err != nil:
 		r.errored++
+		r.failing++
 		r.s.stats.errors.Add(1)
 		if ctx.Err() == nil {
 			r.s.log.Warn("delivery not done; will retry", slog.String("key", key), slog.Any("err", err))

@@ -244,8 +244,12 @@ func TestMain_HealthAndMetrics(t *testing.T) {
 	if _, err := srv.SlashCommand(wctx, "UANA", "COKR", "/okr", "help"); err != nil {
 		t.Fatal(err)
 	}
-	if got := get("/metrics"); !strings.Contains(got, "okrbot_connected 1") || !strings.Contains(got, `okrbot_envelopes_total{type="slash_commands"} 1`) {
-		t.Fatalf("/metrics =\n%s", got)
+	got := get("/metrics")
+	for _, want := range []string{"okrbot_connected 1", `okrbot_envelopes_total{type="slash_commands"} 1`,
+		`okrbot_messages_sent_total{job="checkin"} 0`, "okrbot_messages_given_up_total 0", "okrbot_slack_retries_total 0", "okrbot_heap_bytes "} {
+		if !strings.Contains(got, want) {
+			t.Fatalf("/metrics lacks %q:\n%s", want, got)
+		}
 	}
 	cancel()
 	must(t, <-done)

@@ -1,0 +1,140 @@
+package scheduler_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/internal/slackfake"
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/scheduler"
+)
+
+// TestNudges_BudgetHoldsTheRestForNextWeek: someone with five objectives
+// aligned with nothing gets three nudges the first week (the budget), the
+// other two the next, and no objective twice in a week.
+func TestNudges_BudgetHoldsTheRestForNextWeek(t *testing.T) {
+	const owner, ceo = "UOWNER", "UCEO"
+	r := newRig(t, rigConfig{start: monday10.Add(-8 * 24 * time.Hour), users: []slackfake.User{
+		{ID: owner, Name: "owner", TZ: "UTC"}, {ID: ceo, Name: "ceo", TZ: "UTC", IsAdmin: true},
+	}})
+	ctx := context.Background()
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	must(t, r.db.CreateCycle(ctx, c))
+	company := &okr.Objective{Title: "Grow revenue", Level: okr.LevelCompany, OwnerID: ceo, CycleID: c.ID}
+	must(t, r.db.CreateObjective(ctx, company, []*okr.KeyResult{{Title: "ARR", Kind: okr.KindIncrease, Target: 10, OwnerID: ceo}}, okr.LinkOptions{}))
+	var orphans []*okr.Objective
+	for _, title := range []string{"Ship the app", "Hire two engineers", "Cut cloud costs", "Win three logos", "Write the handbook"} {
+		o := &okr.Objective{Title: title, Level: okr.LevelTeam, OwnerID: owner, CycleID: c.ID}
+		must(t, r.db.CreateObjective(ctx, o, []*okr.KeyResult{
+			{Title: "One", Kind: okr.KindIncrease, Target: 10, OwnerID: owner},
+			{Title: "Two", Kind: okr.KindIncrease, Target: 10, OwnerID: owner},
+		}, okr.LinkOptions{}))
+		orphans = append(orphans, o)
+	}
+	// Keep the stale nudge out of the way: every key result checked in.
+	r.clock.Set(monday10.Add(-time.Hour))
+	live := false
+	krs, err := r.db.FindKeyResults(ctx, okr.KeyResultFilter{Archived: &live})
+	must(t, err)
+	var cs []*okr.Checkin
+	for _, kr := range krs {
+		cs = append(cs, &okr.Checkin{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: 1, Confidence: okr.OnTrack})
+	}
+	must(t, r.db.CreateCheckins(ctx, cs))
+
+	r.startScheduler()
+	nudged := func() map[string][]string { // week -> subjects
+		out := map[string][]string{}
+		for _, m := range withKind(r.dms(owner), "nudge") {
+			parts := strings.Split(m.Key, ":") // nudge:user:week:kind:subject
+			out[parts[2]] = append(out[parts[2]], parts[3]+":"+parts[4])
+		}
+		return out
+	}
+	week1, week2 := okr.WeekPeriod(monday10), okr.WeekPeriod(monday10.Add(7*24*time.Hour))
+	r.runUntil(monday10.Add(5*24*time.Hour), nil) // through Friday
+	if got := nudged()[week1]; len(got) != 3 || got[0] != "orphan:"+orphans[0].Ref() || got[2] != "orphan:"+orphans[2].Ref() {
+		t.Fatalf("the first week's nudges = %v, want the first three orphans", got)
+	}
+	r.runUntil(monday10.Add(12*24*time.Hour), nil)
+	got := nudged()[week2]
+	if len(got) != 3 {
+		t.Fatalf("the second week's nudges = %v, want three", got)
+	}
+	if got[0] != "orphan:"+orphans[0].Ref() && got[0] != "orphan:"+orphans[3].Ref() {
+		t.Fatalf("the second week's nudges = %v", got)
+	}
+	seen := map[string]bool{}
+	for _, subjects := range nudged() {
+		for _, s := range subjects {
+			seen[s] = true
+		}
+	}
+	for _, o := range orphans {
+		if !seen["orphan:"+o.Ref()] {
+			t.Errorf("%s was never nudged about", o.Ref())
+		}
+	}
+	for _, m := range withKind(r.dms(owner), "nudge") {
+		if text := slackfake.RenderMessage(m.Message); !strings.Contains(text, company.Ref()) || !strings.Contains(text, "[Link to "+company.Ref()+"]") {
+			t.Fatalf("an orphan nudge does not offer the company objective:\n%s", text)
+		}
+	}
+}
+
+// TestDigest_TeamChannelGetsItsOwnObjectives: a team with a channel gets a
+// digest of its objectives there, beside the company's.
+func TestDigest_TeamChannelGetsItsOwnObjectives(t *testing.T) {
+	const lead, member, ceo = "ULEAD", "UMEMBER", "UCEO"
+	friday := time.Date(2026, 11, 20, 16, 0, 0, 0, time.UTC)
+	r := newRig(t, rigConfig{
+		start: friday.Add(-10 * 24 * time.Hour),
+		users: []slackfake.User{{ID: lead, Name: "lead", TZ: "UTC"}, {ID: member, Name: "member", TZ: "UTC"}, {ID: ceo, Name: "ceo", TZ: "UTC"}},
+		channels: []slackfake.Channel{
+			{ID: "CCOMPANY", Name: "okrs", BotMember: true},
+			{ID: "CPLATFORM", Name: "platform", BotMember: true},
+		},
+		schedOpts: func(o *scheduler.Options) { o.Defaults = okr.Settings{Location: time.UTC, DigestChannel: "CCOMPANY"} },
+	})
+	ctx := context.Background()
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	must(t, r.db.CreateCycle(ctx, c))
+	platform := &okr.Team{Name: "Platform", LeadID: lead, Members: []string{member}, Channel: "CPLATFORM"}
+	must(t, r.db.CreateTeam(ctx, platform))
+	company := &okr.Objective{Title: "Grow revenue", Level: okr.LevelCompany, OwnerID: ceo, CycleID: c.ID}
+	must(t, r.db.CreateObjective(ctx, company, []*okr.KeyResult{{Title: "ARR", Kind: okr.KindIncrease, Target: 10, OwnerID: ceo}}, okr.LinkOptions{}))
+	ours := &okr.Objective{Title: "Make deploys boring", Level: okr.LevelTeam, OwnerID: lead, TeamID: platform.ID, CycleID: c.ID, ParentObjectiveID: company.ID}
+	must(t, r.db.CreateObjective(ctx, ours, []*okr.KeyResult{{Title: "Deploys a day", Kind: okr.KindIncrease, Target: 10, OwnerID: member}}, okr.LinkOptions{}))
+	other := &okr.Objective{Title: "Open two new markets", Level: okr.LevelTeam, OwnerID: ceo, CycleID: c.ID}
+	must(t, r.db.CreateObjective(ctx, other, []*okr.KeyResult{{Title: "Markets", Kind: okr.KindIncrease, Target: 2, OwnerID: ceo}}, okr.LinkOptions{}))
+
+	r.clock.Set(friday.Add(-time.Minute))
+	r.startScheduler()
+	r.advanceTo(friday)
+	summary := func(channel string) string {
+		r.waitFor("the digest in "+channel, func() bool {
+			for _, p := range withKind(r.posts(channel), "digest") {
+				if p.ThreadTS == "" {
+					return true
+				}
+			}
+			return false
+		})
+		for _, p := range withKind(r.posts(channel), "digest") {
+			if p.ThreadTS == "" {
+				return slackfake.RenderMessage(p.Message)
+			}
+		}
+		return ""
+	}
+	team := summary("CPLATFORM")
+	if !strings.Contains(team, "Platform") || !strings.Contains(team, ours.Ref()) || strings.Contains(team, other.Ref()) || strings.Contains(team, "*"+company.Ref()+"*") {
+		t.Fatalf("the team digest:\n%s", team)
+	}
+	all := summary("CCOMPANY")
+	if !strings.Contains(all, company.Ref()) || !strings.Contains(all, other.Ref()) {
+		t.Fatalf("the company digest:\n%s", all)
+	}
+}
