@@ -298,16 +298,9 @@ func marked(blocks []slack.Block, marker string) []slack.Block {
 		c := *b
 		c.BlockID = marker
 		out[0] = &c
-	case *slack.ActionBlock:
-		c := *b
-		c.BlockID = marker
-		out[0] = &c
-	case *slack.DividerBlock:
-		c := *b
-		c.BlockID = marker
-		out[0] = &c
 	default:
-		// A first block that takes no ID here: put a context line first.
+		// Messages start with one of the above; should one not, a context
+		// line carries the marker rather than lose it.
 		out = append([]slack.Block{&slack.ContextBlock{Type: slack.MBTContext, BlockID: marker,
 			ContextElements: slack.ContextElements{Elements: []slack.MixedElement{mrkdwn("okrbot")}}}}, out...)
 	}
@@ -432,6 +425,7 @@ func slackTS(t time.Time) string {
 // workspace, evenly (a burst would trip a sliding window), and one a
 // second per conversation.
 type pacer struct {
+	now        func() time.Time // the machine's monotonic clock; tests fix it
 	mu         sync.Mutex
 	interval   time.Duration        // between two posts in the workspace
 	perChannel time.Duration        // between two posts in one conversation
@@ -453,7 +447,7 @@ func newPacer(p Pacing) *pacer {
 	case p.PerConversation < 0:
 		p.PerConversation = 0
 	}
-	return &pacer{interval: time.Minute / time.Duration(p.PostsPerMinute), perChannel: p.PerConversation, byChannel: map[string]time.Time{}}
+	return &pacer{now: time.Now, interval: time.Minute / time.Duration(p.PostsPerMinute), perChannel: p.PerConversation, byChannel: map[string]time.Time{}}
 }
 
 // DefaultPostsPerMinute keeps below chat.postMessage's workspace limit,
@@ -463,7 +457,7 @@ const DefaultPostsPerMinute = 240
 // wait blocks until a post to channel may go, and books its slot.
 func (p *pacer) wait(ctx context.Context, channel string, sleep func(context.Context, time.Duration) error) error {
 	p.mu.Lock()
-	now := time.Now()
+	now := p.now()
 	at := now
 	if p.next.After(at) {
 		at = p.next
@@ -483,14 +477,14 @@ func (p *pacer) wait(ctx context.Context, channel string, sleep func(context.Con
 		}
 	}
 	p.mu.Unlock()
-	return sleep(ctx, time.Until(at))
+	return sleep(ctx, at.Sub(now))
 }
 
 // hold stops every post for d: Slack said Retry-After.
 func (p *pacer) hold(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if until := time.Now().Add(d); until.After(p.next) {
+	if until := p.now().Add(d); until.After(p.next) {
 		p.next = until
 	}
 }
