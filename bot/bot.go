@@ -199,6 +199,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	go func() { socketDone <- b.socket.RunContext(runCtx) }()
 	loops.Go(func() { b.keepUsersInSync(runCtx) })
 	b.goWork(workCtx, "warm index", func(ctx context.Context) error { return b.warmIndex(ctx) })
+	b.goWork(workCtx, "resume score requests", b.resumeScoreRequests)
 
 	for {
 		select {

@@ -2,12 +2,14 @@ package bot_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/okrbot/okrbot/internal/slackfake"
 	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/storage"
 )
 
 // clickInReply clicks a button in the latest ephemeral answer to user that
@@ -301,4 +303,40 @@ func TestCycle_ScoringRequestsGoOutOnceOverTheLedger(t *testing.T) {
 		}
 	}
 	h.srv.ResetRecords()
+}
+
+// TestCycle_ScoringRequestsCutShortAreFinishedAtStart: a process stopped
+// half-way through a cycle's scoring requests leaves them in the ledger;
+// the next one to start sends those never sent and none twice.
+func TestCycle_ScoringRequestsCutShortAreFinishedAtStart(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "okrbot.db")
+	db, err := storage.Open(ctx, path)
+	must(t, err)
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	must(t, db.CreateCycle(ctx, c))
+	for _, owner := range []string{lead, member} {
+		o := &okr.Objective{CycleID: c.ID, Title: "Objective of " + owner, Level: okr.LevelPersonal, OwnerID: owner}
+		must(t, db.CreateObjective(ctx, o, []*okr.KeyResult{metricKR("Progress", owner, 0, 4)}, okr.LinkOptions{}))
+	}
+	must(t, db.CloseCycle(ctx, c.ID))
+	// The stopped process had asked the lead and not yet the member.
+	if _, err := db.Claim(ctx, okr.ScoreKey(c.ID, lead), lead, "stopped"); err != nil {
+		t.Fatal(err)
+	}
+	must(t, db.MarkSent(ctx, okr.ScoreKey(c.ID, lead), "D1:1.0"))
+	must(t, db.Close())
+
+	h := newHarness(t, func(c *harnessConfig) { c.dbPath = path })
+	dm := h.waitDMs(member, 1)[0]
+	if !strings.Contains(dm, "*2026-Q4* has closed. Time to score your objective:") {
+		t.Fatalf("member's DM = %s", dm)
+	}
+	h.waitFor("the member's request to be recorded", func() bool {
+		d, err := h.db.FindDelivery(ctx, okr.ScoreKey(c.ID, member))
+		return err == nil && d.Sent()
+	})
+	if got := h.dm(lead); len(got) != 0 {
+		t.Fatalf("the lead, asked before the stop, was asked again: %v", got)
+	}
 }

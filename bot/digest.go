@@ -22,6 +22,11 @@ const (
 	digestListLines      = 100 // lines of any one list in the thread
 	digestSummaryTitle   = 60  // characters of a title on the summary
 	digestMaxDepth       = 6   // indentation levels shown in a supporter tree
+	// digestPartText is the most text one thread message carries. Slack
+	// refuses a chat.postMessage whose blocks hold about 12,000 characters
+	// in all (msg_blocks_too_long), long before 50 full sections; the limit
+	// is undocumented and reported in slackapi/bolt-js issues 2509 and 2867.
+	digestPartText = 10000
 	// digestIndent is one level of a supporter tree: an em space, which
 	// Slack keeps where it collapses ordinary leading spaces.
 	digestIndent = "\u2003"
@@ -191,25 +196,24 @@ func digestObjectivePart(d *okr.Digest, do okr.DigestObjective) message {
 		fmt.Sprintf("expected %s by now · %s pts this week · %s", pct(d.Expected), change(st.Change), digestSupportedBy(len(do.Supporters)))
 	blocks := []slack.Block{section(head)}
 
+	// The key results take at most half of the message's text, the tree
+	// what is left.
+	budget := digestPartText - utf8.RuneCountInString(head)
 	var lines []string
 	if len(st.KeyResults) > 0 {
-		lines = append(lines, "*Key results*")
+		krs := make([]string, 0, min(len(st.KeyResults), digestListLines))
 		for _, k := range st.KeyResults[:min(len(st.KeyResults), digestListLines)] {
-			lines = append(lines, digestKeyResultLine(k))
+			krs = append(krs, digestKeyResultLine(k))
 		}
-		if rest := len(st.KeyResults) - digestListLines; rest > 0 {
-			lines = append(lines, fmt.Sprintf("…and %s more — `/okr show %s`", formatNumber(float64(rest)), o.Ref()))
-		}
+		krs = digestFit(krs, len(st.KeyResults), budget/2, fmt.Sprintf("`/okr show %s`", o.Ref()))
+		lines = append(append(lines, "*Key results*"), krs...)
 	}
 	if len(do.Supporters) == 0 {
 		lines = append(lines, fmt.Sprintf("_Nothing is aligned under it yet: teams link theirs with `/okr link <objective> to %s`._", o.Ref()))
 	} else {
-		lines = append(lines, "*Aligned under it*")
 		tree := digestTree(o.ID, do.Supporters)
-		lines = append(lines, tree[:min(len(tree), digestListLines)]...)
-		if rest := len(tree) - digestListLines; rest > 0 {
-			lines = append(lines, fmt.Sprintf("…and %s more — `/okr tree %s`", formatNumber(float64(rest)), o.Ref()))
-		}
+		shown := digestFit(tree[:min(len(tree), digestListLines)], len(tree), budget-digestTextOf(lines), fmt.Sprintf("`/okr tree %s`", o.Ref()))
+		lines = append(append(lines, "*Aligned under it*"), shown...)
 	}
 	blocks = append(blocks, lineSections(lines, maxMessageBlocks-len(blocks))...)
 	text := fmt.Sprintf("%s %s: %s", o.Ref(), digestPlain(o.Title, 60), pct(st.Progress))
@@ -237,16 +241,44 @@ func digestMoreObjectivesPart(d *okr.Digest, rest []okr.DigestObjective) message
 // shown, and when there are more items than lines, how many and the
 // command that pages through them.
 func digestListPart(head string, lines []string, total int, more, text string) message {
-	if rest := total - len(lines); rest > 0 {
+	lines = digestFit(lines, total, digestPartText-utf8.RuneCountInString(head), more)
+	blocks := []slack.Block{section(head)}
+	blocks = append(blocks, lineSections(lines, maxMessageBlocks-len(blocks))...)
+	return message{Text: fmt.Sprintf("%s: %s", text, formatNumber(float64(total))), Blocks: blocks}
+}
+
+// digestFit keeps the first of lines (of total items) that fit in budget
+// characters and, when items are left out, ends with how many and the
+// command that pages through them (more, if any).
+func digestFit(lines []string, total, budget int, more string) []string {
+	const tailRoom = 100 // for the "…and N more" line
+	kept, size := 0, 0
+	for _, l := range lines {
+		n := utf8.RuneCountInString(l) + 1
+		if size+n > budget-tailRoom {
+			break
+		}
+		size += n
+		kept++
+	}
+	out := lines[:kept:kept]
+	if rest := total - kept; rest > 0 {
 		tail := fmt.Sprintf("…and %s more", formatNumber(float64(rest)))
 		if more != "" {
 			tail += " — " + more
 		}
-		lines = append(lines, tail)
+		out = append(out, tail)
 	}
-	blocks := []slack.Block{section(head)}
-	blocks = append(blocks, lineSections(lines, maxMessageBlocks-len(blocks))...)
-	return message{Text: fmt.Sprintf("%s: %s", text, formatNumber(float64(total))), Blocks: blocks}
+	return out
+}
+
+// digestTextOf is how many characters lines take in a message.
+func digestTextOf(lines []string) int {
+	n := 0
+	for _, l := range lines {
+		n += utf8.RuneCountInString(l) + 1
+	}
+	return n
 }
 
 // digestTree lays the supporters of the objective top out as a tree, depth

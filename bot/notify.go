@@ -64,7 +64,7 @@ func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
 	checkin.Style = slack.StylePrimary
 	blocks = append(blocks, actions("checkin_prompt", checkin),
 		contextBlock("The form is filled in with where things stand: change what moved, and an unchanged number still counts. "+
-			"Away? `/okr away 2026-12-01` pauses these until then."))
+			"Away? `/okr away friday` pauses these until the end of that day."))
 	return message{Text: text, Blocks: blocks}
 }
 
@@ -110,17 +110,10 @@ func checkinRecordedMessage(userID string, states []okr.KeyResultState, objectiv
 // reminder sent to the person, so that the DM shows what they recorded
 // instead of still asking. Nothing was sent: nothing to do.
 func (b *Bot) refreshCheckinDMs(ctx context.Context, userID string) error {
-	cycle, err := b.store.CurrentCycle(ctx)
-	if err != nil {
-		if okr.ErrorCode(err) == okr.ENOTFOUND {
-			return nil
-		}
-		return err
-	}
 	var refs []*okr.Delivery
 	sent := true
-	for _, kind := range []string{"checkin:", "reminder:"} {
-		found, err := b.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: kind + cycle.Name + ":", Suffix: ":" + userID, Sent: &sent, Limit: 1})
+	for _, kind := range []string{"checkin", "reminder"} {
+		found, err := b.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: okr.PersonPrefix(kind, userID), Sent: &sent, Limit: 1})
 		if err != nil {
 			return err
 		}
@@ -336,31 +329,25 @@ func (n *Notifier) Digest(ctx context.Context, d *okr.Digest) (string, error) {
 	return n.b.sender.post(ctx, outgoing{Target: d.Channel, Key: d.Key, Msg: digestSummary(d)})
 }
 
-// DigestThread posts the digest's detail and chart in the summary's
-// thread. Each message is delivered once under its own key, so a thread
-// cut short is completed by calling again and nothing is repeated.
-func (n *Notifier) DigestThread(ctx context.Context, d *okr.Digest, summaryRef string) error {
+// DigestThread renders the digest's detail and chart for the summary's
+// thread, each part to be delivered once under its own key.
+func (n *Notifier) DigestThread(ctx context.Context, d *okr.Digest, summaryRef string) ([]okr.Outgoing, error) {
 	channel, ts, _ := strings.Cut(summaryRef, "/")
-	deliver := n.b.opts.Deliverer
-	for _, part := range digestThread(d) {
-		key, msg := okr.DigestPartKey(d.Key, part.name), part.msg
-		find := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {
-			return n.b.sender.findInThread(ctx, channel, ts, key, since)
-		}
-		if _, err := deliver.Deliver(ctx, key, channel, func(ctx context.Context) (string, error) {
-			return n.b.sender.post(ctx, outgoing{Target: channel, Key: key, ThreadTS: ts, Msg: msg})
-		}, find); err != nil {
-			return err
-		}
-	}
-	if !digestCharted(d) {
-		return nil // the summary promised no chart
-	}
-	key := okr.DigestPartKey(d.Key, "chart")
-	find := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {
+	inThread := func(ctx context.Context, _, key string, since time.Time) (string, bool, error) {
 		return n.b.sender.findInThread(ctx, channel, ts, key, since)
 	}
-	_, err := deliver.Deliver(ctx, key, channel, func(ctx context.Context) (string, error) {
+	var out []okr.Outgoing
+	for _, part := range digestThread(d) {
+		key, msg := okr.DigestPartKey(d.Key, part.name), part.msg
+		out = append(out, okr.Outgoing{Key: key, Target: channel, Find: inThread, Send: func(ctx context.Context) (string, error) {
+			return n.b.sender.post(ctx, outgoing{Target: channel, Key: key, ThreadTS: ts, Msg: msg})
+		}})
+	}
+	if !digestCharted(d) {
+		return out, nil // the summary promised no chart
+	}
+	key := okr.DigestPartKey(d.Key, "chart")
+	out = append(out, okr.Outgoing{Key: key, Target: channel, Find: inThread, Send: func(ctx context.Context) (string, error) {
 		png, err := progressChart(d)
 		if err != nil {
 			return "", okr.Undeliverable("chart: " + err.Error())
@@ -368,10 +355,10 @@ func (n *Notifier) DigestThread(ctx context.Context, d *okr.Digest, summaryRef s
 		caption := message{Text: "Progress by week", Blocks: []slack.Block{
 			contextBlock(fmt.Sprintf("📈 Progress of the %s by week, against the plan (dashed)", digestScope(d))),
 		}}
-		// The ledger records the file's ID: the message sharing it is found
+		// The ledger records the file's ID; the message sharing it is found
 		// by its marker, like any other.
 		return n.b.sender.upload(ctx, channel, ts, key, "okr-progress-"+strings.ReplaceAll(d.Cycle.Name, " ", "-")+".png",
 			d.Cycle.Name+" progress by week", png, caption)
-	}, find)
-	return err
+	}})
+	return out, nil
 }

@@ -34,7 +34,7 @@ func newRoutes() routes {
 			{name: "team", aliases: []string{"teams"}, usage: "[new | <name>]", example: "/okr team Platform", summary: "list, create or change teams", run: (*Bot).cmdTeam},
 			{name: "cycle", aliases: []string{"cycles"}, usage: "[start [<name>] | close]", example: "/okr cycle", summary: "see cycles; admins start and close them", run: (*Bot).cmdCycle},
 			{name: "settings", usage: "", example: "/okr settings", summary: "schedules, digest channel, limits (admins)", run: (*Bot).cmdSettings},
-			{name: "away", usage: "<date>", example: "/okr away 2026-12-01", summary: "no check-in prompts until a date", minArgs: 1, run: (*Bot).cmdAway},
+			{name: "away", usage: "<date>", example: "/okr away friday", summary: "no check-in prompts until a date", minArgs: 1, run: (*Bot).cmdAway},
 			{name: "back", usage: "", example: "/okr back", summary: "prompts resume", run: (*Bot).cmdBack},
 		},
 		actions: map[string]actionFunc{

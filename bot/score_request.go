@@ -71,6 +71,30 @@ func (b *Bot) askToScore(ctx context.Context, c *okr.Cycle, wait bool) (string, 
 		map[bool]string{true: "", false: " between them"}[len(reqs) == 1], esc(next)), nil
 }
 
+// resumeScoreRequests finishes, at start, the scoring requests of the last
+// closed cycle that a stopped process had begun to send: once any request
+// of a cycle is in the ledger, asking again sends only those never sent. A
+// process stopped before its first request leaves nothing to go on; the
+// admin's next `/okr cycle close` sends them (alreadyClosed).
+func (b *Bot) resumeScoreRequests(ctx context.Context) error {
+	cycles, err := b.store.FindCycles(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range cycles { // newest first
+		if c.Status != okr.CycleClosed {
+			continue
+		}
+		begun, err := b.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: okr.ScorePrefix(c.ID), Limit: 1})
+		if err != nil || len(begun) == 0 {
+			return err
+		}
+		_, err = b.askToScore(ctx, c, true)
+		return err
+	}
+	return nil
+}
+
 // sendScoreRequests DMs each owner once. When its time runs short it hands
 // the rest to a fresh handler, so a large company is asked in full.
 func (b *Bot) sendScoreRequests(ctx context.Context, c *okr.Cycle, next string, progress map[int64]float64, reqs []*scoreRequest) error {

@@ -23,9 +23,10 @@ import (
 // one message a second per conversation (Slack's documented limits), waits
 // out a 429 for as long as Retry-After says, and retries server errors and
 // dropped connections with jittered backoff until the caller's context
-// ends. An attempt whose answer was lost may still have been posted: before
+// ends. A try whose answer was lost may still have been posted: before
 // sending again, the sender looks for the message's marker in the
-// conversation, so a message is never posted twice.
+// conversation, and when it cannot look (or the message has no key) it
+// stops with an error instead of risking a second copy.
 type sender struct {
 	api *slack.Client
 	log *slog.Logger
@@ -43,9 +44,9 @@ type sender struct {
 	retries, rateLimited, found atomic.Uint64
 }
 
-// callTimeout bounds one Web API call. A call is never cut short by the
-// caller's context: what is in flight at shutdown completes and is
-// recorded.
+// callTimeout bounds one Web API call. A call on the wire is not cut short
+// by the caller's context: at shutdown it completes and its answer is
+// read (and recorded by the caller); nothing new starts.
 const callTimeout = 30 * time.Second
 
 // Backoff between attempts after a server error or a lost connection.
@@ -90,8 +91,9 @@ type outgoing struct {
 
 // post sends a message and returns its reference (okr.MessageRef). An
 // error wraps okr.ErrUndeliverable when Slack refused it for good (the
-// person was deactivated, the channel is gone); otherwise it is the
-// context's, as every other failure is retried until it ends.
+// person was deactivated, the channel is gone). Any other error leaves it
+// unknown whether Slack has it only when the message has a key: the
+// ledger's claim then stays, and whoever takes it over looks first.
 func (s *sender) post(ctx context.Context, out outgoing) (string, error) {
 	blocks := out.Msg.Blocks
 	if out.Key != "" && len(blocks) > 0 {
@@ -104,30 +106,23 @@ func (s *sender) post(ctx context.Context, out outgoing) (string, error) {
 	if out.ThreadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(out.ThreadTS))
 	}
-	started := s.now()
-	return s.attempt(ctx, "chat.postMessage", out.Target, func(ctx context.Context) (string, error) {
-		if err := s.pace.wait(ctx, out.Target, s.sleep); err != nil {
-			return "", err
+	var lookup func(context.Context) (string, bool, error)
+	if out.Key != "" {
+		since := s.now().Add(-okr.ClockSkew)
+		lookup = func(ctx context.Context) (string, bool, error) {
+			if out.ThreadTS != "" {
+				return s.findInThread(ctx, out.Target, out.ThreadTS, out.Key, since)
+			}
+			return s.find(ctx, out.Target, out.Key, since)
 		}
-		channel, ts, err := s.api.PostMessageContext(ctx, out.Target, opts...)
-		return okr.MessageRef(channel, ts), err
-	}, func(ctx context.Context) (string, bool) {
-		if out.Key == "" {
-			return "", false
-		}
-		since := started.Add(-time.Minute)
-		var ref string
-		var found bool
-		var err error
-		if out.ThreadTS != "" {
-			ref, found, err = s.findInThread(ctx, out.Target, out.ThreadTS, out.Key, since)
-		} else {
-			ref, found, err = s.find(ctx, out.Target, out.Key, since)
-		}
-		if err != nil {
-			s.log.Warn("could not check whether a message got through; sending it again", slog.String("key", out.Key), slog.Any("err", err))
-		}
-		return ref, found
+	}
+	return s.attempt(ctx, call{
+		what: "chat.postMessage", target: out.Target, lookup: lookup,
+		before: func(ctx context.Context) error { return s.pace.wait(ctx, out.Target, s.sleep) },
+		do: func(ctx context.Context) (string, error) {
+			channel, ts, err := s.api.PostMessageContext(ctx, out.Target, opts...)
+			return okr.MessageRef(channel, ts), err
+		},
 	})
 }
 
@@ -138,10 +133,10 @@ func (s *sender) update(ctx context.Context, ref, key string, msg message) error
 	if key != "" && len(blocks) > 0 {
 		blocks = marked(blocks, deliveryMarker(key))
 	}
-	_, err := s.attempt(ctx, "chat.update", channel, func(ctx context.Context) (string, error) {
+	_, err := s.attempt(ctx, call{what: "chat.update", target: channel, idempotent: true, do: func(ctx context.Context) (string, error) {
 		_, _, _, err := s.api.UpdateMessageContext(ctx, channel, ts, slack.MsgOptionText(msg.Text, false), slack.MsgOptionBlocks(blocks...))
 		return ref, err
-	}, nil) // an update repeated is the same update
+	}})
 	return err
 }
 
@@ -149,39 +144,61 @@ func (s *sender) update(ctx context.Context, ref, key string, msg message) error
 // set), with blocks that carry the delivery marker, and returns the file's
 // ID.
 func (s *sender) upload(ctx context.Context, channel, threadTS, key, filename, title string, data []byte, msg message) (string, error) {
-	started := s.now()
-	return s.attempt(ctx, "file upload", channel, func(ctx context.Context) (string, error) {
-		f, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{
-			Reader: strings.NewReader(string(data)), FileSize: len(data), Filename: filename, Title: title,
-			Channel: channel, ThreadTimestamp: threadTS, Blocks: slack.Blocks{BlockSet: marked(msg.Blocks, deliveryMarker(key))},
-		})
-		if err != nil {
-			return "", err
-		}
-		return f.ID, nil
-	}, func(ctx context.Context) (string, bool) {
-		ref, found, err := s.findInThread(ctx, channel, threadTS, key, started.Add(-time.Minute))
-		if err != nil {
-			s.log.Warn("could not check whether an upload got through; uploading it again", slog.String("key", key), slog.Any("err", err))
-		}
-		return ref, found
+	since := s.now().Add(-okr.ClockSkew)
+	return s.attempt(ctx, call{
+		what: "file upload", target: channel,
+		lookup: func(ctx context.Context) (string, bool, error) {
+			return s.findInThread(ctx, channel, threadTS, key, since)
+		},
+		do: func(ctx context.Context) (string, error) {
+			f, err := s.api.UploadFileContext(ctx, slack.UploadFileParameters{
+				Reader: strings.NewReader(string(data)), FileSize: len(data), Filename: filename, Title: title,
+				Channel: channel, ThreadTimestamp: threadTS, Blocks: slack.Blocks{BlockSet: marked(msg.Blocks, deliveryMarker(key))},
+			})
+			if err != nil {
+				return "", err
+			}
+			return f.ID, nil
+		},
 	})
 }
 
-// attempt runs call until it succeeds, Slack refuses it for good, or ctx
-// ends. lookup, when set, is asked before a retry that follows an answer
-// lost on the way (a server error, a dropped connection): it returns the
-// reference of the message if the lost attempt did post it.
-func (s *sender) attempt(ctx context.Context, what, target string, call func(context.Context) (string, error), lookup func(context.Context) (string, bool)) (string, error) {
+// call is one Web API call made until it succeeds.
+type call struct {
+	what, target string
+	// before runs ahead of each try, on the caller's context: the pacer's
+	// wait, which a shutdown ends.
+	before func(ctx context.Context) error
+	// do makes the call, on a context a shutdown does not cut short: what
+	// is on the wire completes and its answer is read.
+	do func(ctx context.Context) (string, error)
+	// lookup, after an answer lost on the way (a server error, a dropped
+	// connection), says whether the lost try did post the message. Without
+	// it the call is retried only if it is idempotent.
+	lookup     func(ctx context.Context) (string, bool, error)
+	idempotent bool
+}
+
+// attempt makes c until it succeeds, Slack refuses it for good, or ctx
+// ends. A try whose answer was lost is repeated only when that cannot
+// double it: the call is idempotent, or lookup found that the lost try
+// did not post. When that cannot be told (lookup fails, or there is no
+// lookup), attempt stops with an error rather than risk a second copy.
+func (s *sender) attempt(ctx context.Context, c call) (string, error) {
 	for n := 0; ; n++ {
+		if err := ctx.Err(); err != nil {
+			return "", fmt.Errorf("%s to %s: %w", c.what, c.target, err)
+		}
+		if c.before != nil {
+			if err := c.before(ctx); err != nil {
+				return "", fmt.Errorf("%s to %s: %w", c.what, c.target, err)
+			}
+		}
 		callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), callTimeout)
-		ref, err := call(callCtx)
+		ref, err := c.do(callCtx)
 		cancel()
 		if err == nil {
 			return ref, nil
-		}
-		if ctx.Err() != nil {
-			return "", fmt.Errorf("%s to %s: %w (last error: %v)", what, target, ctx.Err(), err)
 		}
 		kind, wait, code := classify(err)
 		switch kind {
@@ -190,18 +207,25 @@ func (s *sender) attempt(ctx context.Context, what, target string, call func(con
 		case rateLimited:
 			s.rateLimited.Add(1)
 			s.pace.hold(wait)
-			s.log.Info("rate limited by Slack; waiting", slog.String("call", what), slog.Duration("retry_after", wait))
+			s.log.Info("rate limited by Slack; waiting", slog.String("call", c.what), slog.Duration("retry_after", wait))
 		case lost:
+			if c.lookup == nil && !c.idempotent {
+				return "", fmt.Errorf("%s to %s: the answer was lost and there is no way to tell whether it was done: %w", c.what, c.target, err)
+			}
 			wait = s.backoff(n)
-			s.log.Warn("Slack call failed; retrying", slog.String("call", what), slog.String("target", target),
+			s.log.Warn("Slack call failed; retrying", slog.String("call", c.what), slog.String("target", c.target),
 				slog.Duration("in", wait), slog.Any("err", err))
 		}
 		s.retries.Add(1)
 		if serr := s.sleep(ctx, wait); serr != nil {
-			return "", fmt.Errorf("%s to %s: %w (last error: %v)", what, target, serr, err)
+			return "", fmt.Errorf("%s to %s: %w (last error: %v)", c.what, c.target, serr, err)
 		}
-		if kind == lost && lookup != nil {
-			if ref, ok := lookup(ctx); ok {
+		if kind == lost && c.lookup != nil {
+			ref, found, lerr := c.lookup(ctx)
+			switch {
+			case lerr != nil:
+				return "", fmt.Errorf("%s to %s: could not tell whether a try whose answer was lost got through: %w", c.what, c.target, lerr)
+			case found:
 				s.found.Add(1)
 				return ref, nil
 			}
@@ -301,8 +325,10 @@ func marked(blocks []slack.Block, marker string) []slack.Block {
 	default:
 		// Messages start with one of the above; should one not, a context
 		// line carries the marker rather than lose it.
+		// The line takes the last block's place if the message is full.
 		out = append([]slack.Block{&slack.ContextBlock{Type: slack.MBTContext, BlockID: marker,
 			ContextElements: slack.ContextElements{Elements: []slack.MixedElement{mrkdwn("okrbot")}}}}, out...)
+		out = out[:min(len(out), maxMessageBlocks)]
 	}
 	return out
 }
@@ -379,18 +405,14 @@ func (s *sender) findMarked(ctx context.Context, method, channel, key string,
 	for {
 		var msgs []slack.Message
 		var next string
-		if _, err := s.attempt(ctx, method, channel, func(ctx context.Context) (string, error) {
+		if _, err := s.attempt(ctx, call{what: method, target: channel, idempotent: true, do: func(ctx context.Context) (string, error) {
 			var err error
 			msgs, next, err = page(ctx, cursor)
 			return "", err
-		}, nil); err != nil {
+		}}); err != nil {
 			if errors.Is(err, okr.ErrUndeliverable) {
-				// Slack will not show this conversation (the bot is not in
-				// the channel, or lacks the scope): nothing can be found,
-				// and not sending at all would lose the message.
-				s.log.Warn("cannot read the conversation to check for an earlier message; it may be posted twice",
+				s.log.Warn("cannot read the conversation to check for an earlier message; invite the bot to it",
 					slog.String("channel", channel), slog.String("key", key), slog.Any("err", err))
-				return "", false, nil
 			}
 			return "", false, err
 		}

@@ -118,6 +118,13 @@ func TestMarked_SetsTheFirstBlockIDOnACopy(t *testing.T) {
 	if len(got) != 3 || blockIDOf(got[0]) != "okrbot:k" {
 		t.Fatalf("marked = %d blocks, first %q", len(got), blockIDOf(got[0]))
 	}
+	full := make([]slack.Block, maxMessageBlocks)
+	for i := range full {
+		full[i] = divider()
+	}
+	if got = marked(full, "okrbot:k"); len(got) != maxMessageBlocks || blockIDOf(got[0]) != "okrbot:k" {
+		t.Fatalf("a full message marked = %d blocks, first %q; want %d", len(got), blockIDOf(got[0]), maxMessageBlocks)
+	}
 	if id := deliveryMarker(string(make([]byte, 400))); len([]rune(id)) > 255 {
 		t.Fatalf("a marker of %d characters; block IDs take 255", len([]rune(id)))
 	}

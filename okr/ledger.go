@@ -72,7 +72,6 @@ type Instance struct {
 	ID     string
 	Host   string
 	PID    int
-	Nonce  string // random per process: a process reusing a PID differs
 	BeatAt time.Time
 }
 
@@ -189,9 +188,9 @@ func (d *Deliverer) Instance() string { return d.instance }
 // Ledger is the ledger deliveries are recorded in.
 func (d *Deliverer) Ledger() LedgerService { return d.ledger }
 
-// clockSkew widens the window in which an earlier attempt's message is
+// ClockSkew widens every window in which an earlier attempt's message is
 // looked for: Slack's timestamps and this machine's clock may differ a bit.
-const clockSkew = 5 * time.Minute
+const ClockSkew = 5 * time.Minute
 
 // Deliver sends the message for key to target once: it claims the key,
 // sends, and records Slack's reference. A key claimed before by an
@@ -219,7 +218,7 @@ func (d *Deliverer) Deliver(ctx context.Context, key, target string, send SendFu
 		return InProgress, nil
 	case ClaimTakenOver:
 		if find != nil {
-			since := claim.Previous.ClaimedAt.Add(-clockSkew)
+			since := claim.Previous.ClaimedAt.Add(-ClockSkew)
 			ref, found, err := find(ctx, target, key, since)
 			if err != nil {
 				return InProgress, fmt.Errorf("look for an earlier %s: %w", key, err)
@@ -276,44 +275,50 @@ func (d *Deliverer) leave(key string) {
 }
 
 // Keys of deliveries. Each kind names what it is for, so that a glance at
-// the ledger says what was sent to whom. Parts are separated by colons; the
-// last part of a direct message's key is the person.
+// the ledger says what was sent to whom. Parts are separated by colons. A
+// message to a person starts with the kind and the person, so that their
+// messages of a kind are one range of keys (cheap to list), and it names
+// the period (the week) but not the cycle: an admin starting a new cycle in
+// the middle of a week does not make that week's prompt go out again.
 
-// CheckinKey is the weekly check-in prompt of one owner.
-func CheckinKey(cycle, period, user string) string {
-	return "checkin:" + cycle + ":" + period + ":" + user
-}
+// PersonPrefix selects the messages of a kind ("checkin", "reminder",
+// "lead", "nudge") to one person, across periods.
+func PersonPrefix(kind, user string) string { return kind + ":" + user + ":" }
+
+// CheckinKey is the check-in prompt of one owner in one period
+// ("checkin:U123:2026-W47").
+func CheckinKey(user, period string) string { return PersonPrefix("checkin", user) + period }
 
 // ReminderKey is the reminder of one owner who has not checked in.
-func ReminderKey(cycle, period, user string) string {
-	return "reminder:" + cycle + ":" + period + ":" + user
-}
+func ReminderKey(user, period string) string { return PersonPrefix("reminder", user) + period }
 
 // LeadSummaryKey is a team lead's list of who has not checked in.
-func LeadSummaryKey(cycle, period, lead string) string {
-	return "lead:" + cycle + ":" + period + ":" + lead
-}
+func LeadSummaryKey(lead, period string) string { return PersonPrefix("lead", lead) + period }
 
-// DigestKey is a digest post in a channel; team is 0 for the company's.
-func DigestKey(cycle, period, channel string, team int64) string {
+// DigestKey is a digest post in a channel ("digest:2026-W47:C42"); team is
+// 0 for the company's.
+func DigestKey(period, channel string, team int64) string {
 	if team != 0 {
-		return "digest:" + cycle + ":" + period + ":team" + strconv.FormatInt(team, 10) + ":" + channel
+		return DigestPrefix(period) + "team" + strconv.FormatInt(team, 10) + ":" + channel
 	}
-	return "digest:" + cycle + ":" + period + ":" + channel
+	return DigestPrefix(period) + channel
 }
 
-// DigestPartKey is one message of a digest's thread (part 1, 2, …; "chart").
+// DigestPrefix selects the digests of one period.
+func DigestPrefix(period string) string { return "digest:" + period + ":" }
+
+// DigestPartKey is one message of a digest's thread ("O12", "wins", …;
+// "chart").
 func DigestPartKey(digestKey, part string) string { return digestKey + ":" + part }
 
 // NudgeKey is one nudge to one person in one week; subject names what it is
 // about ("O12", or the kind of nudge again for one about several things).
-// The person comes first, so that their nudges are one range of keys.
 func NudgeKey(user, week string, kind NudgeKind, subject string) string {
 	return NudgeWeekPrefix(user, week) + string(kind) + ":" + subject
 }
 
 // NudgePrefix selects every nudge a person got.
-func NudgePrefix(user string) string { return "nudge:" + user + ":" }
+func NudgePrefix(user string) string { return PersonPrefix("nudge", user) }
 
 // NudgeWeekPrefix selects every nudge a person got in a week, for the
 // budget.
@@ -321,6 +326,7 @@ func NudgeWeekPrefix(user, week string) string { return NudgePrefix(user) + week
 
 // ScoreKey is the request to score one owner's objectives once a cycle has
 // closed.
-func ScoreKey(cycleID int64, user string) string {
-	return "score:" + strconv.FormatInt(cycleID, 10) + ":" + user
-}
+func ScoreKey(cycleID int64, user string) string { return ScorePrefix(cycleID) + user }
+
+// ScorePrefix selects the scoring requests of one cycle.
+func ScorePrefix(cycleID int64) string { return "score:" + strconv.FormatInt(cycleID, 10) + ":" }

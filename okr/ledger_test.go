@@ -514,7 +514,7 @@ func TestDeliverer_RetryAfterSendError(t *testing.T) {
 func TestDeliverer_TakeOverAfterLeave(t *testing.T) {
 	ctx := context.Background()
 	l := newFakeLedger()
-	if err := l.Beat(ctx, okr.Instance{ID: "B", Host: "h", PID: 1, Nonce: "n"}); err != nil {
+	if err := l.Beat(ctx, okr.Instance{ID: "B", Host: "h", PID: 1}); err != nil {
 		t.Fatal(err)
 	}
 	l.claimAs(t, ledgerKey, ledgerTarget, "B", l.now)
@@ -691,20 +691,21 @@ func TestDeliverer_Accessors(t *testing.T) {
 }
 
 func TestDeliveryKeys(t *testing.T) {
-	digest := okr.DigestKey("2026-Q4", "2026-W47", "C1", 0)
+	digest := okr.DigestKey("2026-W47", "C1", 0)
 	for _, tt := range []struct {
 		name string
 		got  string
 		want string
 	}{
-		{"Checkin", okr.CheckinKey("2026-Q4", "2026-W47", "U1"), "checkin:2026-Q4:2026-W47:U1"},
-		{"CheckinDaily", okr.CheckinKey("2026-Q4", "2026-11-16T1000", "U1"), "checkin:2026-Q4:2026-11-16T1000:U1"},
-		{"Reminder", okr.ReminderKey("2026-Q4", "2026-W47", "U1"), "reminder:2026-Q4:2026-W47:U1"},
-		{"LeadSummary", okr.LeadSummaryKey("2026-Q4", "2026-W47", "U9"), "lead:2026-Q4:2026-W47:U9"},
-		{"DigestCompany", digest, "digest:2026-Q4:2026-W47:C1"},
-		{"DigestTeam", okr.DigestKey("2026-Q4", "2026-W47", "C2", 12), "digest:2026-Q4:2026-W47:team12:C2"},
-		{"DigestPart", okr.DigestPartKey(digest, "2"), "digest:2026-Q4:2026-W47:C1:2"},
-		{"DigestChart", okr.DigestPartKey(okr.DigestKey("2026-Q4", "2026-W47", "C2", 12), "chart"), "digest:2026-Q4:2026-W47:team12:C2:chart"},
+		{"Checkin", okr.CheckinKey("U1", "2026-W47"), "checkin:U1:2026-W47"},
+		{"CheckinDaily", okr.CheckinKey("U1", "2026-11-16T1000"), "checkin:U1:2026-11-16T1000"},
+		{"Reminder", okr.ReminderKey("U1", "2026-W47"), "reminder:U1:2026-W47"},
+		{"LeadSummary", okr.LeadSummaryKey("U9", "2026-W47"), "lead:U9:2026-W47"},
+		{"PersonPrefix", okr.PersonPrefix("checkin", "U1"), "checkin:U1:"},
+		{"DigestCompany", digest, "digest:2026-W47:C1"},
+		{"DigestTeam", okr.DigestKey("2026-W47", "C2", 12), "digest:2026-W47:team12:C2"},
+		{"DigestPart", okr.DigestPartKey(digest, "2"), "digest:2026-W47:C1:2"},
+		{"DigestChart", okr.DigestPartKey(okr.DigestKey("2026-W47", "C2", 12), "chart"), "digest:2026-W47:team12:C2:chart"},
 		{"Nudge", okr.NudgeKey("U1", "2026-W47", okr.NudgeOrphan, "O12"), "nudge:U1:2026-W47:orphan:O12"},
 		{"NudgeAboutSeveral", okr.NudgeKey("U1", "2026-W47", okr.NudgeStale, string(okr.NudgeStale)), "nudge:U1:2026-W47:stale:stale"},
 		{"NudgeWeekPrefix", okr.NudgeWeekPrefix("U1", "2026-W47"), "nudge:U1:2026-W47:"},

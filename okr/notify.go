@@ -18,14 +18,23 @@ type Notifier interface {
 	Nudge(ctx context.Context, n *Nudge) (ref string, err error)
 	// Digest posts a digest's summary to its channel.
 	Digest(ctx context.Context, d *Digest) (ref string, err error)
-	// DigestThread posts the detail and the chart into the thread of the
-	// summary at summaryRef, each message delivered once under
-	// DigestPartKey(d.Key, …), so calling it again completes a thread cut
-	// short and repeats nothing.
-	DigestThread(ctx context.Context, d *Digest, summaryRef string) error
+	// DigestThread renders the detail and the chart for the thread of the
+	// summary at summaryRef: messages to deliver in order, each once under
+	// its own DigestPartKey(d.Key, …), so a thread cut short is completed by
+	// delivering them again and nothing is repeated.
+	DigestThread(ctx context.Context, d *Digest, summaryRef string) ([]Outgoing, error)
 	// FindSent looks for a message carrying key that was posted to target
 	// (a user's DM or a channel) since the given time.
 	FindSent(ctx context.Context, target, key string, since time.Time) (ref string, found bool, err error)
+}
+
+// Outgoing is a message ready to be delivered once: its key, where it goes,
+// how to send it, and how to look for an earlier attempt of it (where
+// FindSent would not look, such as a thread).
+type Outgoing struct {
+	Key, Target string
+	Send        SendFunc
+	Find        FindFunc
 }
 
 // CheckinRequest asks one owner to check in: the weekly prompt, or the

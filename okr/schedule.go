@@ -92,20 +92,27 @@ func (s *Schedule) Last(t time.Time, loc *time.Location, within time.Duration) (
 		last := s.Next(t.Add(-s.every), loc) // the multiple in (t-every, t]
 		return last, t.Sub(last) < within
 	}
-	var last time.Time
-	found := false
-	// cron answers "next", so walk forward from the start of the window.
-	// The walk is bounded: a window holds few occurrences of any schedule
-	// people use, and a pathological one stops early rather than spin.
-	from := t.Add(-within)
-	for range 10_000 {
-		n := s.Next(from, loc)
-		if n.After(t) || n.IsZero() {
-			break
+	// cron answers "next", so walk forward from the start of a window
+	// before t, widening it (an hour, two, four, … up to within) until it
+	// holds an occurrence: the walk stays short for a schedule that fires
+	// every minute as for one that fires once a week.
+	for span := min(time.Hour, within); ; span = min(2*span, within) {
+		var last time.Time
+		found := false
+		for from := t.Add(-span); ; {
+			n := s.Next(from, loc)
+			if n.After(t) || n.IsZero() {
+				break
+			}
+			last, found, from = n, true, n
 		}
-		last, found, from = n, true, n
+		if found {
+			return last, t.Sub(last) < within
+		}
+		if span >= within {
+			return time.Time{}, false
+		}
 	}
-	return last, found && t.Sub(last) < within
 }
 
 // AtMostWeekly reports whether occurrences are a week or more apart, judged

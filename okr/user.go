@@ -2,6 +2,7 @@ package okr
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -23,12 +24,21 @@ func (u *User) Location(fallback *time.Location) *time.Location {
 	if u.TZ == "" {
 		return fallback
 	}
+	if loc, ok := zones.Load(u.TZ); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(u.TZ)
 	if err != nil {
 		return fallback
 	}
+	zones.Store(u.TZ, loc)
 	return loc
 }
+
+// zones caches time zones by name: loading one reads and parses the zone
+// database (tens of microseconds), and the scheduler asks for every
+// person's zone on every pass.
+var zones sync.Map // name -> *time.Location
 
 // Away reports whether the user asked not to be prompted at t.
 func (u *User) Away(t time.Time) bool { return t.Before(u.AwayTill) }

@@ -2,6 +2,7 @@ package scheduler
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -26,7 +27,7 @@ func (s *Scheduler) runCheckins(ctx context.Context, r *run) error {
 		if !anyDue(krs, since) {
 			continue
 		}
-		key := okr.CheckinKey(r.p.cycle.Name, r.period(), owner)
+		key := okr.CheckinKey(owner, r.period())
 		letters = append(letters, letter{key: key, target: owner, send: func(ctx context.Context) (string, error) {
 			full, err := r.p.fullKeyResults(ctx, krs)
 			if err != nil {
@@ -71,7 +72,7 @@ func (s *Scheduler) runReminders(ctx context.Context, r *run) error {
 		if len(due) == 0 {
 			continue
 		}
-		key := okr.ReminderKey(r.p.cycle.Name, r.period(), owner)
+		key := okr.ReminderKey(owner, r.period())
 		total := len(r.p.owners[owner])
 		letters = append(letters, letter{key: key, target: owner, send: func(ctx context.Context) (string, error) {
 			full, err := r.p.fullKeyResults(ctx, due)
@@ -104,13 +105,8 @@ func (s *Scheduler) runLeadSummaries(ctx context.Context, r *run) error {
 			byLead[t.LeadID] = append(byLead[t.LeadID], t)
 		}
 	}
-	leads := make([]string, 0, len(byLead))
-	for lead := range byLead {
-		leads = append(leads, lead)
-	}
-	slices.Sort(leads)
 	var letters []letter
-	for _, lead := range leads {
+	for _, lead := range slices.Sorted(maps.Keys(byLead)) {
 		if !r.p.reachable(lead) {
 			continue
 		}
@@ -126,7 +122,7 @@ func (s *Scheduler) runLeadSummaries(ctx context.Context, r *run) error {
 		if missing == 0 {
 			continue
 		}
-		summary.Key = okr.LeadSummaryKey(r.p.cycle.Name, r.period(), lead)
+		summary.Key = okr.LeadSummaryKey(lead, r.period())
 		letters = append(letters, letter{key: summary.Key, target: lead, send: func(ctx context.Context) (string, error) {
 			return s.notify.LeadSummary(ctx, summary)
 		}})

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 
 	"github.com/okrbot/okrbot/okr"
@@ -55,7 +54,7 @@ func (s *Scheduler) runDigests(ctx context.Context, r *run) error {
 }
 
 func (s *Scheduler) postDigest(ctx context.Context, r *run, channel string, team *okr.Team) error {
-	key := okr.DigestKey(r.p.cycle.Name, r.period(), channel, teamID(team))
+	key := okr.DigestKey(r.period(), channel, teamID(team))
 	var d *okr.Digest
 	build := func(ctx context.Context) (*okr.Digest, error) {
 		if d != nil {
@@ -68,13 +67,13 @@ func (s *Scheduler) postDigest(ctx context.Context, r *run, channel string, team
 		}
 		return d, err
 	}
-	outcome := r.deliver(ctx, key, channel, func(ctx context.Context) (string, error) {
+	outcome := r.deliver(ctx, letter{key: key, target: channel, send: func(ctx context.Context) (string, error) {
 		d, err := build(ctx)
 		if err != nil {
 			return "", err
 		}
 		return s.notify.Digest(ctx, d)
-	})
+	}})
 	switch outcome {
 	case okr.Delivered, okr.Recovered, okr.AlreadyDone:
 	default:
@@ -91,12 +90,15 @@ func (s *Scheduler) postDigest(ctx context.Context, r *run, channel string, team
 	if err != nil {
 		return err
 	}
-	if err := s.notify.DigestThread(ctx, d, summary.Ref); err != nil {
-		r.errored++
-		if ctx.Err() == nil {
-			s.log.Warn("digest thread not finished; will retry", slog.String("key", key), slog.Any("err", err))
-		}
+	parts, err := s.notify.DigestThread(ctx, d, summary.Ref)
+	if err != nil {
+		return err
 	}
+	letters := make([]letter, len(parts))
+	for i, p := range parts {
+		letters[i] = letter{key: p.Key, target: p.Target, send: p.Send, find: p.Find}
+	}
+	r.deliverAll(ctx, letters)
 	return nil
 }
 

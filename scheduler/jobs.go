@@ -19,9 +19,9 @@ type job struct {
 	// zone where people are, for the people there.
 	company bool
 	run     func(ctx context.Context, r *run) error
-	// prefixes are the key prefixes of the occurrence's deliveries, to tell
-	// after a restart whether it was started.
-	prefixes func(r *run) []string
+	// earlier selects the deliveries of an occurrence, to tell after a
+	// restart whether it was started (none: a late one is never started).
+	earlier func(r *run) []okr.DeliveryFilter
 }
 
 // jobs in the order a pass runs them.
@@ -30,26 +30,29 @@ func (s *Scheduler) jobs() []job {
 		{
 			name: "checkin", spec: func(st okr.Settings) string { return st.CheckinSchedule },
 			life: okr.Week, run: s.runCheckins,
-			prefixes: func(r *run) []string { return []string{"checkin:" + r.p.cycle.Name + ":" + r.period() + ":"} },
+			earlier: func(r *run) []okr.DeliveryFilter {
+				return []okr.DeliveryFilter{{Prefix: "checkin:", Suffix: ":" + r.period()}}
+			},
 		},
 		{
 			name: "reminder", spec: func(st okr.Settings) string { return st.ReminderSchedule },
 			life: 24 * time.Hour, run: s.runReminders,
-			prefixes: func(r *run) []string {
-				return []string{"reminder:" + r.p.cycle.Name + ":" + r.period() + ":", "lead:" + r.p.cycle.Name + ":" + r.period() + ":"}
+			earlier: func(r *run) []okr.DeliveryFilter {
+				return []okr.DeliveryFilter{{Prefix: "reminder:", Suffix: ":" + r.period()}, {Prefix: "lead:", Suffix: ":" + r.period()}}
 			},
 		},
 		{
 			name: "nudge", spec: func(st okr.Settings) string { return st.NudgeSchedule },
-			// A day's nudges missed while down are not started late: what
-			// they were about is still there at the next one.
+			// A day's nudges missed for longer than the catch-up window are
+			// not started late: what they were about is still there at the
+			// next one.
 			life: 24 * time.Hour, run: s.runNudges,
-			prefixes: func(*run) []string { return nil },
+			earlier: func(*run) []okr.DeliveryFilter { return nil },
 		},
 		{
 			name: "digest", spec: func(st okr.Settings) string { return st.DigestSchedule },
 			life: 3 * 24 * time.Hour, company: true, run: s.runDigests,
-			prefixes: func(r *run) []string { return []string{"digest:" + r.p.cycle.Name + ":" + r.period() + ":"} },
+			earlier: func(r *run) []okr.DeliveryFilter { return []okr.DeliveryFilter{{Prefix: okr.DigestPrefix(r.period())}} },
 		},
 	}
 }
@@ -67,8 +70,8 @@ func (j job) zonesOf(settings okr.Settings, zones []*time.Location) []*time.Loca
 // is finished, not dropped.
 func (j job) started(ctx context.Context, s *Scheduler, p *pass, sched *okr.Schedule, at time.Time, loc *time.Location) (bool, error) {
 	r := &run{s: s, p: p, job: j.name, at: at, loc: loc, sched: sched}
-	for _, prefix := range j.prefixes(r) {
-		found, err := s.store.FindDeliveries(ctx, okr.DeliveryFilter{Prefix: prefix})
+	for _, filter := range j.earlier(r) {
+		found, err := s.store.FindDeliveries(ctx, filter)
 		if err != nil {
 			return false, err
 		}

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -31,13 +32,8 @@ func (s *Scheduler) runNudges(ctx context.Context, r *run) error {
 	if err != nil {
 		return err
 	}
-	people := make([]string, 0, len(byPerson))
-	for id := range byPerson {
-		people = append(people, id)
-	}
-	slices.Sort(people)
 	var letters []letter
-	for _, person := range people {
+	for _, person := range slices.Sorted(maps.Keys(byPerson)) {
 		chosen, err := s.withinBudget(ctx, r, person, byPerson[person])
 		if err != nil {
 			return err

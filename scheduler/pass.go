@@ -16,9 +16,13 @@ import (
 type pass struct {
 	s        *Scheduler
 	now      time.Time
+	previous time.Time // when this process's previous pass began; zero at start
+	failing  int       // deliveries in a row that failed, across the pass's jobs
 	settings okr.Settings
 	cycle    *okr.Cycle // nil when no cycle is current
 	users    map[string]*okr.User
+	zones    []*time.Location          // where people are, and the company
+	locs     map[string]*time.Location // each person's zone, once read
 
 	graph    *okr.Graph
 	analysis *okr.Analysis
@@ -32,7 +36,7 @@ func (s *Scheduler) newPass(ctx context.Context, now time.Time) (*pass, error) {
 	if err != nil {
 		s.log.Warn("a stored setting is invalid and was skipped", slog.Any("err", err))
 	}
-	p := &pass{s: s, now: now, settings: settings, users: map[string]*okr.User{}}
+	p := &pass{s: s, now: now, settings: settings, users: map[string]*okr.User{}, locs: map[string]*time.Location{}}
 	users, err := s.store.FindUsers(ctx)
 	if err != nil {
 		return nil, err
@@ -40,6 +44,7 @@ func (s *Scheduler) newPass(ctx context.Context, now time.Time) (*pass, error) {
 	for _, u := range users {
 		p.users[u.ID] = u
 	}
+	p.zones = p.zoneList()
 	p.cycle, err = okr.CurrentCycle(ctx, s.store, settings, now)
 	if okr.ErrorCode(err) == okr.ENOTFOUND {
 		return p, nil
@@ -52,10 +57,15 @@ func (s *Scheduler) newPass(ctx context.Context, now time.Time) (*pass, error) {
 
 // location is where a person is; the company's zone when Slack never said.
 func (p *pass) location(userID string) *time.Location {
-	if u := p.users[userID]; u != nil {
-		return u.Location(p.settings.Location)
+	if loc, ok := p.locs[userID]; ok {
+		return loc
 	}
-	return p.settings.Location
+	loc := p.settings.Location
+	if u := p.users[userID]; u != nil {
+		loc = u.Location(p.settings.Location)
+	}
+	p.locs[userID] = loc
+	return loc
 }
 
 // reachable reports whether the person should get messages now: not a
@@ -72,11 +82,11 @@ func (p *pass) reachable(userID string) bool {
 // zoneList is every zone where someone is, and the company's, by name.
 func (p *pass) zoneList() []*time.Location {
 	zones := map[string]*time.Location{p.settings.Location.String(): p.settings.Location}
-	for _, u := range p.users {
+	for id, u := range p.users {
 		if u.IsBot || u.Deleted {
 			continue
 		}
-		loc := u.Location(p.settings.Location)
+		loc := p.location(id)
 		zones[loc.String()] = loc
 	}
 	return sortedZones(zones)

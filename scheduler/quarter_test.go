@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"image/png"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -101,9 +102,10 @@ func TestQuarter_RhythmAtEachPersonsLocalTime(t *testing.T) {
 	checksIn := func(week int, owner string) bool { return (week+slices.Index(owners, owner))%3 != 0 }
 	var events []event
 	type digestWant struct {
-		at       time.Time
-		progress string // the revenue objective's progress, as the analysis computes it
-		due      int
+		at            time.Time
+		progress      string // the revenue objective's progress, as the analysis computes it
+		change        string // and its change since a week before
+		participation string // who checked in this week of those who owed it
 	}
 	var digests []digestWant
 	for week := 0; week < 13; week++ {
@@ -131,7 +133,31 @@ func TestQuarter_RhythmAtEachPersonsLocalTime(t *testing.T) {
 			g, err := r.db.LoadGraph(ctx, cycle.ID, at)
 			must(t, err)
 			a := okr.Analyze(g, at, okr.DefaultPolicy())
-			digests = append(digests, digestWant{at: at, progress: fmt.Sprintf("%d%%", int(a.Objective(revenue.ID).Progress*100+0.5))})
+			st := a.Objective(revenue.ID)
+			points := int(math.Round(st.Change * 100))
+			change := fmt.Sprintf("+%d pts this week", points)
+			if points == 0 {
+				change = "±0 pts this week"
+			}
+			// Everyone owes this week's check-in but the one away, the
+			// deactivated owner and the bot; they checked in on Tuesday, the
+			// Tuesday before this Friday's week index (none before the first).
+			due, done := 0, 0
+			for _, owner := range owners {
+				if owner == ana && at.Before(awayTill) {
+					continue
+				}
+				due++
+				if week > 0 && checksIn(week-1, owner) {
+					done++
+				}
+			}
+			participation := fmt.Sprintf("Check-ins: %d of %d owners", done, due)
+			if week == 0 { // the cycle began on Thursday: nobody was asked yet
+				participation = "Check-ins: none due this week"
+			}
+			digests = append(digests, digestWant{at: at, progress: fmt.Sprintf("%d%%", int(st.Progress*100+0.5)), change: change,
+				participation: participation})
 		}})
 	}
 	slices.SortFunc(events, func(x, y event) int { return x.at.Compare(y.at) })
@@ -213,7 +239,7 @@ func TestQuarter_RhythmAtEachPersonsLocalTime(t *testing.T) {
 	posts := withKind(r.posts(okrs), "digest")
 	var summariesPosted []dm
 	for _, p := range posts {
-		if strings.Count(p.Key, ":") == 3 { // digest:cycle:period:channel, not a thread part
+		if strings.Count(p.Key, ":") == 2 { // digest:period:channel, not a thread part
 			summariesPosted = append(summariesPosted, p)
 		}
 	}
@@ -226,8 +252,12 @@ func TestQuarter_RhythmAtEachPersonsLocalTime(t *testing.T) {
 			t.Errorf("digest %d posted at %s, want Friday 16:00 London", i+1, local.Format(time.RFC1123))
 		}
 		text := slackfake.RenderMessage(p.Message)
-		if want := digests[i].progress; !strings.Contains(text, want) {
-			t.Errorf("digest %d does not show the revenue objective at %s:\n%s", i+1, want, text)
+		want := digests[i]
+		if !strings.Contains(text, "*"+want.progress+"* · expected") || !strings.Contains(text, want.change) {
+			t.Errorf("digest %d does not show the revenue objective at %s, %s:\n%s", i+1, want.progress, want.change, text)
+		}
+		if !strings.Contains(text, want.participation) {
+			t.Errorf("digest %d does not say %q:\n%s", i+1, want.participation, text)
 		}
 	}
 	files := r.srv.Files()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -86,7 +87,9 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	r.schedOpts = scheduler.Options{
 		Defaults: okr.Settings{Location: time.UTC},
 		Clock:    clk,
-		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// (Ready is left out: the rig starts schedulers once the bot has
+		// synced the users.)
+		Logger: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	}
 	if cfg.schedOpts != nil {
 		cfg.schedOpts(&r.schedOpts)
@@ -111,7 +114,14 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	go func() { r.done <- r.bot.Run(r.ctx) }()
 	t.Cleanup(r.close)
 	r.waitFor("the bot to connect", func() bool { return len(srv.Connections()) > 0 })
-	r.waitFor("the first user sync", func() bool { return strings.Contains(logs.String(), "users synced") })
+	r.waitFor("the first user sync", func() bool {
+		select {
+		case <-r.bot.UsersKnown():
+			return true
+		default:
+			return false
+		}
+	})
 	return r
 }
 
@@ -278,26 +288,12 @@ func markerKey(blocks json.RawMessage) string {
 
 func tsTime(ts string) time.Time {
 	sec, frac, _ := strings.Cut(ts, ".")
-	var s, us int64
-	for _, c := range sec {
-		s = s*10 + int64(c-'0')
-	}
-	for _, c := range (frac + "000000")[:6] {
-		us = us*10 + int64(c-'0')
-	}
+	s, _ := strconv.ParseInt(sec, 10, 64)
+	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
 	return time.Unix(s, us*1000)
 }
 
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; n > 0; n /= 10 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-	}
-	return string(b)
-}
+func itoa(n int) string { return strconv.Itoa(n) }
 
 // logBuffer collects the log for a failing test's output.
 type logBuffer struct {

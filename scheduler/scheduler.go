@@ -16,8 +16,6 @@ package scheduler
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -64,8 +62,11 @@ type Options struct {
 	// to the next person; it is tried again at a later pass, until its
 	// time is over. Default 2 minutes.
 	SendTimeout time.Duration
-	Clock       Clock        // default the machine's
-	Logger      *slog.Logger // default slog.Default()
+	// Ready, when set, holds the first pass back until it is closed: the
+	// bot closes it once people's time zones are known.
+	Ready  <-chan struct{}
+	Clock  Clock        // default the machine's
+	Logger *slog.Logger // default slog.Default()
 }
 
 // DefaultCatchUp is how late a missed job may start by default.
@@ -114,31 +115,34 @@ func New(store okr.RhythmStore, notify okr.Notifier, deliver *okr.Deliverer, opt
 	return &Scheduler{
 		store: store, notify: notify, deliver: deliver, opts: opts,
 		log: opts.Logger.With(slog.String("component", "scheduler")), clock: opts.Clock,
-		self:        okr.Instance{ID: deliver.Instance(), Host: host, PID: os.Getpid(), Nonce: processNonce},
+		self:        okr.Instance{ID: deliver.Instance(), Host: host, PID: os.Getpid()},
 		occurrences: map[string]*occurrence{},
 	}
 }
-
-// processNonce tells this process apart from an earlier one that had the
-// same PID (a container restarted: okrbot is PID 1 every time).
-var processNonce = func() string {
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}()
 
 // maxSleep bounds a wait, so settings changed with /okr settings apply at
 // the next minute.
 const maxSleep = time.Minute
 
-// Run keeps the rhythm until ctx ends. It registers this process with the
-// ledger (and removes the registrations of processes on this machine that
-// are gone, so their unconfirmed sends are checked and completed at once),
-// beats while it lives, and leaves when it stops. A send in flight when ctx
-// ends finishes and is recorded; nothing new starts.
+// Run keeps the rhythm until ctx ends; it returns nil then. It registers
+// this process with the ledger at once (retrying while the database will
+// not have it), and removes the registrations of processes on this machine
+// that are gone, so their unconfirmed sends are checked and completed; it
+// beats while it lives, so the claims of the bot's own messages made under
+// the same instance are known live too, and leaves when it stops. A send
+// in flight when ctx ends finishes and is recorded; nothing new starts.
 func (s *Scheduler) Run(ctx context.Context) error {
-	if err := s.join(ctx); err != nil {
-		return err
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		err := s.join(ctx)
+		if err == nil {
+			break
+		}
+		s.log.Error("cannot register with the ledger; trying again", slog.Duration("in", wait), slog.Any("err", err))
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.clock.After(wait):
+		}
 	}
 	defer s.leave()
 	beats := make(chan struct{})
@@ -147,6 +151,18 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.keepBeating(ctx)
 	}()
 	defer func() { <-beats }()
+	// Nothing is sent before people's time zones are known: the first
+	// prompts would go out at the wrong hour.
+	if s.opts.Ready != nil {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-s.opts.Ready:
+		}
+	}
+	if err := s.reconcile(ctx); err != nil && ctx.Err() == nil {
+		s.log.Error("checking unconfirmed deliveries failed; their jobs will check them", slog.Any("err", err))
+	}
 	for {
 		passAt := s.clock.Now()
 		if err := s.runDue(ctx, passAt); err != nil && ctx.Err() == nil {
@@ -190,7 +206,9 @@ func (s *Scheduler) NextWake(now time.Time) time.Time {
 	if retry {
 		next = now.Add(retryDelay)
 	}
-	settings, err := okr.LoadSettings(context.Background(), s.store, s.opts.Defaults)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	settings, err := okr.LoadSettings(ctx, s.store, s.opts.Defaults)
 	if err != nil {
 		s.log.Warn("a stored setting is invalid and was skipped", slog.Any("err", err))
 	}
@@ -220,10 +238,9 @@ func (s *Scheduler) LastPass() time.Time {
 	return s.lastPass
 }
 
-// RunDue runs every job occurrence that is due at the clock's now: once,
-// or again to finish what an earlier pass (or process) left undone.
-func (s *Scheduler) RunDue(ctx context.Context) error { return s.runDue(ctx, s.clock.Now()) }
-
+// runDue runs every job occurrence that is due at now: once, or again to
+// finish what an earlier pass (or process) left undone. Run calls it; one
+// pass at a time.
 func (s *Scheduler) runDue(ctx context.Context, now time.Time) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -246,9 +263,11 @@ func (s *Scheduler) runDue(ctx context.Context, now time.Time) (err error) {
 	if err != nil {
 		return err
 	}
+	p.previous = s.LastPass()
 	s.mu.Lock()
-	s.zones = p.zoneList()
+	s.zones = p.zones
 	s.mu.Unlock()
+	defer s.expire(ctx, now)
 	if p.cycle == nil {
 		return nil // no current cycle: an admin closed one and starts the next
 	}
@@ -267,7 +286,6 @@ func (s *Scheduler) runDue(ctx context.Context, now time.Time) (err error) {
 	s.mu.Lock()
 	s.retrySoon = retry
 	s.mu.Unlock()
-	s.expire(ctx, now)
 	return errors.Join(errs...)
 }
 
@@ -284,6 +302,9 @@ type occurrence struct {
 	// how many more were not tried.
 	unfinished []string
 	unreached  int
+	// sent are the keys already done (sent, recorded, or refused for good):
+	// a later attempt does not claim them again.
+	sent map[string]bool
 }
 
 func occurrenceKey(job string, loc *time.Location, at time.Time) string {
@@ -298,7 +319,7 @@ func (s *Scheduler) runJob(ctx context.Context, p *pass, j job) (left bool, err 
 		return false, nil // Settings.Apply refused it: the default applies
 	}
 	var errs []error
-	for _, loc := range j.zonesOf(p.settings, p.zoneList()) {
+	for _, loc := range j.zonesOf(p.settings, p.zones) {
 		if ctx.Err() != nil {
 			break
 		}
@@ -317,26 +338,32 @@ func (s *Scheduler) runJob(ctx context.Context, p *pass, j job) (left bool, err 
 		if occ.done {
 			continue
 		}
-		late := p.now.Sub(at) > s.opts.CatchUp
+		late := s.late(p, sched, loc, at)
 		if late && !occ.started && !occ.checked {
-			occ.checked = true
 			started, err := j.started(ctx, s, p, sched, at, loc)
 			if err != nil {
 				errs = append(errs, err)
 				continue
 			}
-			occ.started = started
+			occ.started, occ.checked = started, true
+			if !started {
+				s.log.Warn("missed while okrbot was down, and too late to be useful now; skipped",
+					slog.String("job", j.name), slog.String("zone", loc.String()), slog.Time("occurrence", at))
+			}
 		}
 		if late && !occ.started {
-			continue // missed while down, and too late to be useful now
+			continue
 		}
 		occ.started = true
-		run := &run{s: s, p: p, job: j.name, at: at, life: j.life, loc: loc, sched: sched}
+		run := &run{s: s, p: p, job: j.name, at: at, life: j.life, loc: loc, sched: sched, done: occ.sent}
 		err := j.run(ctx, run)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		occ.unfinished, occ.unreached = run.unfinished, run.unreached
+		if occ.sent == nil {
+			occ.sent = run.done
+		}
 		if err == nil && run.complete() {
 			occ.done = true
 			s.log.Info("job done", slog.String("job", j.name), slog.String("zone", loc.String()),
@@ -347,6 +374,19 @@ func (s *Scheduler) runJob(ctx context.Context, p *pass, j job) (left bool, err 
 		}
 	}
 	return left, errors.Join(errs...)
+}
+
+// late reports whether an occurrence is too late to start: it fell before
+// this process last looked (okrbot was down, or not yet running), more
+// than the catch-up window ago. The window never reaches past half the gap
+// to the next occurrence, so a long window does not send last week's
+// prompt an hour before this week's.
+func (s *Scheduler) late(p *pass, sched *okr.Schedule, loc *time.Location, at time.Time) bool {
+	if !p.previous.IsZero() && at.After(p.previous) {
+		return false // it fell due while this process was running
+	}
+	window := min(s.opts.CatchUp, sched.Next(at, loc).Sub(at)/2)
+	return p.now.Sub(at) > window
 }
 
 // expire ends the occurrences whose life is over: what is left unsent is
@@ -370,8 +410,8 @@ func (s *Scheduler) expire(ctx context.Context, now time.Time) {
 		unsent := occ.unreached
 		for _, key := range occ.unfinished {
 			d, err := s.store.FindDelivery(ctx, key)
-			if err != nil || d.Done() {
-				continue
+			if err != nil || d.Done() || d.Owner != s.self.ID {
+				continue // another instance holds it: it is theirs to finish or give up
 			}
 			unsent++
 			if err := s.store.MarkFailed(ctx, key, "expired: not sent before its time was over"); err != nil {
@@ -397,9 +437,9 @@ type run struct {
 	sched *okr.Schedule
 
 	sent, recovered, already, failed, busy, errored int
-	failing                                         int      // deliveries in a row that failed
-	unreached                                       int      // messages not tried because the run halted
-	unfinished                                      []string // keys tried and not done (failed for now, or busy)
+	unreached                                       int             // messages not tried because the run halted
+	unfinished                                      []string        // keys tried and not done (failed for now, or busy)
+	done                                            map[string]bool // keys done, by this run or earlier ones
 }
 
 func (r *run) complete() bool { return r.busy == 0 && r.errored == 0 && r.unreached == 0 }
@@ -413,26 +453,34 @@ const maxFailing = 3
 // tried, leaving them for the next pass (or the next start): the scheduler
 // is stopping, or Slack keeps failing.
 func (r *run) halted(ctx context.Context, remaining int) bool {
-	if ctx.Err() != nil || r.failing >= maxFailing {
+	if ctx.Err() != nil || r.p.failing >= maxFailing {
 		r.unreached += remaining
 		return true
 	}
 	return false
 }
 
-// letter is one message a run means to deliver.
+// letter is one message a run means to deliver; find looks for an earlier
+// attempt where the notifier's FindSent would not (nil: FindSent).
 type letter struct {
 	key, target string
 	send        okr.SendFunc
+	find        okr.FindFunc
 }
 
 // deliverAll delivers the letters in order; false when it halted.
 func (r *run) deliverAll(ctx context.Context, letters []letter) bool {
+	if r.done == nil {
+		r.done = map[string]bool{}
+	}
 	for i, l := range letters {
+		if r.done[l.key] {
+			continue // done at an earlier attempt of this occurrence
+		}
 		if r.halted(ctx, len(letters)-i) {
 			return false
 		}
-		r.deliver(ctx, l.key, l.target, l.send)
+		r.deliver(ctx, l)
 	}
 	return true
 }
@@ -440,23 +488,29 @@ func (r *run) deliverAll(ctx context.Context, letters []letter) bool {
 // deliver sends one message once and counts what happened. A send that
 // fails for a reason Slack may get over is logged and left for a later
 // pass; the others go on.
-func (r *run) deliver(ctx context.Context, key, target string, send okr.SendFunc) okr.Outcome {
+func (r *run) deliver(ctx context.Context, l letter) okr.Outcome {
+	key, find := l.key, l.find
+	if find == nil {
+		find = r.s.notify.FindSent
+	}
 	// One message may not hold up the others for long, nor be tried after
 	// its time (the occurrence's life) is over.
 	budget := min(r.s.opts.SendTimeout, r.at.Add(r.life).Sub(r.s.clock.Now()))
 	sendCtx, cancel := context.WithTimeout(ctx, max(budget, time.Second))
 	defer cancel()
-	outcome, err := r.s.deliver.Deliver(sendCtx, key, target, send, r.s.notify.FindSent)
+	outcome, err := r.s.deliver.Deliver(sendCtx, key, l.target, l.send, find)
 	if err == nil {
-		r.failing = 0
+		r.p.failing = 0
 	}
 	if err != nil || outcome == okr.InProgress {
 		r.unfinished = append(r.unfinished, key)
+	} else if r.done != nil {
+		r.done[key] = true
 	}
 	switch {
 	case err != nil:
 		r.errored++
-		r.failing++
+		r.p.failing++
 		r.s.stats.errors.Add(1)
 		if ctx.Err() == nil {
 			r.s.log.Warn("delivery not done; will retry", slog.String("key", key), slog.Any("err", err))
@@ -503,12 +557,14 @@ func (s *Scheduler) join(ctx context.Context) error {
 	return nil
 }
 
-// alive reports whether an instance on this machine still runs. Same PID
-// and same nonce: another scheduler in this very process. Same PID, other
-// nonce: an earlier process whose PID this one reuses, so gone.
+// alive reports whether an instance on this machine may still run. One
+// with this process's PID is either another scheduler in this process or
+// another container with the same host name (each is PID 1): neither can
+// be told dead from here, so its heartbeat decides, as for other machines.
+// Another PID is asked of the operating system.
 func (s *Scheduler) alive(in *okr.Instance) bool {
 	if in.PID == s.self.PID {
-		return in.Nonce == s.self.Nonce
+		return true
 	}
 	return processAlive(in.PID)
 }

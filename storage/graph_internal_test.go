@@ -72,7 +72,7 @@ func TestLedgerWrites_LeaveTheGenerationAlone(t *testing.T) {
 		return g
 	}
 	before := gen()
-	if err := db.Beat(ctx, okr.Instance{ID: "A", Host: "h", PID: 1, Nonce: "n"}); err != nil {
+	if err := db.Beat(ctx, okr.Instance{ID: "A", Host: "h", PID: 1}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Claim(ctx, "k", "U1", "A"); err != nil {

@@ -182,8 +182,8 @@ func (db *DB) Beat(ctx context.Context, in okr.Instance) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, `INSERT INTO instances (id, host, pid, nonce, beat_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at`, in.ID, in.Host, in.PID, in.Nonce, toMillis(tx.now)); err != nil {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO instances (id, host, pid, beat_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET beat_at = excluded.beat_at`, in.ID, in.Host, in.PID, toMillis(tx.now)); err != nil {
 		return fmt.Errorf("instance %s beat: %w", in.ID, err)
 	}
 	return tx.Commit()
@@ -191,7 +191,7 @@ func (db *DB) Beat(ctx context.Context, in okr.Instance) error {
 
 // Instances lists the registered instances by ID.
 func (db *DB) Instances(ctx context.Context) ([]*okr.Instance, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT id, host, pid, nonce, beat_at FROM instances ORDER BY id`)
+	rows, err := db.read.QueryContext(ctx, `SELECT id, host, pid, beat_at FROM instances ORDER BY id`)
 	if err != nil {
 		return nil, fmt.Errorf("find instances: %w", err)
 	}
@@ -200,7 +200,7 @@ func (db *DB) Instances(ctx context.Context) ([]*okr.Instance, error) {
 	for rows.Next() {
 		var in okr.Instance
 		var beat int64
-		if err := rows.Scan(&in.ID, &in.Host, &in.PID, &in.Nonce, &beat); err != nil {
+		if err := rows.Scan(&in.ID, &in.Host, &in.PID, &beat); err != nil {
 			return nil, fmt.Errorf("find instances: %w", err)
 		}
 		in.BeatAt = fromMillis(beat)

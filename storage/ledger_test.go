@@ -14,7 +14,7 @@ import (
 
 func beat(t *testing.T, db *storage.DB, id string) {
 	t.Helper()
-	if err := db.Beat(context.Background(), okr.Instance{ID: id, Host: "h", PID: 1, Nonce: "n"}); err != nil {
+	if err := db.Beat(context.Background(), okr.Instance{ID: id, Host: "h", PID: 1}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -58,8 +58,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	// One deliverer for both: the scheduler's heartbeat keeps the bot's
-	// claims (scoring DMs) alive too.
+	// One deliverer for both, under one instance: the scheduler registers
+	// it and beats for it, so the bot's claims (scoring DMs) are known live
+	// to any other process on the same database.
 	deliverer := okr.NewDeliverer(db, instanceID())
 	m.Bot = bot.New(db, bot.Options{
 		BotToken:  m.Config.BotToken,
@@ -79,6 +80,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Defaults: m.Config.Settings(),
 		Admins:   m.Config.Admins,
 		CatchUp:  catchUp,
+		Ready:    m.Bot.UsersKnown(),
 		Logger:   m.Logger,
 	})
 	if m.Config.HTTPAddr != "" {
@@ -89,26 +91,16 @@ func (m *Main) Run(ctx context.Context) error {
 	close(m.ready)
 	m.Logger.Info("okrbot starting", slog.String("db", m.Config.DB), slog.String("api", m.Config.APIURL))
 
+	// The scheduler stops first (a send in flight finishes and is
+	// recorded), then the bot drains; so each gets its own context.
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBot()
 	botDone := make(chan error, 1)
 	go func() { botDone <- m.Bot.Run(botCtx) }()
-
-	// The scheduler starts once people's time zones are known (the first
-	// user sync, or the cache of an earlier run), so nobody is asked at
-	// the wrong hour; it stops before the bot.
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
 	schedDone := make(chan error, 1)
-	go func() {
-		select {
-		case <-m.Bot.UsersKnown():
-		case <-schedCtx.Done():
-			schedDone <- nil
-			return
-		}
-		schedDone <- m.Scheduler.Run(schedCtx)
-	}()
+	go func() { schedDone <- m.Scheduler.Run(schedCtx) }()
 
 	var botErr error
 	select {

@@ -13,12 +13,11 @@ DROP INDEX deliveries_pending;
 CREATE INDEX deliveries_pending ON deliveries (claimed_at) WHERE sent_at IS NULL AND failed_at IS NULL;
 
 -- The running okrbot processes, each beating every few seconds while it
--- lives. A process reusing a PID is told apart by its nonce.
+-- lives; a process on the same host whose PID is gone is known dead at once.
 CREATE TABLE instances (
 	id      TEXT    PRIMARY KEY,
 	host    TEXT    NOT NULL,
 	pid     INTEGER NOT NULL,
-	nonce   TEXT    NOT NULL,
 	beat_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 
