@@ -46,9 +46,13 @@ func (b *Bot) cmdCheckin(ctx context.Context, c *command) error {
 }
 
 // checkinOpen opens the check-in modal from a button (see actCheckinOpen).
+// checkinAll is the value of a button that opens the form for all of the
+// person's key results; the buttons for one carry its ID.
+const checkinAll = "all"
+
 func (b *Bot) checkinOpen(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
 	ref := ""
-	if v := strings.TrimSpace(a.Value); v != "" {
+	if v := strings.TrimSpace(a.Value); v != "" && v != checkinAll {
 		id, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || id <= 0 {
 			return fmt.Errorf("check-in button value %q", a.Value)
@@ -540,7 +544,7 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 	}
 	if due > 0 {
 		more := section(fmt.Sprintf("You have %d more %s due a check-in this week.", due, plural(due, "key result", "key results")))
-		more.Accessory = slack.NewAccessory(button("Check in on the rest", actCheckinOpen, ""))
+		more.Accessory = slack.NewAccessory(button("Check in on the rest", actCheckinOpen, checkinAll))
 		blocks = append(blocks, more)
 	}
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}, nil

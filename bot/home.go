@@ -123,7 +123,7 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 	blocks := []slack.Block{header("🎯 Your OKRs · " + a.Cycle.Name), head}
 	var buttons []slack.BlockElement
 	if len(h.krs) > 0 {
-		all := button("✅ Check in on all", actCheckinOpen, "")
+		all := button("✅ Check in on all", actCheckinOpen, checkinAll)
 		all.Style = slack.StylePrimary
 		buttons = append(buttons, all)
 	}

@@ -94,7 +94,7 @@ func TestHome_ShowsMyKeyResultsAndObjectives(t *testing.T) {
 		t.Errorf("the Home shows the lead's OKRs:\n%s", text)
 	}
 	buttons := viewButtons(t, v)
-	for _, want := range []string{"checkin_open=", "checkin_open=" + itoa(nps.ID), "checkin_open=" + itoa(tickets.ID), "checkin_open=" + itoa(talks.ID),
+	for _, want := range []string{"checkin_open=all", "checkin_open=" + itoa(nps.ID), "checkin_open=" + itoa(tickets.ID), "checkin_open=" + itoa(talks.ID),
 		"link_open=" + orphan.Ref()} {
 		if !slices.Contains(buttons, want) {
 			t.Errorf("the Home lacks the button %s: %v", want, buttons)

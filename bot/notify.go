@@ -60,7 +60,7 @@ func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
 	if rest := len(r.KeyResults) - len(shown); rest > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more: the form lists those waiting longest first.", rest)))
 	}
-	checkin := button("✅ Check in", actCheckinOpen, "")
+	checkin := button("✅ Check in", actCheckinOpen, checkinAll)
 	checkin.Style = slack.StylePrimary
 	blocks = append(blocks, actions("checkin_prompt", checkin),
 		contextBlock("The form is filled in with where things stand: change what moved, and an unchanged number still counts. "+
@@ -102,7 +102,7 @@ func checkinRecordedMessage(userID string, states []okr.KeyResultState, objectiv
 		lines = append(lines, line)
 	}
 	blocks = append(blocks, lineSections(lines, 20)...)
-	blocks = append(blocks, actions("checkin_prompt", button("Update again", actCheckinOpen, "")))
+	blocks = append(blocks, actions("checkin_prompt", button("Update again", actCheckinOpen, checkinAll)))
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}
 }
 
@@ -256,7 +256,7 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 			lines = append(lines, fmt.Sprintf("• *%s* %s · %s %s · %s", kr.Ref(), esc(trunc(kr.Title, 100)), bar(st.Progress), pct(st.Progress), since))
 		}
 		items(lines, len(nd.KeyResults))
-		checkin := button("✅ Check in now", actCheckinOpen, "")
+		checkin := button("✅ Check in now", actCheckinOpen, checkinAll)
 		checkin.Style = slack.StylePrimary
 		blocks = append(blocks, actions("", checkin), contextBlock("If one no longer matters, archive it: `/okr archive KR45`."))
 	case okr.NudgeLimits:

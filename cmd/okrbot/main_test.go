@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -280,6 +281,52 @@ func TestBackupCommand(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"frobnicate"}, &out, &errOut); code != 2 {
 		t.Fatalf("unknown command exit %d", code)
+	}
+	// A database that does not exist is not backed up as an empty one.
+	missing := filepath.Join(dir, "missing.db")
+	setEnv(t, map[string]string{"OKRBOT_DB": missing})
+	errOut.Reset()
+	if code := run(context.Background(), []string{"backup", filepath.Join(dir, "other.db")}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "no database at OKRBOT_DB="+missing) {
+		t.Fatalf("backup of a missing database: exit %d, %s", code, errOut.String())
+	}
+	for _, p := range []string{missing, filepath.Join(dir, "other.db")} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Fatalf("a refused backup created %s (%v)", p, err)
+		}
+	}
+}
+
+// TestHelp_EachCommandExplainsItself: `okrbot help` and `okrbot help CMD`
+// print usage on standard output, `okrbot CMD -h` on standard error, all
+// exiting 0; a wrong flag exits 2.
+func TestHelp_EachCommandExplainsItself(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"help"}, &out, &errOut); code != 0 {
+		t.Fatalf("help exit %d", code)
+	}
+	for _, c := range subcommands() {
+		if !strings.Contains(out.String(), "\t"+c.name) {
+			t.Errorf("okrbot help does not list %s:\n%s", c.name, out.String())
+		}
+		var usage, e bytes.Buffer
+		if code := run(context.Background(), []string{"help", c.name}, &usage, &e); code != 0 ||
+			!strings.HasPrefix(usage.String(), "usage: okrbot "+c.name) {
+			t.Errorf("okrbot help %s: exit %d, %q", c.name, code, usage.String())
+		}
+		usage.Reset()
+		if code := run(context.Background(), []string{c.name, "-h"}, &e, &usage); code != 0 ||
+			!strings.HasPrefix(usage.String(), "usage: okrbot "+c.name) {
+			t.Errorf("okrbot %s -h: exit %d, %q", c.name, code, usage.String())
+		}
+		e.Reset()
+		if code := run(context.Background(), []string{c.name, "-no-such-flag"}, &usage, &e); code != 2 {
+			t.Errorf("okrbot %s -no-such-flag: exit %d", c.name, code)
+		}
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"version"}, &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "okrbot ") {
+		t.Fatalf("version: exit %d, %q", code, out.String())
 	}
 }
 
