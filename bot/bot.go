@@ -162,7 +162,7 @@ func randomInstanceID() string {
 }
 
 // ErrInvalidAuth means Slack refused the tokens; running again will not help.
-var ErrInvalidAuth = errors.New("Slack refused the tokens (invalid_auth): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+var ErrInvalidAuth = errors.New("the tokens were refused by Slack (invalid_auth): check SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
 
 // Run connects to Slack and serves until ctx ends, then waits up to
 // Options.ShutdownGrace for work in flight. It returns nil after a clean

@@ -16,9 +16,9 @@ import (
 // percentage, a dollar amount and a count, one under the lead's objective)
 // and the lead owns one.
 type checkinWorld struct {
-	pct, usd, leads, leads2 *okr.KeyResult // the member's
-	other                   *okr.KeyResult // the lead's
-	mine, leads3            *okr.Objective
+	pct, usd, leads *okr.KeyResult // the member's
+	other           *okr.KeyResult // the lead's
+	mine, leads3    *okr.Objective
 }
 
 func seedCheckinWorld(h *harness) checkinWorld {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
+	"github.com/okrbot/okrbot/internal/manifest"
 	"github.com/okrbot/okrbot/internal/slackfake"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/storage"
@@ -70,6 +71,9 @@ func newHarness(t testing.TB, configure ...func(*harnessConfig)) *harness {
 	t.Helper()
 	cfg := harnessConfig{
 		fake: slackfake.Options{
+			// Exactly the scopes an install from manifest.yml grants, so
+			// that a call needing another fails here as it would on Slack.
+			BotScopes:    manifestScopes(t),
 			PingInterval: 2 * time.Second,
 			RateLimits: slackfake.RateLimits{
 				// Tests reconnect on purpose; everything else keeps Slack's limits.
@@ -228,6 +232,16 @@ func (h *harness) dm(user string) []string {
 		out = append(out, slackfake.RenderMessage(m))
 	}
 	return out
+}
+
+// manifestScopes are the bot scopes manifest.yml declares.
+func manifestScopes(t testing.TB) []string {
+	t.Helper()
+	m, err := manifest.Load(filepath.Join("..", "manifest.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.OAuthConfig.Scopes.Bot
 }
 
 // mustDB opens a database in a temporary directory.

@@ -158,7 +158,7 @@ func TestSlowSlackDelaysButLosesNothing(t *testing.T) {
 }
 
 func TestRefusedTokensStopTheBotWithErrInvalidAuth(t *testing.T) {
-	srv := slackfake.New(slackfake.Options{})
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(t)})
 	defer srv.Close()
 	db := mustDB(t)
 	for name, opts := range map[string]bot.Options{
@@ -200,7 +200,7 @@ func (s *gatedStore) CreateObjective(ctx context.Context, o *okr.Objective, krs 
 // reaches Slack, so the person sees the form close rather than an error
 // that would make them submit again.
 func TestShutdownFinishesSubmissionsInFlight(t *testing.T) {
-	srv := slackfake.New(slackfake.Options{PingInterval: 2 * time.Second})
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(t), PingInterval: 2 * time.Second})
 	defer srv.Close()
 	must(t, srv.AddUser(slackfake.User{ID: member, Name: "mia", TZ: "Asia/Tokyo"}))
 	must(t, srv.AddChannel(slackfake.Channel{ID: channel, Name: "okrs", BotMember: true}))

@@ -76,6 +76,16 @@ func newRoutes() routes {
 
 // findVerb finds a verb by its name or one of its aliases; nil when none
 // matches.
+// Verbs are the /okr verbs, in the order help lists them, and help itself:
+// what the manifest's usage hint names.
+func Verbs() []string {
+	var out []string
+	for _, v := range newRoutes().verbs {
+		out = append(out, v.name)
+	}
+	return append(out, "help")
+}
+
 func (r *routes) findVerb(name string) *verb {
 	name = strings.ToLower(name)
 	for i := range r.verbs {

@@ -111,8 +111,8 @@ func TestSuggestionIndex_Match(t *testing.T) {
 	objs, krs := smallOrg()
 	ix := okr.NewSuggestionIndex(objs, krs)
 	got, gotKRs := ix.Match("grow", 1, okr.LevelTeam, 10)
-	if len(got) != 1 || got[0].ID != 2 {
-		t.Fatalf("Match(grow) = %v", ids(got))
+	if len(got) != 1 || got[0].ID != 2 || len(gotKRs) != 0 {
+		t.Fatalf("Match(grow) = %v, %d key results", ids(got), len(gotKRs))
 	}
 	got, _ = ix.Match("O3", 1, okr.LevelTeam, 10)
 	if len(got) != 1 || got[0].ID != 3 {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/okrbot/okrbot/bot"
 	"github.com/okrbot/okrbot/internal/clock"
+	"github.com/okrbot/okrbot/internal/manifest"
 	"github.com/okrbot/okrbot/internal/slackfake"
 	"github.com/okrbot/okrbot/okr"
 	"github.com/okrbot/okrbot/scheduler"
@@ -55,6 +56,7 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	t.Helper()
 	clk := clock.NewFake(cfg.start)
 	fakeOpts := slackfake.Options{
+		BotScopes: manifestScopes(t), // as an install from manifest.yml grants
 		Clock:        clk.Now,
 		PingInterval: 2 * time.Second,
 		RateLimits:   slackfake.RateLimits{PerMinute: map[string]int{"apps.connections.open": 100}},
@@ -326,4 +328,14 @@ func mustLoad(name string) *time.Location {
 		panic(err)
 	}
 	return loc
+}
+
+// manifestScopes are the bot scopes manifest.yml declares.
+func manifestScopes(t testing.TB) []string {
+	t.Helper()
+	m, err := manifest.Load(filepath.Join("..", "manifest.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m.OAuthConfig.Scopes.Bot
 }

@@ -52,7 +52,7 @@ type fanOutResult struct {
 // fanOut runs one fan-out of the real binary and measures it.
 func fanOut(b *testing.B, owners, rate int) fanOutResult {
 	b.Helper()
-	srv := slackfake.New(slackfake.Options{RateLimits: slackfake.RateLimits{
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(b), RateLimits: slackfake.RateLimits{
 		PostMessagePerMinute: 60 * rate,
 		// Reading 5,000 users takes 25 pages; the default Tier 2 would make
 		// the start wait a minute, which is not what is measured here.

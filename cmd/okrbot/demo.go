@@ -62,6 +62,14 @@ const (
 	demoStart = "2026-11-14T12:00:00Z"
 )
 
+// demoScopes are the bot scopes the demo's app is granted: those of
+// manifest.yml, as a test checks, so that the demo cannot do what an
+// installed okrbot could not.
+var demoScopes = []string{
+	"commands", "chat:write", "chat:write.public", "im:write", "im:history",
+	"channels:history", "groups:history", "files:write", "users:read",
+}
+
 var demoPeople = []slackfake.User{
 	{ID: demoAda, Name: "ada", RealName: "Ada (CEO)", TZ: "America/New_York", IsAdmin: true},
 	{ID: demoLee, Name: "lee", RealName: "Lee (Marketing lead)", TZ: "Europe/London"},
@@ -138,7 +146,7 @@ func (d *demo) run(ctx context.Context, dbPath string) error {
 	setUp, _ := time.Parse(time.RFC3339, demoSetUp)
 	start, _ := time.Parse(time.RFC3339, demoStart)
 	d.clk = clock.NewFake(setUp)
-	d.srv = slackfake.New(slackfake.Options{Clock: d.clk.Now, Seed: 1, TeamName: "Acme", TeamDomain: "acme"})
+	d.srv = slackfake.New(slackfake.Options{Clock: d.clk.Now, Seed: 1, BotScopes: demoScopes, TeamName: "Acme", TeamDomain: "acme"})
 	defer d.srv.Close()
 	for _, u := range demoPeople {
 		if err := d.srv.AddUser(u); err != nil {

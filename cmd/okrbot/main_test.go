@@ -94,7 +94,7 @@ func TestBinary_BadValueNamesTheVariable(t *testing.T) {
 }
 
 func TestBinary_RefusedTokensExitWithAClearMessage(t *testing.T) {
-	srv := slackfake.New(slackfake.Options{})
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(t)})
 	defer srv.Close()
 	cmd := exec.Command(binary(t))
 	cmd.Env = env("SLACK_BOT_TOKEN=xoxb-wrong", "SLACK_APP_TOKEN="+srv.AppToken(), "SLACK_API_URL="+srv.APIURL(),
@@ -103,7 +103,7 @@ func TestBinary_RefusedTokensExitWithAClearMessage(t *testing.T) {
 	if exit, ok := err.(*exec.ExitError); !ok || exit.ExitCode() != 1 {
 		t.Fatalf("exit = %v, want 1; output:\n%s", err, out)
 	}
-	if !strings.Contains(string(out), "Slack refused the tokens") || !strings.Contains(string(out), "SLACK_BOT_TOKEN") {
+	if !strings.Contains(string(out), "tokens were refused by Slack") || !strings.Contains(string(out), "SLACK_BOT_TOKEN") {
 		t.Fatalf("output:\n%s", out)
 	}
 }
@@ -113,7 +113,7 @@ func TestBinary_RefusedTokensExitWithAClearMessage(t *testing.T) {
 // sockets, the health endpoint reports it connected, and SIGTERM stops it
 // cleanly with everything saved.
 func TestBinary_EndToEnd(t *testing.T) {
-	srv := slackfake.New(slackfake.Options{})
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(t)})
 	defer srv.Close()
 	must(t, srv.AddUser(slackfake.User{ID: "UANA", Name: "ana", TZ: "Europe/Lisbon", IsAdmin: true}))
 	must(t, srv.AddChannel(slackfake.Channel{ID: "COKR", Name: "okr", BotMember: true}))
@@ -209,7 +209,7 @@ func TestBinary_EndToEnd(t *testing.T) {
 // TestMain_HealthAndMetrics runs Main in-process to reach its health
 // endpoint.
 func TestMain_HealthAndMetrics(t *testing.T) {
-	srv := slackfake.New(slackfake.Options{})
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(t)})
 	defer srv.Close()
 	must(t, srv.AddUser(slackfake.User{ID: "UANA", Name: "ana", TZ: "UTC"}))
 	must(t, srv.AddChannel(slackfake.Channel{ID: "COKR", Name: "okr", BotMember: true}))
@@ -365,7 +365,7 @@ func TestBinary_KilledMidFanOutSendsEachPromptOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary twenty times")
 	}
-	srv := slackfake.New(slackfake.Options{RateLimits: slackfake.RateLimits{PerMinute: map[string]int{"apps.connections.open": 1000}}})
+	srv := slackfake.New(slackfake.Options{BotScopes: manifestScopes(t), RateLimits: slackfake.RateLimits{PerMinute: map[string]int{"apps.connections.open": 1000}}})
 	defer srv.Close()
 	// Every post is done at once and answered 200 ms later: most kills land
 	// in that window.

@@ -142,7 +142,6 @@ type Server struct {
 	limiter  *limiter
 	faults   map[string]*faultState
 	lastTS   time.Time
-	tsSeq    int
 	handlers map[string]*methodSpec
 
 	calls      []Call
