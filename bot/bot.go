@@ -59,6 +59,10 @@ type Options struct {
 	// ShutdownGrace is how long Run waits for work in flight after its
 	// context ends (default 10 s).
 	ShutdownGrace time.Duration
+	// OnAck, when set, is told how long each envelope waited from its
+	// arrival to its ack, by envelope type; for the ack latency histogram
+	// on /metrics. It runs on the ack path, so it must be quick.
+	OnAck func(envelopeType string, wait time.Duration)
 }
 
 // Bot serves one Slack workspace over Socket Mode.
@@ -82,6 +86,7 @@ type Bot struct {
 	events   *dedupe         // event IDs seen, so a redelivery is not handled twice
 	indexes  *indexCache
 	counters counters
+	arrived  sync.Map // envelope ID → arrival, while OnAck waits for its ack
 	routes   routes
 	sender   *sender // every message the bot posts goes through it
 }
@@ -284,6 +289,16 @@ func (b *Bot) ack(req *socketmode.Request, payload any) {
 	if err := b.socket.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
 		b.log.Error("ack failed", slog.String("envelope", req.EnvelopeID), slog.Any("err", err))
 	}
+	if a, ok := b.arrived.LoadAndDelete(req.EnvelopeID); ok {
+		a := a.(arrival)
+		b.opts.OnAck(a.kind, time.Since(a.at))
+	}
+}
+
+// arrival is when an envelope of a kind was read from the socket.
+type arrival struct {
+	kind string
+	at   time.Time
 }
 
 // ackWait bounds how long an ack may wait for room in slack-go's queue:
@@ -295,6 +310,9 @@ const ackWait = 3 * time.Second
 func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 	if evt.Request != nil && evt.Request.EnvelopeID != "" {
 		b.counters.envelope(string(evt.Type))
+		if b.opts.OnAck != nil {
+			b.arrived.Store(evt.Request.EnvelopeID, arrival{kind: string(evt.Type), at: time.Now()})
+		}
 	}
 	switch evt.Type {
 	case socketmode.EventTypeSlashCommand:

@@ -430,6 +430,7 @@ func (b *Bot) submitCheckin(ctx context.Context, cb *slack.InteractionCallback) 
 		return b.generalError(cb, err), nil
 	}
 	b.changed()
+	b.counters.checkins.Add(uint64(len(checkins)))
 	b.log.Info("check-ins recorded", slog.String("user", actor.ID), slog.Int("key_results", len(checkins)))
 	return nil, func(ctx context.Context) error {
 		var errs []error

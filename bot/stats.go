@@ -10,6 +10,7 @@ type Stats struct {
 	Connected     bool
 	Envelopes     map[string]uint64 // by envelope type
 	HandlerErrors uint64
+	Checkins      uint64 // check-ins recorded since start
 	SlackRetries  uint64 // Web API calls of the bot's own messages tried again
 	RateLimited   uint64 // of which Slack answered 429
 }
@@ -18,6 +19,7 @@ type Stats struct {
 type counters struct {
 	connected     atomic.Bool
 	handlerErrors atomic.Uint64
+	checkins      atomic.Uint64
 
 	mu        sync.Mutex
 	envelopes map[string]uint64
@@ -41,5 +43,6 @@ func (b *Bot) Stats() Stats {
 	}
 	b.counters.mu.Unlock()
 	return Stats{Connected: b.counters.connected.Load(), Envelopes: envelopes, HandlerErrors: b.counters.handlerErrors.Load(),
+		Checkins:     b.counters.checkins.Load(),
 		SlackRetries: b.sender.retries.Load(), RateLimited: b.sender.rateLimited.Load()}
 }

@@ -56,7 +56,7 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	t.Helper()
 	clk := clock.NewFake(cfg.start)
 	fakeOpts := slackfake.Options{
-		BotScopes: manifestScopes(t), // as an install from manifest.yml grants
+		BotScopes:    manifestScopes(t), // as an install from manifest.yml grants
 		Clock:        clk.Now,
 		PingInterval: 2 * time.Second,
 		RateLimits:   slackfake.RateLimits{PerMinute: map[string]int{"apps.connections.open": 100}},

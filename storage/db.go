@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -41,6 +42,9 @@ type DB struct {
 	// Now is the clock every transaction reads its timestamp from; tests
 	// replace it.
 	Now func() time.Time
+	// MigrationBackup is the copy Open made before it migrated an existing
+	// database to a newer schema; "" when it migrated nothing.
+	MigrationBackup string
 }
 
 // Open opens (creating if needed) the database at path and applies any
@@ -163,6 +167,11 @@ func (db *DB) migrate(ctx context.Context) error {
 	if current > len(ms) {
 		return fmt.Errorf("the database has schema version %d but this okrbot knows only up to %d: run a newer okrbot, or restore a backup made by this version", current, len(ms))
 	}
+	if current > 0 && current < len(ms) {
+		if err := db.backUpBeforeMigrating(ctx, current); err != nil {
+			return err
+		}
+	}
 	for _, m := range ms[current:] {
 		tx, err := db.write.BeginTx(ctx, nil)
 		if err != nil {
@@ -181,6 +190,22 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
 	}
+	return nil
+}
+
+// backUpBeforeMigrating copies a database about to be migrated from
+// version to a file beside it, so that an upgrade can be undone by
+// restoring it. An existing copy of that version is kept; the new one gets
+// the time in its name.
+func (db *DB) backUpBeforeMigrating(ctx context.Context, version int) error {
+	backup := fmt.Sprintf("%s.v%d.bak", db.path, version)
+	if _, err := os.Stat(backup); err == nil {
+		backup = fmt.Sprintf("%s.v%d-%s.bak", db.path, version, db.Now().UTC().Format("20060102T150405"))
+	}
+	if _, err := db.write.ExecContext(ctx, `VACUUM INTO ?`, backup); err != nil {
+		return fmt.Errorf("back up to %s before migrating from schema version %d (nothing was changed): %w", backup, version, err)
+	}
+	db.MigrationBackup = backup
 	return nil
 }
 
@@ -236,6 +261,36 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 		return nil, fmt.Errorf("begin read: %w", err)
 	}
 	return &Tx{Tx: tx, now: db.Now().UTC()}, nil
+}
+
+// SchemaOf reads the schema version of the okrbot database at path without
+// changing it; an error if the file is not one (not SQLite, or without
+// okrbot's migrations table).
+func SchemaOf(ctx context.Context, path string) (int, error) {
+	if _, err := os.Stat(path); err != nil {
+		return 0, err
+	}
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		return 0, err
+	}
+	defer conn.Close()
+	var version int
+	if err := conn.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&version); err != nil {
+		return 0, fmt.Errorf("%s is not an okrbot database: %w", path, err)
+	}
+	return version, nil
+}
+
+// Writable reports whether a write could be made now: it takes the write
+// lock and lets it go, for the readiness probe. A closed database, a
+// read-only file or a lock held elsewhere past ctx is an error.
+func (db *DB) Writable(ctx context.Context) error {
+	tx, err := db.write.BeginTx(ctx, nil) // BEGIN IMMEDIATE (_txlock)
+	if err != nil {
+		return fmt.Errorf("database not writable: %w", err)
+	}
+	return tx.Rollback()
 }
 
 // Backup writes a consistent copy of the database to path while the bot

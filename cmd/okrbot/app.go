@@ -11,8 +11,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime/metrics"
-	"sort"
 	"time"
 
 	"github.com/okrbot/okrbot/bot"
@@ -36,11 +34,17 @@ type Main struct {
 	HTTPAddr net.Addr
 
 	ready chan struct{} // closed once DB, Bot and HTTP are set
+	obs   *observability
 }
 
-// NewMain prepares a Main that logs to w.
+// NewMain prepares a Main that logs to w, in the configured format.
 func NewMain(cfg *Config, w io.Writer) *Main {
-	return &Main{Config: cfg, Logger: slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: cfg.Level})), ready: make(chan struct{})}
+	opts := &slog.HandlerOptions{Level: cfg.Level}
+	var h slog.Handler = slog.NewJSONHandler(w, opts)
+	if cfg.LogFormat == "text" {
+		h = slog.NewTextHandler(w, opts)
+	}
+	return &Main{Config: cfg, Logger: slog.New(h), ready: make(chan struct{}), obs: newObservability()}
 }
 
 // Ready is closed once Run has opened the database and built the bot, so
@@ -58,6 +62,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
+	if db.MigrationBackup != "" {
+		m.Logger.Info("database upgraded to a newer schema; a copy from before is kept", slog.String("copy", db.MigrationBackup))
+	}
 	// One deliverer for both, under one instance: the scheduler registers
 	// it and beats for it, so the bot's claims (scoring DMs) are known live
 	// to any other process on the same database.
@@ -71,6 +78,10 @@ func (m *Main) Run(ctx context.Context) error {
 		Deliverer: deliverer,
 		Pacing:    bot.Pacing{PostsPerMinute: m.Config.PostsPerMinute},
 		Logger:    m.Logger,
+		// Every Web API call is counted by method and result, and every
+		// ack timed, for /metrics.
+		HTTPClient: m.obs.httpClient(),
+		OnAck:      m.obs.onAck,
 	})
 	catchUp := m.Config.CatchUp
 	if catchUp == 0 {
@@ -83,6 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Ready:    m.Bot.UsersKnown(),
 		Logger:   m.Logger,
 	})
+	m.obs.watch(m.Bot, m.Scheduler, db)
 	if m.Config.HTTPAddr != "" {
 		if err := m.serveHTTP(); err != nil {
 			return err
@@ -165,8 +177,9 @@ func (c *Config) Settings() okr.Settings {
 	}
 }
 
-// serveHTTP starts /healthz (200 when the database answers and the socket
-// is connected) and /metrics (Prometheus text format).
+// serveHTTP starts /healthz (200 while the process runs), /readyz (200
+// when Socket Mode is connected and the database takes writes) and
+// /metrics (Prometheus).
 func (m *Main) serveHTTP() error {
 	ln, err := net.Listen("tcp", m.Config.HTTPAddr)
 	if err != nil {
@@ -175,11 +188,13 @@ func (m *Main) serveHTTP() error {
 	m.HTTPAddr = ln.Addr()
 	m.Logger.Info("health endpoint listening", slog.String("addr", ln.Addr().String()))
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { fmt.Fprintln(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
-		if _, err := m.DB.Settings(ctx); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+		if err := m.DB.Writable(ctx); err != nil {
+			m.Logger.Warn("not ready: database", slog.Any("err", err))
+			http.Error(w, "database not writable", http.StatusServiceUnavailable)
 			return
 		}
 		if !m.Bot.Stats().Connected {
@@ -188,43 +203,7 @@ func (m *Main) serveHTTP() error {
 		}
 		fmt.Fprintln(w, "ok")
 	})
-	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		s := m.Bot.Stats()
-		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
-		connected := 0
-		if s.Connected {
-			connected = 1
-		}
-		fmt.Fprintf(w, "# HELP okrbot_connected Whether the Socket Mode connection is up.\n# TYPE okrbot_connected gauge\nokrbot_connected %d\n", connected)
-		fmt.Fprintf(w, "# HELP okrbot_envelopes_total Envelopes received from Slack, by type.\n# TYPE okrbot_envelopes_total counter\n")
-		kinds := make([]string, 0, len(s.Envelopes))
-		for k := range s.Envelopes {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		for _, k := range kinds {
-			fmt.Fprintf(w, "okrbot_envelopes_total{type=%q} %d\n", k, s.Envelopes[k])
-		}
-		fmt.Fprintf(w, "# HELP okrbot_handler_errors_total Handlers that failed or panicked.\n# TYPE okrbot_handler_errors_total counter\nokrbot_handler_errors_total %d\n", s.HandlerErrors)
-		counter := func(name, help string, v uint64) {
-			fmt.Fprintf(w, "# HELP %s %s\n# TYPE %s counter\n%s %d\n", name, help, name, name, v)
-		}
-		counter("okrbot_slack_retries_total", "Web API calls retried after a rate limit, a server error or a lost connection.", s.SlackRetries)
-		counter("okrbot_slack_rate_limited_total", "Web API calls Slack answered with 429.", s.RateLimited)
-		sched := m.Scheduler.Stats()
-		fmt.Fprintf(w, "# HELP okrbot_messages_sent_total Scheduled messages delivered, by job.\n# TYPE okrbot_messages_sent_total counter\n")
-		for _, job := range []string{"checkin", "reminder", "nudge", "digest"} {
-			fmt.Fprintf(w, "okrbot_messages_sent_total{job=%q} %d\n", job, sched.Sent[job])
-		}
-		counter("okrbot_messages_recovered_total", "Messages found in Slack after an attempt without an answer, recorded instead of sent again.", sched.Recovered)
-		counter("okrbot_messages_undeliverable_total", "Messages Slack refused for good (a deactivated person, a channel gone).", sched.Undeliverable)
-		counter("okrbot_messages_given_up_total", "Messages still unsent when their time was over (a prompt's week).", sched.GivenUp)
-		counter("okrbot_delivery_errors_total", "Delivery attempts that failed and were left for a retry.", sched.Errors)
-		mem := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/memory/classes/total:bytes"}}
-		metrics.Read(mem)
-		fmt.Fprintf(w, "# HELP okrbot_heap_bytes Bytes of live and not yet collected objects on the Go heap.\n# TYPE okrbot_heap_bytes gauge\nokrbot_heap_bytes %d\n", mem[0].Value.Uint64())
-		fmt.Fprintf(w, "# HELP okrbot_memory_bytes All memory the Go runtime has mapped.\n# TYPE okrbot_memory_bytes gauge\nokrbot_memory_bytes %d\n", mem[1].Value.Uint64())
-	})
+	mux.Handle("GET /metrics", m.obs.handler())
 	m.HTTP = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := m.HTTP.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {

@@ -44,8 +44,9 @@ type Config struct {
 	MaxKeyResults         int `envconfig:"OKRBOT_MAX_KEY_RESULTS" default:"5"`
 	StaleDays             int `envconfig:"OKRBOT_STALE_DAYS" default:"14"`
 
-	HTTPAddr string `envconfig:"OKRBOT_HTTP_ADDR"`
-	LogLevel string `envconfig:"OKRBOT_LOG_LEVEL" default:"info"`
+	HTTPAddr  string `envconfig:"OKRBOT_HTTP_ADDR"`
+	LogLevel  string `envconfig:"OKRBOT_LOG_LEVEL" default:"info"`
+	LogFormat string `envconfig:"OKRBOT_LOG_FORMAT" default:"json"`
 
 	// Derived by Load from the strings above.
 	Location    *time.Location `ignored:"true"`
@@ -133,6 +134,8 @@ func LoadConfig() (*Config, error) {
 	if err := c.Level.UnmarshalText([]byte(c.LogLevel)); err != nil {
 		problems = append(problems, fmt.Sprintf("OKRBOT_LOG_LEVEL %q must be debug, info, warn or error.", c.LogLevel))
 	}
+	c.LogFormat = strings.ToLower(strings.TrimSpace(c.LogFormat))
+	check(c.LogFormat == "json" || c.LogFormat == "text", "OKRBOT_LOG_FORMAT %q must be json (one JSON object a line) or text (key=value).", c.LogFormat)
 
 	if len(problems) > 0 {
 		return nil, &ConfigError{Problems: problems}

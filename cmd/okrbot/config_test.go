@@ -15,7 +15,7 @@ func setEnv(t *testing.T, vars map[string]string) {
 	for _, k := range []string{"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_API_URL", "OKRBOT_DB", "OKRBOT_TIMEZONE",
 		"OKRBOT_FISCAL_YEAR_START", "OKRBOT_CHECKIN_SCHEDULE", "OKRBOT_REMINDER_SCHEDULE", "OKRBOT_DIGEST_SCHEDULE",
 		"OKRBOT_DIGEST_CHANNEL", "OKRBOT_ADMINS", "OKRBOT_MAX_OBJECTIVES_PER_OWNER", "OKRBOT_MIN_KEY_RESULTS",
-		"OKRBOT_MAX_KEY_RESULTS", "OKRBOT_STALE_DAYS", "OKRBOT_HTTP_ADDR", "OKRBOT_LOG_LEVEL"} {
+		"OKRBOT_MAX_KEY_RESULTS", "OKRBOT_STALE_DAYS", "OKRBOT_HTTP_ADDR", "OKRBOT_LOG_LEVEL", "OKRBOT_LOG_FORMAT"} {
 		if v, ok := vars[k]; ok {
 			t.Setenv(k, v)
 		} else {
@@ -102,6 +102,7 @@ func TestLoadConfig_ErrorsNameTheVariable(t *testing.T) {
 		{"bad limits", with(map[string]string{"OKRBOT_MIN_KEY_RESULTS": "6"}), "OKRBOT_MIN_KEY_RESULTS (6) must be 1 or more and at most OKRBOT_MAX_KEY_RESULTS (5)"},
 		{"bad addr", with(map[string]string{"OKRBOT_HTTP_ADDR": "8080"}), "OKRBOT_HTTP_ADDR \"8080\" must be host:port"},
 		{"bad level", with(map[string]string{"OKRBOT_LOG_LEVEL": "loud"}), "OKRBOT_LOG_LEVEL \"loud\" must be debug, info, warn or error."},
+		{"bad log format", with(map[string]string{"OKRBOT_LOG_FORMAT": "xml"}), "OKRBOT_LOG_FORMAT \"xml\" must be json (one JSON object a line) or text (key=value)."},
 		{"bad db", with(map[string]string{"OKRBOT_DB": "a?b"}), "OKRBOT_DB must be a file path"},
 	}
 	for _, tt := range tests {

@@ -22,10 +22,27 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	ctx, stop := context.WithCancel(context.Background())
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go stopOnSignals(signals, stop, os.Stderr, os.Exit)
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// stopOnSignals stops cleanly at the first SIGINT or SIGTERM (stop ends
+// the context: sends in flight finish, the database closes) and exits at
+// once at the second, for someone who cannot wait.
+func stopOnSignals(signals <-chan os.Signal, stop func(), w io.Writer, exit func(code int)) {
+	sig := <-signals
+	fmt.Fprintf(w, "okrbot: %v: stopping cleanly; send it again to stop at once.\n", sig)
 	stop()
-	os.Exit(code)
+	sig = <-signals
+	fmt.Fprintf(w, "okrbot: %v again: stopping now.\n", sig)
+	code := 1
+	if s, ok := sig.(syscall.Signal); ok {
+		code = 128 + int(s) // as a shell reports a process killed by it
+	}
+	exit(code)
 }
 
 // subcommand is one verb of okrbot.
@@ -39,6 +56,9 @@ func subcommands() []subcommand {
 		{"serve", "", "run the bot and the scheduler (the default; needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)", runServe},
 		{"demo", "[flags]", "play a week of a sample company against the built-in Slack emulator", runDemo},
 		{"backup", "FILE", "write a consistent copy of the database to FILE, also while the bot runs", runBackup},
+		{"restore", "FILE", "replace the database with a copy, okrbot stopped", runRestore},
+		{"migrate", "", "bring the database to this version's schema, keeping a copy", runMigrate},
+		{"check", "", "check the configuration, the database, the tokens and their scopes", runCheck},
 		{"version", "", "print okrbot's version", runVersion},
 	}
 }

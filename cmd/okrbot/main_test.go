@@ -145,7 +145,7 @@ func TestBinary_EndToEnd(t *testing.T) {
 		if m == nil {
 			return false
 		}
-		resp, err := http.Get("http://" + m[1] + "/healthz")
+		resp, err := http.Get("http://" + m[1] + "/readyz")
 		if err != nil {
 			return false
 		}
@@ -155,7 +155,7 @@ func TestBinary_EndToEnd(t *testing.T) {
 		return resp.StatusCode == 200
 	}))
 	if strings.TrimSpace(health) != "ok" {
-		t.Fatalf("/healthz = %q", health)
+		t.Fatalf("/readyz = %q", health)
 	}
 
 	res, err := srv.SlashCommand(ctx, "UANA", "COKR", "/okr", "new company")
@@ -186,6 +186,12 @@ func TestBinary_EndToEnd(t *testing.T) {
 		}
 	case <-ctx.Done():
 		t.Fatalf("no exit after SIGTERM\n%s", sw.String())
+	}
+	// The whole run's log, at debug level, never shows a token.
+	for _, secret := range []string{srv.BotToken(), srv.AppToken(), "xoxb-", "xapp-"} {
+		if strings.Contains(sw.String(), secret) {
+			t.Fatalf("the log shows a token (%.5s…):\n%s", secret, sw.String())
+		}
 	}
 	db, err := storage.Open(context.Background(), dbPath)
 	must(t, err)
@@ -239,15 +245,21 @@ func TestMain_HealthAndMetrics(t *testing.T) {
 		}
 		return string(body)
 	}
-	if got := get("/healthz"); strings.TrimSpace(got) != "ok" {
-		t.Fatalf("/healthz = %q", got)
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if got := get(path); strings.TrimSpace(got) != "ok" {
+			t.Fatalf("%s = %q", path, got)
+		}
 	}
 	if _, err := srv.SlashCommand(wctx, "UANA", "COKR", "/okr", "help"); err != nil {
 		t.Fatal(err)
 	}
+	must(t, srv.WaitFor(wctx, "the help answer", func() bool { return len(srv.Ephemerals("UANA")) > 0 }))
 	got := get("/metrics")
 	for _, want := range []string{"okrbot_connected 1", `okrbot_envelopes_total{type="slash_commands"} 1`,
-		`okrbot_messages_sent_total{job="checkin"} 0`, "okrbot_messages_given_up_total 0", "okrbot_slack_retries_total 0", "okrbot_heap_bytes "} {
+		`okrbot_ack_seconds_count{type="slash_commands"} 1`, `okrbot_slack_api_calls_total{method="auth.test",result="ok"} 1`,
+		`okrbot_slack_api_calls_total{method="users.list",result="ok"} 1`, "okrbot_checkins_recorded_total 0",
+		"okrbot_ledger_pending 0", `okrbot_messages_sent_total{job="checkin"} 0`, "okrbot_messages_given_up_total 0",
+		"okrbot_slack_retries_total 0", "okrbot_heap_bytes ", "go_goroutines ", "process_resident_memory_bytes "} {
 		if !strings.Contains(got, want) {
 			t.Fatalf("/metrics lacks %q:\n%s", want, got)
 		}
@@ -477,5 +489,30 @@ func TestBinary_KilledMidFanOutSendsEachPromptOnce(t *testing.T) {
 	must(t, err)
 	if len(pending) != 0 {
 		t.Fatalf("%d deliveries left pending, e.g. %+v", len(pending), pending[0])
+	}
+}
+
+// TestSignals_SecondOneStopsAtOnce: the first signal asks for a clean stop
+// and nothing more; the second exits at once, with the shell's code for it.
+func TestSignals_SecondOneStopsAtOnce(t *testing.T) {
+	signals := make(chan os.Signal)
+	stopped := make(chan struct{})
+	exited := make(chan int, 1)
+	var out syncWriter
+	out.w = &bytes.Buffer{}
+	go stopOnSignals(signals, func() { close(stopped) }, &out, func(code int) { exited <- code })
+	signals <- syscall.SIGTERM
+	<-stopped
+	select {
+	case code := <-exited:
+		t.Fatalf("exited (%d) at the first signal", code)
+	default:
+	}
+	signals <- syscall.SIGINT
+	if code := <-exited; code != 130 {
+		t.Fatalf("exit code %d after a second SIGINT, want 130", code)
+	}
+	if !strings.Contains(out.String(), "send it again to stop at once") {
+		t.Fatalf("the first signal did not say how to stop at once: %q", out.String())
 	}
 }

@@ -52,6 +52,9 @@
 //   - Message text over 4 000 characters is refused with msg_too_long (see
 //     maxMessageText); Slack documents truncation past 40 000, but its staff
 //     report the error above about 4 000.
+//   - A successful bot-token call's answer carries X-OAuth-Scopes, the
+//     token's scopes comma-separated, as Slack's answers do; the emulator
+//     sends it on successes only.
 //   - apps.connections.open is Tier 1, 1 call per minute (§5.2): a client that
 //     reconnects twice within a minute gets 429 and slack-go waits out
 //     Retry-After. Tests that reconnect on purpose raise

@@ -387,7 +387,29 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 		failWith(res.err)
 		return
 	}
-	answerRaw(http.StatusOK, raw, true, "", nil)
+	var header http.Header
+	if spec.token != needAppToken {
+		// Slack names the token's scopes on each answer, which is how an
+		// app learns what it was really granted (slack-go exposes it
+		// through OptionOnResponseHeaders).
+		header = http.Header{"X-Oauth-Scopes": {s.scopeList()}}
+	}
+	answerRaw(http.StatusOK, raw, true, "", header)
+}
+
+// scopeList is the bot token's scopes as Slack's X-OAuth-Scopes header
+// lists them: comma-separated.
+func (s *Server) scopeList() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	list := make([]string, 0, len(s.scopes))
+	for sc, granted := range s.scopes {
+		if granted {
+			list = append(list, sc)
+		}
+	}
+	slices.Sort(list)
+	return strings.Join(list, ",")
 }
 
 // answerFault applies an injected status or error. It reports false when the
