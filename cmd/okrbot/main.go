@@ -56,6 +56,8 @@ func subcommands() []subcommand {
 		{"serve", "", "run the bot and the scheduler (the default; needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN)", runServe},
 		{"demo", "[flags]", "play a week of a sample company against the built-in Slack emulator", runDemo},
 		{"backup", "FILE", "write a consistent copy of the database to FILE, also while the bot runs", runBackup},
+		{"import", "FILE", "a quarter's teams, objectives, key results and links from a YAML, JSON or CSV file", runImport},
+		{"export", "", "the plan of a cycle, as import reads it", runExport},
 		{"restore", "FILE", "replace the database with a copy, okrbot stopped", runRestore},
 		{"migrate", "", "bring the database to this version's schema, keeping a copy", runMigrate},
 		{"check", "", "check the configuration, the database, the tokens and their scopes", runCheck},
