@@ -79,6 +79,8 @@ type Bot struct {
 	admins   []string // configured and workspace admins, for refusals
 
 	usersKnown     chan struct{} // see UsersKnown
+	warm           chan struct{} // see Warm
+	warmOnce       sync.Once
 	usersKnownOnce sync.Once
 
 	workCtx  context.Context // parent of work done after an ack; set by Run
@@ -151,6 +153,7 @@ func New(store okr.Store, opts Options) *Bot {
 		routes:  newRoutes(),
 
 		usersKnown: make(chan struct{}),
+		warm:       make(chan struct{}),
 	}
 	b.sender = newSender(api, b.log, opts.Now, opts.Pacing, uint64(opts.Now().UnixNano()))
 	b.indexes = newIndexCache(store, b.log)
@@ -384,6 +387,7 @@ func (b *Bot) ackUnparsed(evt socketmode.Event) {
 	if err := b.socket.Send(socketmode.Response{EnvelopeID: envelope.EnvelopeID}); err != nil {
 		b.log.Error("ack failed", slog.String("envelope", envelope.EnvelopeID), slog.Any("err", err))
 	}
+	b.counters.unhandled.Add(1)
 	b.log.Info("acked an event this version does not handle", slog.String("type", envelope.Type), slog.Any("cause", bad.Cause))
 }
 
@@ -392,6 +396,7 @@ func (b *Bot) ackUnparsed(evt socketmode.Event) {
 func (b *Bot) onEvent(ctx context.Context, req *socketmode.Request, ev slackevents.EventsAPIEvent) {
 	if cb, ok := ev.Data.(*slackevents.EventsAPICallbackEvent); ok && cb.EventID != "" {
 		if !b.events.first(cb.EventID, b.opts.Now()) {
+			b.counters.redeliveries.Add(1)
 			b.log.Info("redelivered event skipped", slog.String("event_id", cb.EventID), slog.Int("retry_attempt", req.RetryAttempt))
 			return
 		}

@@ -25,20 +25,20 @@ const (
 	channel = "COKRS"
 )
 
-// clock is the bot's clock: real time moved to a fixed date (Monday
-// 2026-11-16, week 7 of 2026-Q4), which a test can move forward.
+// clock is the bot's clock, frozen at a fixed date (Monday 2026-11-16,
+// week 7 of 2026-Q4) until a test moves it forward: what a test sees never
+// depends on how fast the machine runs it.
 type clock struct {
 	mu     sync.Mutex
 	offset time.Duration
 }
 
 var clockBase = time.Date(2026, 11, 16, 9, 0, 0, 0, time.UTC)
-var realBase = time.Now()
 
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return clockBase.Add(time.Since(realBase) + c.offset)
+	return clockBase.Add(c.offset)
 }
 
 func (c *clock) Advance(d time.Duration) {
@@ -124,11 +124,18 @@ func newHarness(t testing.TB, configure ...func(*harnessConfig)) *harness {
 	// As in any deployment after its first minute, the users are known.
 	h.waitFor("the first user sync", func() bool {
 		u, err := db.FindUserByID(context.Background(), admin)
-		return err == nil && u.IsAdmin && strings.Contains(logs.String(), "users synced")
+		return err == nil && u.IsAdmin && b.Stats().UserSyncs > 0
 	})
 	// Tests seed the store directly, which the bot cannot see: let the
 	// index it builds at start finish before they do.
-	h.waitFor("the index warm-up", func() bool { return strings.Contains(logs.String(), "suggestion index warm-up done") })
+	h.waitFor("the index warm-up", func() bool {
+		select {
+		case <-b.Warm():
+			return true
+		default:
+			return false
+		}
+	})
 	return h
 }
 
@@ -154,9 +161,14 @@ func (h *harness) close() {
 	}
 }
 
+// waitLimit is how long a test waits for a condition before it fails. It
+// bounds a failure, never a success: generous, because -race on a loaded
+// 2-core machine is many times slower than a laptop.
+const waitLimit = 30 * time.Second
+
 func (h *harness) waitFor(what string, cond func() bool) {
 	h.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	if err := h.srv.WaitFor(ctx, what, cond); err != nil {
 		h.t.Fatalf("waiting for %s: %v", what, err)
@@ -208,7 +220,7 @@ func (h *harness) replies(user string) []string {
 func (h *harness) reply(user, want string) string {
 	h.t.Helper()
 	var got string
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	defer cancel()
 	err := h.srv.WaitFor(ctx, "a reply containing "+want, func() bool {
 		for _, r := range h.replies(user) {

@@ -141,10 +141,17 @@ func (c *indexCache) build(ctx context.Context, cycleID int64) (*okr.SuggestionI
 	return ix, nil
 }
 
+// Warm is closed once the index built at start is ready (or failed to
+// build, and will be built on first use).
+func (b *Bot) Warm() <-chan struct{} { return b.warm }
+
 // warmIndex builds the current cycle's index at start, so the first
 // type-ahead is fast too.
 func (b *Bot) warmIndex(ctx context.Context) error {
-	defer b.log.Info("suggestion index warm-up done")
+	defer func() {
+		b.warmOnce.Do(func() { close(b.warm) })
+		b.log.Info("suggestion index warm-up done")
+	}()
 	c, err := b.store.CurrentCycle(ctx)
 	if okr.ErrorCode(err) == okr.ENOTFOUND {
 		return nil // built on first use

@@ -51,6 +51,7 @@ func (b *Bot) syncUsers(ctx context.Context) error {
 	if err := b.loadAdmins(ctx); err != nil {
 		return err
 	}
+	b.counters.userSyncs.Add(1)
 	b.log.Info("users synced", slog.Int("users", len(cached)))
 	b.usersKnownOnce.Do(func() { close(b.usersKnown) })
 	return nil
