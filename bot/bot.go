@@ -2,6 +2,7 @@
 // event loop, the /okr command, modals, the App Home, and the Block Kit that
 // shows OKRs. It knows Slack; it knows no cron and no SQL, reaching data
 // through the services declared in package okr.
+// Section references (§n) in this package are to docs/slack-platform.md.
 package bot
 
 import (

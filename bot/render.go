@@ -177,7 +177,7 @@ func option(text, value, description string) *slack.OptionBlockObject {
 	return slack.NewOptionBlockObject(value, plain(trunc(text, maxOptionText)), desc)
 }
 
-// Slack's limits that rendering respects (slack-reference.md §3.4, §4.1).
+// Slack's limits that rendering respects (docs/slack-platform.md §3.4, §4.1).
 const (
 	maxMessageBlocks   = 50
 	maxViewBlocks      = 100

@@ -41,7 +41,7 @@ The flags are:
 		directory and is removed.
 	-chart file
 		where to save the digest's chart, a PNG
-		(default okrbot-demo-chart.png in the temporary directory).
+		(default okrbot-demo-chart.png in the system's temporary directory).
 	-pause duration
 		wait this long after each scene, to read along (default 0).
 	-log
@@ -105,7 +105,9 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if *chartPath == "" {
-		*chartPath = filepath.Join(dir, "okrbot-demo-chart.png")
+		// Beside the temporary directory, which is removed at the end: the
+		// chart is kept to be looked at.
+		*chartPath = filepath.Join(os.TempDir(), "okrbot-demo-chart.png")
 	}
 	logTo := io.Discard
 	if *showLog {

@@ -15,7 +15,7 @@
 // the view stack of 3, Block Kit and view limits, response_url use limits, rate
 // limit tiers with HTTP 429 and Retry-After, 10 sockets per app. Where Slack's
 // documentation and observed behaviour differ, it takes the stricter reading.
-// Every rule names the section of shared/slack-reference.md it comes from (§n).
+// Every rule names the section of docs/slack-platform.md it comes from (§n).
 // A broken rule is answered exactly as Slack answers it (an ok:false "error"
 // with Slack's name, or the user-visible failure) and recorded in Violations.
 //

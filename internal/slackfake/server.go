@@ -15,7 +15,7 @@ import (
 )
 
 // Slack limits the emulator enforces that are not tied to one Web API method.
-// Each names the section of shared/slack-reference.md it comes from.
+// Each names the section of docs/slack-platform.md it comes from.
 const (
 	// maxConnections is the number of Socket Mode WebSockets one app may hold (§1.1).
 	maxConnections = 10
