@@ -2,7 +2,6 @@
 // event loop, the /okr command, modals, the App Home, and the Block Kit that
 // shows OKRs. It knows Slack; it knows no cron and no SQL, reaching data
 // through the services declared in package okr.
-// Section references (§n) in this package are to docs/slack-platform.md.
 package bot
 
 import (
@@ -225,7 +224,7 @@ func (b *Bot) Run(ctx context.Context) error {
 				return fmt.Errorf("%w: %v", ErrInvalidAuth, err)
 			}
 			return fmt.Errorf("socket mode: %w", err)
-		case evt := <-b.socket.Events: // never closed by slack-go (§10.4 item 12)
+		case evt := <-b.socket.Events: // never closed by slack-go (docs/slack-platform.md §10.4 item 12)
 			b.dispatch(workCtx, evt)
 		}
 	}
@@ -342,7 +341,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.onEvent(ctx, evt.Request, ev)
 	case socketmode.EventTypeErrorBadMessage:
 		// An event type slack-go cannot parse: ack it by hand so Slack does
-		// not redeliver it (§10.4 item 6).
+		// not redeliver it (docs/slack-platform.md §10.4 item 6).
 		b.ackUnparsed(evt)
 	case socketmode.EventTypeConnecting:
 		b.counters.connected.Store(false)

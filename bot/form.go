@@ -14,7 +14,7 @@ import (
 
 // Form building. Every input block holds one element whose action ID is
 // "v", so a block ID alone names a field; keeping block and action IDs the
-// same across views.update keeps what a person typed (§3.1).
+// same across views.update keeps what a person typed (docs/slack-platform.md §3.1).
 const inputAction = "v"
 
 func textInput(blockID, label, placeholder, initial string, maxLen int, multiline, optional bool) *slack.InputBlock {

@@ -59,7 +59,7 @@ func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *sl
 }
 
 // onSubmit runs the modal's handler before the ack, because only the ack can
-// show errors under the fields (§3.1); it is bounded by SubmitTimeout so the
+// show errors under the fields (docs/slack-platform.md §3.1); it is bounded by SubmitTimeout so the
 // ack always beats Slack's 3 s. A failure that is not about a field shows
 // under the first input, so nothing typed is lost.
 func (b *Bot) onSubmit(ctx context.Context, req *socketmode.Request, cb *slack.InteractionCallback) {
@@ -146,7 +146,7 @@ func (b *Bot) onSuggest(ctx context.Context, cb *slack.InteractionCallback) any 
 	return fitAck(&slack.OptionGroupsResponse{OptionGroups: nonEmpty})
 }
 
-// maxAckPayload keeps an ack under the 20 KB Slack drops (§1.4), with room
+// maxAckPayload keeps an ack under the 20 KB Slack drops (docs/slack-platform.md §1.4), with room
 // for the envelope ID around it.
 const maxAckPayload = 19_000
 

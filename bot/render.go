@@ -12,7 +12,7 @@ import (
 )
 
 // esc makes text a person typed safe inside mrkdwn: only &, < and > are
-// control characters (§4.2), and escaping them neutralises mentions,
+// control characters (docs/slack-platform.md §4.2), and escaping them neutralises mentions,
 // @channel, and disguised links.
 func esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)

@@ -30,7 +30,7 @@ type Ack struct {
 	Size       int             // bytes on the wire
 	Payload    json.RawMessage // nil when the ack had none
 	Connection int
-	// Dropped: 20 KB or larger, ignored as Slack ignores it (§1.4).
+	// Dropped: 20 KB or larger, ignored as Slack ignores it (docs/slack-platform.md §1.4).
 	Dropped bool
 	// Late: arrived after the deadline; the user already saw a timeout.
 	Late bool
@@ -131,7 +131,7 @@ type Result struct {
 	Text         string
 	Blocks       json.RawMessage
 	ResponseType string
-	// ResponseAction and Errors decode a view_submission answer (§1.3).
+	// ResponseAction and Errors decode a view_submission answer (docs/slack-platform.md §1.3).
 	ResponseAction string
 	Errors         map[string]string
 	// Options holds the options of a block_suggestion answer.

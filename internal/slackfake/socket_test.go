@@ -248,7 +248,7 @@ func TestSocketMode_EnvelopesParseInSlackGo(t *testing.T) {
 
 func TestSocketMode_UnknownEventTypeIsNeverAckedBySlackGo(t *testing.T) {
 	// slack-go cannot parse an inner event type it does not know, so it reports
-	// a bad message and never acks (§10.4 item 6); the envelope then times out.
+	// a bad message and never acks (docs/slack-platform.md §10.4 item 6); the envelope then times out.
 	srv := newServer(t, Options{AckTimeout: 300 * time.Millisecond, RetryDelays: []time.Duration{}})
 	a := startApp(t, srv, ackAll)
 	waitFor(t, srv, "connected", func() bool { return a.count(socketmode.EventTypeHello) == 1 })
