@@ -222,6 +222,22 @@ func openDB(ctx context.Context, path string) (*storage.DB, error) {
 	return db, nil
 }
 
+// openExistingDB opens the database for a subcommand that reads it, and
+// refuses (exit code 1, saying why) when there is none, rather than create
+// an empty one.
+func openExistingDB(ctx context.Context, cfg *Config, verb string, stderr io.Writer) (*storage.DB, int) {
+	if _, err := os.Stat(cfg.DB); err != nil {
+		fmt.Fprintf(stderr, "okrbot %s: there is no database at OKRBOT_DB=%s.\n", verb, cfg.DB)
+		return nil, 1
+	}
+	db, err := openDB(ctx, cfg.DB)
+	if err != nil {
+		fmt.Fprintf(stderr, "okrbot %s: %v\n", verb, err)
+		return nil, 1
+	}
+	return db, 0
+}
+
 // loadStorageConfig reads the configuration for the admin subcommands,
 // which need the database but not the Slack tokens.
 func loadStorageConfig() (*Config, error) {

@@ -200,10 +200,6 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	if _, err := os.Stat(cfg.DB); err != nil {
-		fmt.Fprintf(stderr, "okrbot backup: there is no database at OKRBOT_DB=%s to back up (%v).\n", cfg.DB, errors.Unwrap(err))
-		return 1
-	}
 	if _, err := os.Stat(path); err == nil {
 		fmt.Fprintf(stderr, "okrbot backup: %s exists; choose a new file name.\n", path)
 		return 1
@@ -211,10 +207,9 @@ func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "okrbot backup: %v\n", err)
 		return 1
 	}
-	db, err := openDB(ctx, cfg.DB)
-	if err != nil {
-		fmt.Fprintf(stderr, "okrbot backup: %v\n", err)
-		return 1
+	db, code := openExistingDB(ctx, cfg, "backup", stderr)
+	if db == nil {
+		return code
 	}
 	defer db.Close()
 	if err := db.Backup(ctx, path); err != nil {

@@ -190,14 +190,9 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	if _, err := os.Stat(cfg.DB); err != nil {
-		fmt.Fprintf(stderr, "okrbot export: there is no database at OKRBOT_DB=%s.\n", cfg.DB)
-		return 1
-	}
-	db, err := openDB(ctx, cfg.DB)
-	if err != nil {
-		fmt.Fprintf(stderr, "okrbot export: %v\n", err)
-		return 1
+	db, code := openExistingDB(ctx, cfg, "export", stderr)
+	if db == nil {
+		return code
 	}
 	defer db.Close()
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
