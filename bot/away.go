@@ -54,7 +54,7 @@ func (b *Bot) cmdBack(ctx context.Context, c *command) error {
 	}
 	text := ":wave: Welcome back! Check-in prompts, reminders and nudges resume."
 	if !wasAway {
-		text = "You were not away: check-in prompts, reminders and nudges are on. `/okr away <date>` pauses them."
+		text = "You were not away: check-in prompts, reminders and nudges are on. `/okr away &lt;date&gt;` pauses them."
 	}
 	return b.send(ctx, c.replyTo(), say(text))
 }

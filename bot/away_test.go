@@ -101,7 +101,7 @@ func TestAway_RefusesPastFarAndUnreadableDates(t *testing.T) {
 	} {
 		h.command(member, "away "+text)
 		got := h.reply(member, want)
-		if !strings.Contains(got, "Usage: `/okr away <date>`") {
+		if !strings.Contains(got, "Usage: `/okr away &lt;date&gt;`") {
 			t.Errorf("/okr away %s answered without the usage line: %s", text, got)
 		}
 	}
@@ -109,7 +109,7 @@ func TestAway_RefusesPastFarAndUnreadableDates(t *testing.T) {
 		t.Fatalf("a refused date was stored: %v", till)
 	}
 	res := h.command(member, "away")
-	if got := slackfake.Render(res.Blocks); !strings.Contains(got, "Usage: `/okr away <date>`") {
+	if got := slackfake.Render(res.Blocks); !strings.Contains(got, "Usage: `/okr away &lt;date&gt;`") {
 		t.Fatalf("/okr away with no date answered %s", got)
 	}
 }

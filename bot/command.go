@@ -74,7 +74,7 @@ func helpMessage(command string, verbs []verb) message {
 	var b strings.Builder
 	fmt.Fprintf(&b, "*%s* keeps your OKRs alive in Slack. What you can do:\n", command)
 	for _, v := range verbs {
-		line := "• `" + strings.TrimSpace(command+" "+v.name+" "+v.usage) + "` " + v.summary
+		line := "• `" + esc(strings.TrimSpace(command+" "+v.name+" "+v.usage)) + "` " + v.summary
 		if v.example != "" && v.example != command+" "+v.name {
 			line += " (e.g. `" + v.example + "`)"
 		}
@@ -91,7 +91,7 @@ func unknownVerbMessage(command, verb string) message {
 
 // usageMessage is the help line of one verb, with an optional problem.
 func usageMessage(command string, v *verb, problem string) message {
-	text := fmt.Sprintf("Usage: `%s`, for example `%s`.", strings.TrimSpace(command+" "+v.name+" "+v.usage), v.example)
+	text := fmt.Sprintf("Usage: `%s`, for example `%s`.", esc(strings.TrimSpace(command+" "+v.name+" "+v.usage)), esc(v.example))
 	if problem != "" {
 		text = problem + "\n" + text
 	}

@@ -169,7 +169,7 @@ func digestThread(d *okr.Digest) []digestPart {
 		parts = append(parts, digestPart{"orphans", digestListPart(head, lines, n, "`/okr gaps orphans`", "Objectives not aligned")})
 	}
 	if n := len(d.Unsupported); n > 0 {
-		head := fmt.Sprintf("🏢 *Nothing supports %s* · teams align theirs with `/okr link <objective> to O…`",
+		head := fmt.Sprintf("🏢 *Nothing supports %s* · teams align theirs with `/okr link &lt;objective&gt; to O…`",
 			digestPlural(n, "this company objective", fmt.Sprintf("these %s company objectives", formatNumber(float64(n)))))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, o := range d.Unsupported[:min(n, digestListLines)] {
@@ -209,7 +209,7 @@ func digestObjectivePart(d *okr.Digest, do okr.DigestObjective) message {
 		lines = append(append(lines, "*Key results*"), krs...)
 	}
 	if len(do.Supporters) == 0 {
-		lines = append(lines, fmt.Sprintf("_Nothing is aligned under it yet: teams link theirs with `/okr link <objective> to %s`._", o.Ref()))
+		lines = append(lines, fmt.Sprintf("_Nothing is aligned under it yet: teams link theirs with `/okr link &lt;objective&gt; to %s`._", o.Ref()))
 	} else {
 		tree := digestTree(o.ID, do.Supporters)
 		shown := digestFit(tree[:min(len(tree), digestListLines)], len(tree), budget-digestTextOf(lines), fmt.Sprintf("`/okr tree %s`", o.Ref()))
@@ -585,4 +585,20 @@ func digestCapital(s string) string {
 		return s
 	}
 	return strings.ToUpper(string(r)) + s[size:]
+}
+
+// DigestPreview is a digest as it would be posted, for okrbot digest
+// -preview: the summary's blocks first, then each message of its thread,
+// and the chart the thread would share (nil when the digest has none).
+func DigestPreview(d *okr.Digest) (messages [][]slack.Block, chart []byte, err error) {
+	messages = append(messages, digestSummary(d).Blocks)
+	for _, part := range digestThread(d) {
+		messages = append(messages, part.msg.Blocks)
+	}
+	if digestCharted(d) {
+		if chart, err = progressChart(d); err != nil {
+			return nil, nil, fmt.Errorf("chart: %w", err)
+		}
+	}
+	return messages, chart, nil
 }

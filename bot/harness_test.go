@@ -156,6 +156,9 @@ func (h *harness) close() {
 	if v := h.srv.Violations(); len(v) > 0 && !h.t.Failed() {
 		h.t.Errorf("the bot broke Slack's rules: %+v", v)
 	}
+	if m := h.srv.UnescapedMarkup(); len(m) > 0 && !h.t.Failed() {
+		h.t.Errorf("mrkdwn with a bare < that Slack would read as a link:\n%s", strings.Join(m, "\n"))
+	}
 	if h.t.Failed() {
 		h.t.Logf("bot log:\n%s", h.logs.String())
 	}

@@ -53,7 +53,7 @@ func (b *Bot) cmdList(ctx context.Context, c *command) error {
 		}
 		if len(mine) == 0 {
 			q.Filter = filterCompany
-			note = fmt.Sprintf("You own nothing in %s, so here are the company objectives. `/okr list team <name>` shows a team's.", cycle.Name)
+			note = fmt.Sprintf("You own nothing in %s, so here are the company objectives. `/okr list team &lt;name&gt;` shows a team's.", cycle.Name)
 		}
 	case w == "mine" || w == "me" || w == "my":
 		q.Filter = filterMine + c.UserID
@@ -129,7 +129,7 @@ func (b *Bot) teamForList(ctx context.Context, name string) (*okr.Team, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, okr.Errorf(okr.EINVALID, "Which team? Use `/okr list team <name>`. %s", knownTeams(teams))
+		return nil, okr.Errorf(okr.EINVALID, "Which team? Use `/okr list team &lt;name&gt;`. %s", knownTeams(teams))
 	}
 	t, err := b.store.FindTeamByName(ctx, name)
 	if okr.ErrorCode(err) != okr.ENOTFOUND {

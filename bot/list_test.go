@@ -377,8 +377,8 @@ func TestList_MistakesAreAnsweredClearly(t *testing.T) {
 	h, _ := newOrgHarness(t)
 	for _, tc := range []struct{ text, want string }{
 		{"list team Marketing", "There is no team named “Marketing”. Teams: Design, Engineering, Platform, Sales."},
-		{"list team", "Which team? Use `/okr list team <name>`. Teams: Design, Engineering, Platform, Sales."},
-		{"list bananas", "I can't list by “bananas”.\nUsage: `/okr list [mine | @person | team <name> | company | at-risk | stale | <cycle>]`"},
+		{"list team", "Which team? Use `/okr list team &lt;name&gt;`. Teams: Design, Engineering, Platform, Sales."},
+		{"list bananas", "I can't list by “bananas”.\nUsage: `/okr list [mine | @person | team &lt;name&gt; | company | at-risk | stale | &lt;cycle&gt;]`"},
 		{"list company stale", "I can't list by “company stale”: one filter at a time, and a cycle if you like."},
 		{"list @mia", "I could not tell who “@mia” is; pick the person from Slack's @ menu"},
 		{"list 2031-Q1", "There is no cycle 2031-Q1. `/okr cycle` lists them."},

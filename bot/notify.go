@@ -176,7 +176,7 @@ func leadSummaryMessage(s *okr.LeadSummary) message {
 		}
 		blocks = append(blocks, lineSections(lines, 2)...)
 	}
-	blocks = append(blocks, contextBlock("They got a reminder from me today; a word from you helps more than another one from me. `/okr list team <name>` shows where the team's key results stand."))
+	blocks = append(blocks, contextBlock("They got a reminder from me today; a word from you helps more than another one from me. `/okr list team &lt;name&gt;` shows where the team's key results stand."))
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}
 }
 
@@ -224,7 +224,7 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 			link.Style = slack.StylePrimary
 			blocks = append(blocks, actions("", link, button("Review first…", actLinkOpen, o.Ref()+">"+targetValue(p.ID, 0))))
 		}
-		example := "<objective>"
+		example := "&lt;objective&gt;"
 		if len(nd.Suggestions) > 0 {
 			example = nd.Suggestions[0].Objective.Ref()
 		}
@@ -239,7 +239,7 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 			lines = append(lines, "• "+objectiveLine(st.Objective, st.Progress, st.Health))
 		}
 		items(lines, len(nd.Objectives))
-		blocks = append(blocks, contextBlock(fmt.Sprintf("Ask the teams whose work serves it to link their objectives to it (`/okr link <their objective> to %s`); `/okr gaps orphans` lists the objectives not aligned yet.",
+		blocks = append(blocks, contextBlock(fmt.Sprintf("Ask the teams whose work serves it to link their objectives to it (`/okr link &lt;their objective&gt; to %s`); `/okr gaps orphans` lists the objectives not aligned yet.",
 			nd.Objectives[0].Objective.Ref())))
 	case okr.NudgeStale:
 		text = "Key results waiting for a check-in"

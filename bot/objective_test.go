@@ -22,7 +22,7 @@ func TestHelpAndUnknownVerbs(t *testing.T) {
 		t.Fatalf("unknown verb answered %s", got)
 	}
 	res = h.command(member, "show")
-	if got := slackfake.Render(res.Blocks); !strings.Contains(got, "Usage: `/okr show <objective or key result>`") {
+	if got := slackfake.Render(res.Blocks); !strings.Contains(got, "Usage: `/okr show &lt;objective or key result&gt;`") {
 		t.Fatalf("missing argument answered %s", got)
 	}
 	res = h.command(member, "new galaxy")

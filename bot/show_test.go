@@ -172,7 +172,7 @@ func TestShow_UnknownReferencesAreAnswered(t *testing.T) {
 		{"show KR999", ":warning: There is no key result KR999."},
 		{"show Nothing like this", "No objective starts with “Nothing like this”."},
 		{"show Grow", "2 objectives start with “Grow”"},
-		{"show", "Usage: `/okr show <objective or key result>`"},
+		{"show", "Usage: `/okr show &lt;objective or key result&gt;`"},
 	} {
 		if got := h.answer(member, tc.text); !strings.Contains(got, tc.want) {
 			t.Errorf("/okr %s answered %q, want %q", tc.text, got, tc.want)

@@ -251,6 +251,6 @@ func (b *Bot) listTeams(ctx context.Context, c *command) error {
 	title := fmt.Sprintf("*Teams* (%d)", len(teams))
 	blocks := []slack.Block{section(title)}
 	blocks = append(blocks, lineSections(lines, maxMessageBlocks-2)...)
-	blocks = append(blocks, contextBlock("`/okr team <name>` changes a team (its lead or an admin) · `/okr team new` creates one (admins)"))
+	blocks = append(blocks, contextBlock("`/okr team &lt;name&gt;` changes a team (its lead or an admin) · `/okr team new` creates one (admins)"))
 	return b.send(ctx, c.replyTo(), message{Text: fmt.Sprintf("Teams (%d)", len(teams)), Blocks: blocks})
 }

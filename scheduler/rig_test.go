@@ -226,6 +226,9 @@ func (r *rig) close() {
 	if v := r.srv.Violations(); len(v) > 0 && !r.t.Failed() {
 		r.t.Errorf("the bot broke Slack's rules: %+v", v)
 	}
+	if m := r.srv.UnescapedMarkup(); len(m) > 0 && !r.t.Failed() {
+		r.t.Errorf("mrkdwn with a bare < that Slack would read as a link:\n%s", strings.Join(m, "\n"))
+	}
 	if r.t.Failed() {
 		r.t.Logf("log:\n%s", r.logs.String())
 	}

@@ -67,7 +67,14 @@ func (e *ConfigError) Error() string {
 
 // LoadConfig reads the configuration from the environment and checks every
 // value, reporting all the problems it finds at once.
-func LoadConfig() (*Config, error) {
+func LoadConfig() (*Config, error) { return loadConfig(true) }
+
+// LoadOfflineConfig is LoadConfig for the subcommands that read the
+// database and the settings but never talk to Slack: the tokens may be
+// missing.
+func LoadOfflineConfig() (*Config, error) { return loadConfig(false) }
+
+func loadConfig(needTokens bool) (*Config, error) {
 	var c Config
 	var problems []string
 	if err := envconfig.Process("", &c); err != nil {
@@ -81,7 +88,7 @@ func LoadConfig() (*Config, error) {
 		}
 	}
 
-	check(c.BotToken != "" && c.AppToken != "",
+	check(!needTokens || c.BotToken != "" && c.AppToken != "",
 		"SLACK_BOT_TOKEN and SLACK_APP_TOKEN must be set: the bot token (xoxb-...) from OAuth & Permissions and an app-level token (xapp-...) with connections:write from Basic Information. README.md shows how to create the Slack app from manifest.yml and get both.")
 	check(c.BotToken == "" || strings.HasPrefix(c.BotToken, "xoxb-"), "SLACK_BOT_TOKEN must be a bot token starting with xoxb-.")
 	check(c.AppToken == "" || strings.HasPrefix(c.AppToken, "xapp-"), "SLACK_APP_TOKEN must be an app-level token starting with xapp-.")

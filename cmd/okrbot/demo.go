@@ -487,12 +487,14 @@ func (d *demo) printNew(ctx context.Context) error {
 	return nil
 }
 
-// print writes one message under a heading, indented as a quote.
+// print writes one message under a heading, indented as a quote, with
+// mentions and links as Slack shows them.
 func (d *demo) print(heading, text string) {
-	fmt.Fprintf(d.out, "\n%s:\n", heading)
-	for _, line := range strings.Split(strings.TrimRight(text, "\n"), "\n") {
-		fmt.Fprintf(d.out, "  │ %s\n", line)
+	names := map[string]string{demoOKRs: "okrs"}
+	for _, u := range demoPeople {
+		names[u.ID] = d.name(u.ID)
 	}
+	printQuoted(d.out, heading, readable(text, names))
 }
 
 // localTime is when a DM arrived, in its reader's time zone.

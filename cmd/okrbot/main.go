@@ -60,6 +60,7 @@ func subcommands() []subcommand {
 		{"export", "", "the plan of a cycle, as import reads it", runExport},
 		{"restore", "FILE", "replace the database with a copy, okrbot stopped", runRestore},
 		{"migrate", "", "bring the database to this version's schema, keeping a copy", runMigrate},
+		{"digest", "-preview", "print the digests a digest run would post now, posting nothing", runDigest},
 		{"check", "", "check the configuration, the database, the tokens and their scopes", runCheck},
 		{"version", "", "print okrbot's version", runVersion},
 	}

@@ -2,7 +2,10 @@ package slackfake
 
 import (
 	"encoding/json"
+	"fmt"
+	"regexp"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -192,6 +195,61 @@ func decodeOptions(payload json.RawMessage) []Option {
 	for _, g := range p.OptionGroups {
 		for _, o := range g.Options {
 			out = append(out, Option{Text: o.Text.Text, Value: o.Value})
+		}
+	}
+	return out
+}
+
+// slackControl is how every control sequence Slack reads in mrkdwn begins:
+// a user, a channel, a special mention or date, a link
+// (docs/slack-platform.md §4.2; https://docs.slack.dev/messaging/formatting-message-text).
+var slackControl = regexp.MustCompile(`^<(?:@[UW]|#C|#G|!|https?://|mailto:|tel:|slack://)`)
+
+// UnescapedMarkup lists the mrkdwn texts the app sent (message text, and
+// every mrkdwn text object in blocks and views) with a "<" that begins no
+// Slack control sequence. Slack does not refuse them; it reads what
+// follows as a link or drops it, so "/okr away <date>" shows a broken
+// link. Apps must write "&lt;" (docs/slack-platform.md §4.2).
+// Tests assert this is empty.
+func (s *Server) UnescapedMarkup() []string {
+	var out []string
+	check := func(method, text string) {
+		for i := strings.IndexByte(text, '<'); i >= 0; {
+			if !slackControl.MatchString(text[i:]) {
+				out = append(out, fmt.Sprintf("%s: %q", method, text))
+				return
+			}
+			j := strings.IndexByte(text[i+1:], '<')
+			if j < 0 {
+				return
+			}
+			i += 1 + j
+		}
+	}
+	var walk func(method string, v any)
+	walk = func(method string, v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if x["type"] == "mrkdwn" {
+				if t, ok := x["text"].(string); ok {
+					check(method, t)
+				}
+			}
+			for _, child := range x {
+				walk(method, child)
+			}
+		case []any:
+			for _, child := range x {
+				walk(method, child)
+			}
+		}
+	}
+	for _, c := range s.Calls() {
+		if t, ok := c.Params["text"].(string); ok && c.Params["mrkdwn"] != false && c.Params["mrkdwn"] != "false" {
+			check(c.Method, t)
+		}
+		for _, k := range []string{"blocks", "view", "attachments"} {
+			walk(c.Method, c.Params[k])
 		}
 	}
 	return out
