@@ -51,11 +51,23 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 		blocks = blocks[:maxViewBlocks]
 	}
 	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "okr_home", Blocks: slack.Blocks{BlockSet: blocks}}
-	if _, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view}); err != nil {
+	// Publishing replaces the whole tab, so a server error or a dropped
+	// connection is simply tried again, for a while: a later publish
+	// shows the same state anyway.
+	ctx, cancel := context.WithTimeout(ctx, homePublishLife)
+	defer cancel()
+	_, err = b.sender.attempt(ctx, call{what: "views.publish", target: userID, idempotent: true, do: func(ctx context.Context) (string, error) {
+		_, err := b.api.PublishViewContext(ctx, slack.PublishViewContextRequest{UserID: userID, View: view})
+		return "", err
+	}})
+	if err != nil {
 		return fmt.Errorf("views.publish home for %s: %w", userID, err)
 	}
 	return nil
 }
+
+// homePublishLife bounds the retries of one App Home publish.
+const homePublishLife = time.Minute
 
 // home is what one person's Home shows, gathered from the analysis.
 type home struct {

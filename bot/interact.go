@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strings"
+	"time"
 
 	"github.com/okrbot/okrbot/okr"
 	"github.com/slack-go/slack"
@@ -171,14 +173,38 @@ func fitAck(r *slack.OptionGroupsResponse) *slack.OptionGroupsResponse {
 }
 
 // openModal opens a modal with the trigger of the interaction that asked
-// for it (valid 3 s, once).
+// for it. A trigger lasts 3 seconds and works once (docs/slack-platform.md
+// §2), so a server error or a dropped connection is retried with backoff
+// within that time only; a retry that finds the trigger spent means the try
+// whose answer was lost opened the modal.
 func (b *Bot) openModal(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
-	if _, err := b.api.OpenViewContext(ctx, triggerID, view); err != nil {
-		var slackErr slack.SlackErrorResponse
-		if errors.As(err, &slackErr) && (slackErr.Err == "expired_trigger_id" || slackErr.Err == "exchanged_trigger_id" || slackErr.Err == "trigger_expired") {
-			return okr.Errorf(okr.ECONFLICT, "Slack took too long to open the form; please run the command again.")
-		}
-		return fmt.Errorf("views.open %s: %w", view.CallbackID, err)
+	ctx, cancel := context.WithTimeout(ctx, triggerLife)
+	defer cancel()
+	tries, spent := 0, ""
+	_, err := b.sender.attempt(ctx, call{what: "views.open", target: view.CallbackID, idempotent: true,
+		do: func(ctx context.Context) (string, error) {
+			tries++
+			_, err := b.api.OpenViewContext(ctx, triggerID, view)
+			var slackErr slack.SlackErrorResponse
+			if errors.As(err, &slackErr) && (slackErr.Err == "expired_trigger_id" || slackErr.Err == "exchanged_trigger_id" ||
+				slackErr.Err == "trigger_expired" || slackErr.Err == "trigger_exchanged") {
+				if tries > 1 && strings.Contains(slackErr.Err, "exchanged") {
+					return "", nil // the lost try opened it
+				}
+				spent = slackErr.Err
+			}
+			return "", err
+		}})
+	switch {
+	case err == nil:
+		return nil
+	case spent != "" || ctx.Err() != nil && tries > 1:
+		return okr.Errorf(okr.ECONFLICT, "Slack took too long to open the form; please run the command again.")
 	}
-	return nil
+	return fmt.Errorf("views.open %s: %w", view.CallbackID, err)
 }
+
+// triggerLife is how long after an interaction the bot tries to open its
+// modal: Slack's 3 seconds less a margin for the envelope's way to the bot
+// (docs/slack-platform.md §2).
+const triggerLife = 2500 * time.Millisecond

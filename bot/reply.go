@@ -58,7 +58,10 @@ func (b *Bot) send(ctx context.Context, to replyTo, msg message) error {
 	if to.UserID == "" {
 		return fmt.Errorf("send: nowhere to answer")
 	}
-	if _, err := b.sender.post(ctx, outgoing{Target: to.UserID, Msg: msg}); err != nil {
+	// The answer carries a key of its own, so that a try whose answer was
+	// lost (a server error, a dropped connection) is looked for in the DM
+	// before it is sent again: retried, never doubled.
+	if _, err := b.sender.post(ctx, outgoing{Target: to.UserID, Key: b.sender.replyKey(), Msg: msg}); err != nil {
 		return fmt.Errorf("send DM to %s: %w", to.UserID, err)
 	}
 	return nil

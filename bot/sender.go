@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -80,6 +81,13 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // block, so that it can be found again by its delivery key. Block IDs take
 // 255 characters (Block Kit reference); keys are far shorter.
 func deliveryMarker(key string) string { return trunc("okrbot:"+key, 255) }
+
+// replyKey is a fresh key for an answer to a person: never claimed in the
+// ledger, only marked on the message so that a retry can find it. It is
+// unique across processes (a restarted bot must not find its previous
+// run's answer under the same key), hence crypto/rand and not the seeded
+// jitter source.
+func (s *sender) replyKey() string { return "reply:" + cryptorand.Text() }
 
 // outgoing is one message to post.
 type outgoing struct {
@@ -206,7 +214,12 @@ func (s *sender) attempt(ctx context.Context, c call) (string, error) {
 			return "", okr.Undeliverable(code)
 		case rateLimited:
 			s.rateLimited.Add(1)
-			s.pace.hold(wait)
+			if c.before != nil {
+				// Only the paced calls (chat.postMessage) share the
+				// workspace's posting budget; a 429 on views.open says
+				// nothing about it.
+				s.pace.hold(wait)
+			}
 			s.log.Info("rate limited by Slack; waiting", slog.String("call", c.what), slog.Duration("retry_after", wait))
 		case lost:
 			if c.lookup == nil && !c.idempotent {
