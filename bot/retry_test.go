@@ -82,4 +82,3 @@ func noApology(t *testing.T, h *harness) {
 		}
 	}
 }
-
