@@ -139,6 +139,80 @@ func TestNormalise(t *testing.T) {
 	}
 }
 
+// TestValidate_NormalisesEveryTextField: each kind of record normalises
+// its text where it is validated, so that every way in (a Slack form, a
+// command, an import file) stores clean text.
+func TestValidate_NormalisesEveryTextField(t *testing.T) {
+	const dirty, dirtyText = "\u202EGrow\x00 re\u200Bvenue\tin Cafe\u0301\n", "\u202ELine\x00 one\r\nline\u200B two\u0085"
+	const clean, cleanText = "Grow revenue in Café", "Line one\nline two"
+
+	o := &okr.Objective{Title: dirty, Description: dirtyText, Level: okr.LevelTeam, OwnerID: "U1", CycleID: 1}
+	if err := o.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if o.Title != clean || o.Description != cleanText {
+		t.Errorf("objective = %+q, %+q; want %+q, %+q", o.Title, o.Description, clean, cleanText)
+	}
+	kr := &okr.KeyResult{Title: dirty, Kind: okr.KindIncrease, Start: 0, Target: 1, Unit: "le\u200Bads\n", OwnerID: "U1"}
+	if err := kr.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if kr.Title != clean || kr.Unit != "leads" {
+		t.Errorf("key result = %+q, %+q; want %+q, %q", kr.Title, kr.Unit, clean, "leads")
+	}
+	c := &okr.Checkin{AuthorID: "U1", Value: 1, Confidence: okr.OnTrack, Note: dirtyText, Blockers: dirtyText}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Note != cleanText || c.Blockers != cleanText {
+		t.Errorf("check-in = %+q, %+q; want %+q", c.Note, c.Blockers, cleanText)
+	}
+	team := &okr.Team{Name: "\u2066Plat\u200Dform\u2069\tteam"}
+	if err := team.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if team.Name != "Platform team" {
+		t.Errorf("team = %+q, want %q", team.Name, "Platform team")
+	}
+	upd := "Cafe\u0301\x00"
+	next, err := okr.ObjectiveUpdate{Title: &upd}.Apply(o)
+	if err != nil || next.Title != "Café" {
+		t.Errorf("update = %+q, %v; want %q", next.Title, err, "Café")
+	}
+}
+
+// TestValidate_LimitsCountNormalisedText: what the limits count is what is
+// stored, so invisible characters neither fill a title nor make an empty
+// one pass.
+func TestValidate_LimitsCountNormalisedText(t *testing.T) {
+	full := strings.Repeat("x", okr.MaxTitleLength)
+	padded := strings.Repeat("x\u200B", okr.MaxTitleLength) // 300 runes typed, 150 kept
+	o := &okr.Objective{Title: padded, Level: okr.LevelTeam, OwnerID: "U1", CycleID: 1}
+	if err := o.Validate(); err != nil || o.Title != full {
+		t.Errorf("a title of %d characters and %d zero-width spaces: %v", okr.MaxTitleLength, okr.MaxTitleLength, err)
+	}
+	decomposed := strings.Repeat("e\u0301", okr.MaxTitleLength) // NFC halves it
+	kr := &okr.KeyResult{Title: decomposed, Kind: okr.KindMilestone, OwnerID: "U1"}
+	if err := kr.Validate(); err != nil {
+		t.Errorf("a title of %d decomposed letters: %v", okr.MaxTitleLength, err)
+	}
+	for _, title := range []string{"\x00", "\u202E\u202C", "\u200B\u200B", "\u200F"} {
+		o := &okr.Objective{Title: title, Level: okr.LevelTeam, OwnerID: "U1", CycleID: 1}
+		if got := okr.FieldErrors(o.Validate())["title"]; got == "" {
+			t.Errorf("title %+q: no error, want one for an empty title", title)
+		}
+		team := &okr.Team{Name: title}
+		if got := okr.FieldErrors(team.Validate())["name"]; got == "" {
+			t.Errorf("team name %+q: no error, want one for an empty name", title)
+		}
+	}
+	notes := strings.Repeat("a\r\n", okr.MaxNoteLength/2) // 3000 typed, 2000 kept (less the trimmed last)
+	c := &okr.Checkin{AuthorID: "U1", Value: 1, Confidence: okr.OnTrack, Note: notes}
+	if err := c.Validate(); err != nil {
+		t.Errorf("a note of %d CRLF lines: %v", okr.MaxNoteLength/2, err)
+	}
+}
+
 // FuzzNormalise: whatever is typed, normalising again changes nothing, the
 // result is valid UTF-8 in NFC, and no control, bidi control or invisible
 // character survives (a ZWJ or ZWNJ only where the rules keep it).
