@@ -3,7 +3,6 @@ package okr
 import (
 	"context"
 	"math"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -50,11 +49,12 @@ type Checkin struct {
 	CreatedAt   time.Time
 }
 
-// Validate checks what the person typed, naming the field that is wrong.
+// Validate normalises the note and blockers (see NormaliseText) and checks
+// what the person typed, naming the field that is wrong.
 func (c *Checkin) Validate() error {
 	var errs []error
-	c.Note = strings.TrimSpace(c.Note)
-	c.Blockers = strings.TrimSpace(c.Blockers)
+	c.Note = NormaliseText(c.Note)
+	c.Blockers = NormaliseText(c.Blockers)
 	if math.IsNaN(c.Value) || math.IsInf(c.Value, 0) || math.Abs(c.Value) > MaxMetricValue {
 		errs = append(errs, FieldErrorf("value", "New value must be a number between -1e15 and 1e15."))
 	}

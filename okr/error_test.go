@@ -3,6 +3,7 @@ package okr_test
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/okrbot/okrbot/okr"
@@ -77,7 +78,7 @@ func TestParseLevel(t *testing.T) {
 }
 
 func TestCheckin_Validate(t *testing.T) {
-	c := &okr.Checkin{AuthorID: "U1", Value: 5, Confidence: "meh", Note: string(make([]rune, 2001))}
+	c := &okr.Checkin{AuthorID: "U1", Value: 5, Confidence: "meh", Note: strings.Repeat("x", 2001)}
 	got := okr.FieldErrors(c.Validate())
 	if got["confidence"] != "Confidence is on track, at risk or off track." || got["note"] != "Note is at most 2000 characters." {
 		t.Fatalf("errors = %v", got)

@@ -104,12 +104,13 @@ func (kr *KeyResult) ProgressAt(value float64) float64 {
 	return 0
 }
 
-// Validate checks every field a person typed, returning one field error per
-// wrong field (joined), and normalises whitespace and defaults.
+// Validate normalises the text a person typed (see NormaliseLine) and the
+// defaults, then checks every field, returning one field error per wrong
+// field (joined); lengths count the normalised text.
 func (kr *KeyResult) Validate() error {
 	var errs []error
-	kr.Title = strings.TrimSpace(kr.Title)
-	kr.Unit = strings.TrimSpace(kr.Unit)
+	kr.Title = NormaliseLine(kr.Title)
+	kr.Unit = NormaliseLine(kr.Unit)
 	if n := utf8.RuneCountInString(kr.Title); n < 1 || n > MaxTitleLength {
 		errs = append(errs, FieldErrorf("title", "Title is 1-%d characters.", MaxTitleLength))
 	}

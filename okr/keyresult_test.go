@@ -2,6 +2,7 @@ package okr_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/okrbot/okrbot/okr"
@@ -57,7 +58,7 @@ func TestKeyResult_Validate(t *testing.T) {
 	}{
 		{"ok", func(*okr.KeyResult) {}, "", ""},
 		{"ErrTitleRequired", func(k *okr.KeyResult) { k.Title = "  " }, "title", "Title is 1-150 characters."},
-		{"ErrTitleTooLong", func(k *okr.KeyResult) { k.Title = string(make([]rune, 151)) }, "title", "Title is 1-150 characters."},
+		{"ErrTitleTooLong", func(k *okr.KeyResult) { k.Title = strings.Repeat("x", 151) }, "title", "Title is 1-150 characters."},
 		{"ErrTargetEqualsStart", func(k *okr.KeyResult) { k.Target = 100 }, "target", "Target must differ from start."},
 		{"ErrIncreaseGoesDown", func(k *okr.KeyResult) { k.Target = 50 }, "target", "Target must be above start for an increase; choose Decrease to go down."},
 		{"ErrDecreaseGoesUp", func(k *okr.KeyResult) { k.Kind = okr.KindDecrease }, "target", "Target must be below start for a decrease; choose Increase to go up."},

@@ -2,7 +2,6 @@ package okr
 
 import (
 	"context"
-	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -51,12 +50,13 @@ func (o *Objective) Ref() string { return ObjectiveRef(o.ID) }
 // HasParent reports whether the objective is linked upward.
 func (o *Objective) HasParent() bool { return o.ParentObjectiveID != 0 }
 
-// Validate checks every field a person typed, one field error per wrong
-// field, and normalises whitespace and defaults.
+// Validate normalises the text a person typed (see NormaliseLine and
+// NormaliseText) and the defaults, then checks every field, one field error
+// per wrong field; lengths count the normalised text.
 func (o *Objective) Validate() error {
 	var errs []error
-	o.Title = strings.TrimSpace(o.Title)
-	o.Description = strings.TrimSpace(o.Description)
+	o.Title = NormaliseLine(o.Title)
+	o.Description = NormaliseText(o.Description)
 	if n := utf8.RuneCountInString(o.Title); n < 1 || n > MaxTitleLength {
 		errs = append(errs, FieldErrorf("title", "Title is 1-%d characters.", MaxTitleLength))
 	}

@@ -3,7 +3,6 @@ package okr
 import (
 	"context"
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -25,9 +24,10 @@ func (t *Team) HasMember(userID string) bool {
 	return userID != "" && (t.LeadID == userID || slices.Contains(t.Members, userID))
 }
 
-// Validate checks the team's own fields and normalises its member list.
+// Validate normalises the team's name (see NormaliseLine) and member list
+// and checks its own fields.
 func (t *Team) Validate() error {
-	t.Name = strings.TrimSpace(t.Name)
+	t.Name = NormaliseLine(t.Name)
 	if n := utf8.RuneCountInString(t.Name); n < 1 || n > 80 {
 		return FieldErrorf("name", "Team name is 1-80 characters.")
 	}
@@ -47,7 +47,8 @@ type TeamService interface {
 	CreateTeam(ctx context.Context, t *Team) error
 	// UpdateTeam replaces name, department, lead and members.
 	UpdateTeam(ctx context.Context, t *Team) error
-	// FindTeamByID and FindTeamByName (case-insensitive) return ENOTFOUND.
+	// FindTeamByID and FindTeamByName (case-insensitive, the name
+	// normalised as stored names are) return ENOTFOUND.
 	FindTeamByID(ctx context.Context, id int64) (*Team, error)
 	FindTeamByName(ctx context.Context, name string) (*Team, error)
 	// FindTeams lists all teams by name.

@@ -103,11 +103,15 @@ func (db *DB) Close() error {
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 
-// migration is one embedded schema change.
+// migration is one schema change: an embedded numbered .sql file or, for
+// a change SQL cannot express, a Go step (see goMigrations). Both kinds are
+// numbered in one sequence and applied the same way, each in its own
+// transaction.
 type migration struct {
 	version int
 	name    string
 	sql     string
+	step    func(ctx context.Context, tx *sql.Tx) error // nil for SQL
 }
 
 func migrations() ([]migration, error) {
@@ -128,10 +132,11 @@ func migrations() ([]migration, error) {
 		}
 		out = append(out, migration{version: version, name: e.Name(), sql: string(body)})
 	}
+	out = append(out, goMigrations...)
 	slices.SortFunc(out, func(a, b migration) int { return a.version - b.version })
 	for i, m := range out {
 		if m.version != i+1 {
-			return nil, fmt.Errorf("migration %q: versions must run 1, 2, 3... without gaps", m.name)
+			return nil, fmt.Errorf("migration %q: versions must run 1, 2, 3... without gaps or repeats", m.name)
 		}
 	}
 	return out, nil
@@ -177,7 +182,12 @@ func (db *DB) migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		if m.step != nil {
+			err = m.step(ctx, tx)
+		} else {
+			_, err = tx.ExecContext(ctx, m.sql)
+		}
+		if err != nil {
 			tx.Rollback()
 			return fmt.Errorf("migration %s: %w", m.name, err)
 		}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/okrbot/okrbot/okr"
 )
 
 // TestOpen_BacksUpBeforeMigratingAnExistingDatabase: a database at an older
@@ -79,5 +81,129 @@ func TestOpen_BacksUpBeforeMigratingAnExistingDatabase(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	if len(entries) > 4 { // okrbot.db, -wal, -shm, .v1.bak
 		t.Errorf("files beside the database: %v", entries)
+	}
+}
+
+// TestOpen_CleansTextStoredBeforeNormalisation: rows written at schema
+// version 2, before okrbot normalised text, come out of the migration as
+// the domain would store them today: controls, bidi controls and
+// zero-width characters gone, NFC, single-line fields on one line. Team
+// names that become equal stay unique, and check-ins stay append-only.
+func TestOpen_CleansTextStoredBeforeNormalisation(t *testing.T) {
+	const before = 2 // the last schema version whose text may be dirty
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "okrbot.db")
+	ms, err := migrations()
+	if err != nil || len(ms) < before {
+		t.Fatalf("migrations = %d, %v", len(ms), err)
+	}
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := old.Exec(q, args...); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	mustExec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`)
+	for _, m := range ms[:before] {
+		mustExec(m.sql)
+		mustExec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.version, m.name)
+	}
+	mustExec(`INSERT INTO cycles (id, name, start_at, end_at, status) VALUES (1, '2026-Q4', 0, 1, 'current')`)
+	for _, team := range []struct {
+		id   int
+		name string
+	}{
+		{1, "Sales"},
+		{2, "Sa\u200Bles"},          // becomes Sales, which team 1 has
+		{3, "\u202E\u200B"},         // becomes empty
+		{4, "Plat\x00form\tteam\n"}, // becomes Platform team
+		{5, "sales\u200C"},          // becomes sales, which team 1 has (ignoring case), and then Sales (2)
+	} {
+		mustExec(`INSERT INTO teams (id, name) VALUES (?, ?)`, team.id, team.name)
+	}
+	mustExec(`INSERT INTO objectives (id, cycle_id, title, description, level, owner_id, team_id, created_at, updated_at)
+		VALUES (1, 1, ?, ?, 'team', 'U1', 4, 5, 6)`, "Grow\x00 revenue \u202Egnp.exe", "Why\r\nnow\u0085\u200B")
+	mustExec(`INSERT INTO objectives (id, cycle_id, title, description, level, owner_id, created_at, updated_at)
+		VALUES (2, 1, ?, '', 'company', 'U1', 5, 6)`, "Cafe\u0301 👩\u200D💻 \U0001F1EB\U0001F1F7")
+	mustExec(`INSERT INTO objectives (id, cycle_id, title, description, level, owner_id, created_at, updated_at)
+		VALUES (3, 1, ?, '', 'company', 'U1', 5, 6)`, "\x00\u2066")
+	mustExec(`INSERT INTO objectives (id, cycle_id, title, description, level, owner_id, created_at, updated_at)
+		VALUES (4, 1, 'Already clean', ?, 'company', 'U1', 5, 6)`, "Two\nlines")
+	mustExec(`INSERT INTO key_results (id, objective_id, cycle_id, title, kind, start, target, current, unit, owner_id, created_at, updated_at)
+		VALUES (1, 1, 1, ?, 'increase', 0, 10, 0, ?, 'U1', 5, 6)`, "Sign\u200B-ups\n", "le\u2060ads")
+	mustExec(`INSERT INTO checkins (id, key_result_id, author_id, value, previous, confidence, note, blockers, created_at)
+		VALUES (1, 1, 'U1', 3, 0, 'at_risk', ?, ?, 7)`, "Good\x00 week\r\n\u202Ereally", "none\u200B")
+	var generation int
+	if err := old.QueryRow(`SELECT value FROM generation`).Scan(&generation); err != nil {
+		t.Fatal(err)
+	}
+	old.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if db.MigrationBackup == "" {
+		t.Error("no backup before migrating")
+	}
+
+	teams, err := db.FindTeams(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[int64]string{}
+	for _, team := range teams {
+		names[team.ID] = team.Name
+	}
+	for id, want := range map[int64]string{1: "Sales", 2: "Sales (2)", 3: "Team 3", 4: "Platform team", 5: "sales (3)"} {
+		if names[id] != want {
+			t.Errorf("team %d = %+q, want %+q", id, names[id], want)
+		}
+	}
+	for id, want := range map[int64][2]string{
+		1: {"Grow revenue gnp.exe", "Why\nnow"},
+		2: {"Café 👩\u200D💻 \U0001F1EB\U0001F1F7", ""},
+		3: {"Untitled", ""},
+		4: {"Already clean", "Two\nlines"},
+	} {
+		o, err := db.FindObjectiveByID(ctx, id)
+		if err != nil || o.Title != want[0] || o.Description != want[1] {
+			t.Errorf("objective %d = %+q, %+q, %v; want %+q, %+q", id, o.Title, o.Description, err, want[0], want[1])
+			continue
+		}
+		if o.UpdatedAt.UnixMilli() != 6 {
+			t.Errorf("objective %d: updated_at = %v; cleaning is not an edit", id, o.UpdatedAt)
+		}
+	}
+	kr, err := db.FindKeyResultByID(ctx, 1)
+	if err != nil || kr.Title != "Sign-ups" || kr.Unit != "leads" {
+		t.Errorf("key result = %+q, %+q, %v", kr.Title, kr.Unit, err)
+	}
+	id := int64(1)
+	history, err := db.FindCheckins(ctx, okr.CheckinFilter{KeyResultID: &id})
+	if err != nil || len(history) != 1 || history[0].Note != "Good week\nreally" || history[0].Blockers != "none" {
+		t.Errorf("check-ins = %+v, %v", history, err)
+	}
+
+	// What SQLite sees: whole titles (length() stops at a NUL), the
+	// analysis snapshot in step, check-ins still append-only, and a new
+	// generation for any process that cached the old text.
+	var length int
+	var snapshot string
+	if err := db.write.QueryRow(`SELECT length(title), json_extract(snapshot, '$[7]') FROM objectives WHERE id = 1`).Scan(&length, &snapshot); err != nil ||
+		length != len("Grow revenue gnp.exe") || snapshot != "Grow revenue gnp.exe" {
+		t.Errorf("length(title) = %d, snapshot title %+q, %v", length, snapshot, err)
+	}
+	if _, err := db.write.Exec(`UPDATE checkins SET note = 'rewritten'`); err == nil {
+		t.Error("check-ins can be updated after the migration; the trigger is gone")
+	}
+	var after int
+	if err := db.write.QueryRow(`SELECT value FROM generation`).Scan(&after); err != nil || after <= generation {
+		t.Errorf("generation %d -> %d (%v), want it moved", generation, after, err)
 	}
 }

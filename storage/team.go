@@ -126,7 +126,10 @@ func findTeamByID(ctx context.Context, tx *Tx, id int64) (*okr.Team, error) {
 }
 
 // FindTeamByName finds a team by name, ignoring case; ENOTFOUND if none.
+// The name is normalised as stored names are (okr.NormaliseLine), so that
+// what a person types finds the team however their keyboard encoded it.
 func (db *DB) FindTeamByName(ctx context.Context, name string) (*okr.Team, error) {
+	name = okr.NormaliseLine(name)
 	tx, err := db.beginRead(ctx)
 	if err != nil {
 		return nil, err
