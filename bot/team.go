@@ -102,9 +102,11 @@ func teamView(t *okr.Team, teams []*okr.Team, meta viewMeta) slack.ModalViewRequ
 		blocks = append(blocks, dept)
 	}
 	digest := channelSelect("channel", "Digest channel", t.Channel, true)
-	digest.Hint = plain("A weekly digest of this team's objectives is posted here. The bot must be able to post there.")
+	digest.Hint = plain("A weekly digest of this team's objectives is posted here. The bot must be able to post there. Empty means no team digest.")
+	leader := userSelect("lead", "Lead", t.LeadID, true)
+	leader.Hint = plain("Empty means no lead: admins manage the team.")
 	blocks = append(blocks,
-		userSelect("lead", "Lead", t.LeadID, true),
+		leader,
 		usersSelect("members", "Members", t.Members, true),
 		digest,
 	)
