@@ -357,7 +357,7 @@ func (b *Bot) submitNewObjective(ctx context.Context, cb *slack.InteractionCallb
 // confirmCreated tells the creator what was made and, for an objective with
 // no parent below company level, suggests parents with one-click links.
 func (b *Bot) confirmCreated(ctx context.Context, to replyTo, o *okr.Objective, krs []*okr.KeyResult) error {
-	text := fmt.Sprintf(":white_check_mark: Created *%s* %s (%s, %d key results).", o.Ref(), esc(o.Title), o.Level.Label(), len(krs))
+	text := fmt.Sprintf(":white_check_mark: Created *%s* %s (%s, %s).", o.Ref(), esc(o.Title), o.Level.Label(), countOf(len(krs), "key result", "key results"))
 	blocks := []slack.Block{section(text)}
 	if o.Level != okr.LevelCompany && !o.HasParent() {
 		more, err := b.suggestionBlocks(ctx, o, krs)

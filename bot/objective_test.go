@@ -333,3 +333,38 @@ func TestNewObjective_FurtherKeyResultsCountWithATitle(t *testing.T) {
 		t.Fatalf("stored %d objectives, key results %+v", len(objs), krs)
 	}
 }
+
+// TestCounts_OneKeyResultAndTwoKeyResults: the messages that count key
+// results agree with the count.
+func TestCounts_OneKeyResultAndTwoKeyResults(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{1, "1 key result"}, {2, "2 key results"}} {
+		t.Run(tc.want, func(t *testing.T) {
+			title := "Objective with " + tc.want
+			h.modal(member, "new", "okr_new")
+			in := slackfake.Inputs{"title": title, "kr1_title": "First", "kr1_target": "10"}
+			if tc.n == 2 {
+				in["kr2_title"], in["kr2_target"] = "Second", "20"
+			}
+			if res := h.submit(member, in); len(res.Errors) > 0 {
+				t.Fatalf("errors = %v", res.Errors)
+			}
+			h.reply(member, title+" (Team, "+tc.want+").")
+
+			objs, _, err := h.db.FindObjectives(context.Background(), okr.ObjectiveFilter{})
+			must(t, err)
+			i := slices.IndexFunc(objs, func(o *okr.Objective) bool { return o.Title == title })
+			if i < 0 {
+				t.Fatalf("%q was not stored", title)
+			}
+			h.modal(member, "checkin "+objs[i].Ref(), "okr_checkin")
+			if res := h.submit(member, slackfake.Inputs{}); len(res.Errors) > 0 {
+				t.Fatalf("check-in errors = %v", res.Errors)
+			}
+			h.reply(member, "Checked in on "+tc.want+".")
+		})
+	}
+}
