@@ -143,7 +143,7 @@ func progressChart(d *okr.Digest) ([]byte, error) {
 	}
 	entries = append(entries, entry{"expected: a linear plan", []plot.Thumbnailer{plan}})
 	if rest := len(d.Objectives) - drawn; rest > 0 {
-		entries = append(entries, entry{fmt.Sprintf("+ %s not drawn", digestCount(rest, "more objective", "more objectives")), nil})
+		entries = append(entries, entry{fmt.Sprintf("+ %s not drawn", countOf(rest, "more objective", "more objectives")), nil})
 	}
 	// Ranges last: Add widened them to the data, and the axes always show
 	// the whole cycle from 0% to 100%.

@@ -257,8 +257,8 @@ func checkinView(set checkinSet, actorID string, meta viewMeta, now time.Time, l
 		blocks = append(blocks, checkinInputs(kr)...)
 	}
 	if rest := len(set.krs) - len(shown); rest > 0 {
-		blocks = append(blocks, contextBlock(fmt.Sprintf(":hourglass_flowing_sand: …and %d more %s. This form shows the ones waiting longest; "+
-			"submit it, then run `/okr checkin` again to see the rest.", rest, plural(rest, "key result", "key results"))))
+		blocks = append(blocks, contextBlock(fmt.Sprintf(":hourglass_flowing_sand: …and %s. This form shows the ones waiting longest; "+
+			"submit it, then run `/okr checkin` again to see the rest.", countOf(rest, "more key result", "more key results"))))
 	}
 	title, submit := "Check in", "Save check-ins"
 	if len(shown) == 1 {
@@ -308,9 +308,9 @@ func daysAgo(t, now time.Time, loc *time.Location) string {
 	case days == 1:
 		return "yesterday"
 	case days < 14:
-		return fmt.Sprintf("%d days ago", days)
+		return countOf(days, "day", "days") + " ago"
 	}
-	return fmt.Sprintf("%d weeks ago", days/7)
+	return countOf(days/7, "week", "weeks") + " ago"
 }
 
 // checkinInputs are one key result's fields, pre-filled so that submitting
@@ -514,7 +514,7 @@ func (b *Bot) userName(ctx context.Context, id string) string {
 // (before → after, progress, confidence), and offers the key results still
 // due a check-in this week.
 func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr.Checkin, before map[int64]okr.KeyResult) (message, error) {
-	text := fmt.Sprintf(":white_check_mark: Checked in on %d %s.", len(checkins), plural(len(checkins), "key result", "key results"))
+	text := fmt.Sprintf(":white_check_mark: Checked in on %s.", countOf(len(checkins), "key result", "key results"))
 	var lines []string
 	recorded := map[int64]bool{}
 	for _, c := range checkins {
@@ -544,7 +544,7 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		}
 	}
 	if due > 0 {
-		more := section(fmt.Sprintf("You have %d more %s due a check-in this week.", due, plural(due, "key result", "key results")))
+		more := section(fmt.Sprintf("You have %s due a check-in this week.", countOf(due, "more key result", "more key results")))
 		more.Accessory = slack.NewAccessory(button("Check in on the rest", actCheckinOpen, checkinAll))
 		blocks = append(blocks, more)
 	}
@@ -562,13 +562,6 @@ func confidenceEmoji(c okr.Confidence) string {
 		return "🔴"
 	}
 	return "⚪"
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 // userLocation is the person's time zone, or the company's when Slack

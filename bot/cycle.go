@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -151,13 +150,6 @@ func cycleProgress(c *okr.Cycle, now time.Time, loc *time.Location) string {
 	return fmt.Sprintf("Week %d of %d · %s %s of the cycle has passed", n, total, bar(c.Elapsed(now)), pct(c.Elapsed(now)))
 }
 
-func countOf(n int, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return strconv.Itoa(n) + " " + many
-}
-
 // mayManageCycles refuses anyone but an admin, for every cycle command and
 // its confirmation buttons alike.
 func (b *Bot) mayManageCycles(ctx context.Context, userID string) error {
@@ -281,9 +273,9 @@ func scoringPlan(objectives, owners int, next string) string {
 	case objectives == 1:
 		return fmt.Sprintf("Its one open objective stays as it is until its owner scores it: they get a DM to do so, and can carry it over to %s with its key results.", next)
 	case owners == 1:
-		return fmt.Sprintf("Its %d open objectives stay as they are until their owner scores them: they get a DM to do so, and can carry unfinished ones over to %s with their key results.", objectives, next)
+		return fmt.Sprintf("Its %s stay as they are until their owner scores them: they get a DM to do so, and can carry unfinished ones over to %s with their key results.", countOf(objectives, "open objective", "open objectives"), next)
 	}
-	return fmt.Sprintf("Its %d open objectives stay as they are until their owners score them: each of the %d owners gets a DM to do so, and can carry unfinished ones over to %s with their key results.", objectives, owners, next)
+	return fmt.Sprintf("Its %s stay as they are until their owners score them: each of the %s gets a DM to do so, and can carry unfinished ones over to %s with their key results.", countOf(objectives, "open objective", "open objectives"), countOf(owners, "owner", "owners"), next)
 }
 
 func quarterIndex(q okr.Quarter) int { return q.Year*4 + q.Q }

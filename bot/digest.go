@@ -65,8 +65,8 @@ func digestSummary(d *okr.Digest) message {
 
 	var gaps []slack.Block
 	if n := len(d.Wins); n > 0 {
-		lines := []string{fmt.Sprintf("🏆 *%s* reached %s target this week", digestCount(n, "key result", "key results"),
-			digestPlural(n, "its", "their"))}
+		lines := []string{fmt.Sprintf("🏆 *%s* reached %s target this week", countOf(n, "key result", "key results"),
+			plural(n, "its", "their"))}
 		for _, st := range d.Wins[:min(n, digestPreview)] {
 			lines = append(lines, fmt.Sprintf("• *%s* %s · %s", st.KeyResult.Ref(), digestText(st.KeyResult.Title, digestSummaryTitle),
 				mention(st.KeyResult.OwnerID)))
@@ -74,7 +74,7 @@ func digestSummary(d *okr.Digest) message {
 		gaps = append(gaps, section(digestMore(lines, n, digestPreview)))
 	}
 	if n := len(d.AtRisk); n > 0 {
-		lines := []string{fmt.Sprintf("⚠️ *%s* at risk, off track or behind", digestCount(n, "key result", "key results"))}
+		lines := []string{fmt.Sprintf("⚠️ *%s* at risk, off track or behind", countOf(n, "key result", "key results"))}
 		for _, st := range d.AtRisk[:min(n, digestPreview)] {
 			st = digestRisk(st)
 			lines = append(lines, fmt.Sprintf("• %s *%s* %s · %s · %s", healthEmoji(st.Health), st.KeyResult.Ref(),
@@ -83,7 +83,7 @@ func digestSummary(d *okr.Digest) message {
 		gaps = append(gaps, section(digestMore(lines, n, digestPreview)))
 	}
 	if n := len(d.Stale); n > 0 {
-		lines := []string{fmt.Sprintf("⏳ *%s* without a recent check-in", digestCount(n, "key result", "key results"))}
+		lines := []string{fmt.Sprintf("⏳ *%s* without a recent check-in", countOf(n, "key result", "key results"))}
 		for _, st := range d.Stale[:min(n, digestPreview)] {
 			lines = append(lines, fmt.Sprintf("• *%s* %s · %s · %s", st.KeyResult.Ref(), digestText(st.KeyResult.Title, digestSummaryTitle),
 				mention(st.KeyResult.OwnerID), digestLastCheckin(st.KeyResult, d.At, d.Location)))
@@ -133,8 +133,8 @@ func digestThread(d *okr.Digest) []digestPart {
 	}
 
 	if n := len(d.Wins); n > 0 {
-		head := fmt.Sprintf("🏆 *Wins this week* · %s reached %s target 🎉", digestCount(n, "key result", "key results"),
-			digestPlural(n, "its", "their"))
+		head := fmt.Sprintf("🏆 *Wins this week* · %s reached %s target 🎉", countOf(n, "key result", "key results"),
+			plural(n, "its", "their"))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, st := range d.Wins[:min(n, digestListLines)] {
 			lines = append(lines, keyResultLine(st)+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
@@ -142,7 +142,7 @@ func digestThread(d *okr.Digest) []digestPart {
 		parts = append(parts, digestPart{"wins", digestListPart(head, lines, n, "", "Wins this week")})
 	}
 	if n := len(d.AtRisk); n > 0 {
-		head := fmt.Sprintf("⚠️ *At risk, off track or behind* · %s, worst first", digestCount(n, "key result", "key results"))
+		head := fmt.Sprintf("⚠️ *At risk, off track or behind* · %s, worst first", countOf(n, "key result", "key results"))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, st := range d.AtRisk[:min(n, digestListLines)] {
 			st = digestRisk(st)
@@ -151,7 +151,7 @@ func digestThread(d *okr.Digest) []digestPart {
 		parts = append(parts, digestPart{"at-risk", digestListPart(head, lines, n, "`/okr gaps at-risk`", "At risk, off track or behind")})
 	}
 	if n := len(d.Stale); n > 0 {
-		head := fmt.Sprintf("⏳ *Stale* · %s without a recent check-in", digestCount(n, "key result", "key results"))
+		head := fmt.Sprintf("⏳ *Stale* · %s without a recent check-in", countOf(n, "key result", "key results"))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, st := range d.Stale[:min(n, digestListLines)] {
 			lines = append(lines, keyResultLine(st)+" · "+digestLastCheckin(st.KeyResult, d.At, d.Location))
@@ -160,7 +160,7 @@ func digestThread(d *okr.Digest) []digestPart {
 	}
 	if n := len(d.Orphans); n > 0 {
 		head := fmt.Sprintf("🔗 *Not aligned* · %s below company level %s nothing; `/okr link` suggests where each fits",
-			digestCount(n, "objective", "objectives"), digestPlural(n, "supports", "support"))
+			countOf(n, "objective", "objectives"), plural(n, "supports", "support"))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, o := range d.Orphans[:min(n, digestListLines)] {
 			lines = append(lines, fmt.Sprintf("*%s* %s · %s · %s · `/okr link %s`", o.Ref(), digestText(o.Title, 120), o.Level.Label(),
@@ -170,7 +170,7 @@ func digestThread(d *okr.Digest) []digestPart {
 	}
 	if n := len(d.Unsupported); n > 0 {
 		head := fmt.Sprintf("🏢 *Nothing supports %s* · teams align theirs with `/okr link &lt;objective&gt; to O…`",
-			digestPlural(n, "this company objective", fmt.Sprintf("these %s company objectives", formatNumber(float64(n)))))
+			plural(n, "this company objective", fmt.Sprintf("these %s company objectives", formatNumber(float64(n)))))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, o := range d.Unsupported[:min(n, digestListLines)] {
 			lines = append(lines, fmt.Sprintf("*%s* %s · %s", o.Ref(), digestText(o.Title, 120), mention(o.OwnerID)))
@@ -368,7 +368,7 @@ func digestContext(d *okr.Digest) string {
 	}
 	if p := d.Participation; p.Due > 0 {
 		parts = append(parts, fmt.Sprintf("Check-ins: %s of %s (%s)", formatNumber(float64(p.Done)),
-			digestCount(p.Due, "owner", "owners"), pct(p.Share())))
+			countOf(p.Due, "owner", "owners"), pct(p.Share())))
 	} else {
 		parts = append(parts, "Check-ins: none due this week")
 	}
@@ -402,10 +402,10 @@ func digestAlignmentText(d *okr.Digest) string {
 		return strings.Join(parts, ", ")
 	}
 	if n := len(d.Orphans); n > 0 {
-		lines = append(lines, fmt.Sprintf("• %s aligned with nothing: %s", digestCount(n, "objective", "objectives"), items(d.Orphans)))
+		lines = append(lines, fmt.Sprintf("• %s aligned with nothing: %s", countOf(n, "objective", "objectives"), items(d.Orphans)))
 	}
 	if n := len(d.Unsupported); n > 0 {
-		lines = append(lines, fmt.Sprintf("• %s nothing supports: %s", digestCount(n, "company objective", "company objectives"),
+		lines = append(lines, fmt.Sprintf("• %s nothing supports: %s", countOf(n, "company objective", "company objectives"),
 			items(d.Unsupported)))
 	}
 	return strings.Join(lines, "\n")
@@ -563,19 +563,7 @@ func digestSupportedBy(n int) string {
 	if n == 0 {
 		return "nothing aligned under it yet"
 	}
-	return "supported by " + digestCount(n, "objective", "objectives")
-}
-
-// digestCount writes "1 objective" or "1,200 objectives".
-func digestCount(n int, one, many string) string {
-	return formatNumber(float64(n)) + " " + digestPlural(n, one, many)
-}
-
-func digestPlural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+	return "supported by " + countOf(n, "objective", "objectives")
 }
 
 // digestCapital capitalises the first letter.

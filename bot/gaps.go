@@ -126,7 +126,7 @@ func (b *Bot) gapKinds(a *okr.Analysis, p okr.Policy, loc *time.Location) []gapK
 			var out []string
 			for _, s := range states[lo:hi] {
 				out = append(out, fmt.Sprintf("%s · *%s* (aim for %d–%d)", listedObjectiveLine(a, s.Objective),
-					count(len(s.KeyResults), "key result"), p.MinKeyResults, p.MaxKeyResults))
+					countOf(len(s.KeyResults), "key result", "key results"), p.MinKeyResults, p.MaxKeyResults))
 			}
 			return out, nil
 		}
@@ -138,14 +138,15 @@ func (b *Bot) gapKinds(a *okr.Analysis, p okr.Policy, loc *time.Location) []gapK
 			n: len(a.Unsupported), lines: objLines(a.Unsupported)},
 		{key: gapAtRisk, emoji: "🔴", name: "Key results at risk", about: "off track, at risk or behind schedule, worst first",
 			n: len(a.AtRisk), lines: krLines(a.AtRisk, false)},
-		{key: gapStale, emoji: "⏳", name: "Stale key results", about: fmt.Sprintf("no check-in for %d days", staleDays),
+		{key: gapStale, emoji: "⏳", name: "Stale key results", about: "no check-in for " + countOf(staleDays, "day", "days"),
 			n: len(a.Stale), lines: krLines(a.Stale, true)},
-		{key: gapOverloaded, emoji: "🏋️", name: "Owners over the limit", about: fmt.Sprintf("more than %d objectives at one level", p.MaxObjectivesPerOwner),
+		{key: gapOverloaded, emoji: "🏋️", name: "Owners over the limit", about: fmt.Sprintf("more than %s at one level", countOf(p.MaxObjectivesPerOwner, "objective", "objectives")),
 			n: len(a.OverLoaded), lines: func(_ context.Context, lo, hi int) ([]string, error) {
 				var out []string
 				for _, l := range a.OverLoaded[lo:hi] {
-					out = append(out, fmt.Sprintf("%s owns %d %s objectives (the advice is at most %d)", mention(l.OwnerID), l.Count,
-						strings.ToLower(l.Level.Label()), p.MaxObjectivesPerOwner))
+					level := strings.ToLower(l.Level.Label())
+					out = append(out, fmt.Sprintf("%s owns %s (the advice is at most %s)", mention(l.OwnerID),
+						countOf(l.Count, level+" objective", level+" objectives"), formatNumber(float64(p.MaxObjectivesPerOwner))))
 				}
 				return out, nil
 			}},

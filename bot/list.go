@@ -217,7 +217,7 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 	})
 
 	title := fmt.Sprintf("%s · %s", heading, cycleLabel(cycle))
-	head := []slack.Block{section(fmt.Sprintf("%s · %s", title, count(len(objs), "objective")))}
+	head := []slack.Block{section(fmt.Sprintf("%s · %s", title, countOf(len(objs), "objective", "objectives")))}
 	if note != "" {
 		head = append(head, contextBlock(note))
 	}
@@ -242,10 +242,10 @@ func (b *Bot) keyResultListPage(ctx context.Context, a *okr.Analysis, q pageQuer
 	empty := fmt.Sprintf(":tada: No key result in %s is at risk, off track or behind schedule.", a.Cycle.Name)
 	if q.Filter == filterStale {
 		days := int(b.policy(ctx).StaleAfter.Hours() / 24)
-		states, heading, noun = a.Stale, "*Stale key results*", fmt.Sprintf("key results with no check-in for %d days", days)
-		empty = fmt.Sprintf(":white_check_mark: Every key result in %s has had a check-in in the last %d days.", a.Cycle.Name, days)
+		states, heading, noun = a.Stale, "*Stale key results*", "key results with no check-in for "+countOf(days, "day", "days")
+		empty = fmt.Sprintf(":white_check_mark: Every key result in %s has had a check-in in the last %s.", a.Cycle.Name, countOf(days, "day", "days"))
 	}
-	head := []slack.Block{section(fmt.Sprintf("%s · %s · %s", heading, cycleLabel(a.Cycle), count(len(states), "key result")))}
+	head := []slack.Block{section(fmt.Sprintf("%s · %s · %s", heading, cycleLabel(a.Cycle), countOf(len(states), "key result", "key results")))}
 	if len(states) == 0 {
 		return message{Text: empty, Blocks: append(head, section(empty))}, nil
 	}
@@ -398,12 +398,4 @@ func cycleLabel(c *okr.Cycle) string {
 // plainTitle is a page's notification text: its heading without markup.
 func plainTitle(heading string, c *okr.Cycle) string {
 	return strings.Trim(heading, "*") + " · " + cycleLabel(c)
-}
-
-// count writes "1 objective" or "12 objectives".
-func count(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return formatNumber(float64(n)) + " " + noun + "s"
 }

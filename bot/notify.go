@@ -38,9 +38,9 @@ func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
 	if r.Reminder {
 		n := len(r.KeyResults)
 		text = fmt.Sprintf("Reminder: %s still %s this week's check-in", countOf(n, "key result", "key results"), plural(n, "needs", "need"))
-		owed := fmt.Sprintf("%d of your %d key results still %s", n, r.Total, plural(n, "needs", "need"))
+		owed := fmt.Sprintf("%s of your %s still %s", formatNumber(float64(n)), countOf(r.Total, "key result", "key results"), plural(n, "needs", "need"))
 		if n >= r.Total {
-			owed = "your " + plural(n, "key result still needs", fmt.Sprintf("%d key results still need", n))
+			owed = "your " + plural(n, "key result still needs", countOf(n, "key result", "key results")+" still need")
 		}
 		intro = fmt.Sprintf("⏰ Hi %s, a friendly reminder: %s this week's check-in.", mention(r.UserID), owed)
 	} else {
@@ -165,7 +165,7 @@ func leadSummaryMessage(s *okr.LeadSummary) message {
 		done := t.Owners - len(t.Missing)
 		lines := []string{fmt.Sprintf("*%s* · %d of %d checked in %s", esc(trunc(t.Team.Name, 80)), done, t.Owners, bar(float64(done)/float64(max(1, t.Owners))))}
 		for _, m := range t.Missing[:min(len(t.Missing), leadSummaryMaxPeople)] {
-			owes := fmt.Sprintf("%d of %d key results due", m.Due, m.Total)
+			owes := fmt.Sprintf("%s of %s due", formatNumber(float64(m.Due)), countOf(m.Total, "key result", "key results"))
 			if m.Due == m.Total {
 				owes = fmt.Sprintf("no check-in yet (%s)", countOf(m.Total, "key result", "key results"))
 			}
@@ -264,7 +264,8 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 		blocks = append(blocks, section("📚 A few OKRs kept in focus beat many spread thin. Yours are beyond the limits your company set:"))
 		var lines []string
 		for _, l := range nd.Loads {
-			lines = append(lines, fmt.Sprintf("• You own %d %s objectives; at most %d keeps them in focus.", l.Count, strings.ToLower(l.Level.Label()), nd.Policy.MaxObjectivesPerOwner))
+			lines = append(lines, fmt.Sprintf("• You own %s; at most %s keeps them in focus.",
+				countOf(l.Count, strings.ToLower(l.Level.Label())+" objective", strings.ToLower(l.Level.Label())+" objectives"), formatNumber(float64(nd.Policy.MaxObjectivesPerOwner))))
 		}
 		for _, st := range nd.Objectives {
 			k := len(st.KeyResults)

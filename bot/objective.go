@@ -95,7 +95,7 @@ func (b *Bot) newObjectiveView(ctx context.Context, f objectiveForm, teams []*ok
 	blocks := objectiveInputs(&okr.Objective{Title: f.Title, Description: f.Description, Level: f.Level, OwnerID: f.Owner, TeamID: f.TeamID}, teams)
 	blocks = append(blocks,
 		staticSelect("cycle", "Cycle", cycleOptions(cycles), idValue(f.CycleID), false),
-		externalSelect("parent", "Supports (parent)", "Type to search; suggestions first", f.Parent, true),
+		parentSelect(f.Parent),
 		checkboxes("options", "Options", []*slack.OptionBlockObject{
 			option("Roll up aligned objectives into this one", optionRollup, ""),
 			option("Allow a parent in another cycle", optionCross, ""),
@@ -104,12 +104,24 @@ func (b *Bot) newObjectiveView(ctx context.Context, f objectiveForm, teams []*ok
 	for i, kr := range f.KRs {
 		n := i + 1
 		blocks = append(blocks, divider(), section(fmt.Sprintf("*Key result %d*%s", n, map[bool]string{true: "", false: " (optional)"}[n == 1])))
-		blocks = append(blocks, krInputs(fmt.Sprintf("kr%d_", n), kr, n == 1)...)
+		row := krFirst
+		if n > 1 {
+			row = krExtra
+		}
+		blocks = append(blocks, krInputs(fmt.Sprintf("kr%d_", n), kr, row)...)
 	}
 	if len(f.KRs) < okr.DefaultPolicy().MaxKeyResults {
 		blocks = append(blocks, actions("slots", button("➕ Add another key result", actAddSlot, strconv.Itoa(len(f.KRs)))))
 	}
 	return modal(cbNewObjective, "New objective", "Create", meta, blocks), nil
+}
+
+// parentSelect is what a new objective supports: optional, as an
+// objective can be aligned later, and a company objective supports nothing.
+func parentSelect(initial *slack.OptionBlockObject) *slack.InputBlock {
+	in := externalSelect("parent", "Supports (parent)", "Type to search; suggestions first", initial, true)
+	in.Hint = plain("Leave empty to align it later with /okr link.")
+	return in
 }
 
 // objectiveInputs are the fields an objective is created and edited with.
@@ -126,19 +138,68 @@ func objectiveInputs(o *okr.Objective, teams []*okr.Team) []slack.Block {
 	return blocks
 }
 
-// krInputs are the fields of one key result. Only the title is required at
-// Slack's level; the rest is checked on submit, as it depends on the kind.
-func krInputs(prefix string, kr krForm, required bool) []slack.Block {
+// krRow says how a form asks for one key result's fields.
+type krRow int
+
+const (
+	// krFirst is the first key result of a new objective, and the form
+	// that adds one: its title and target are required.
+	krFirst krRow = iota
+	// krExtra is a further key result of a new objective: optional as a
+	// whole, so each of its fields is too, and the hints say which become
+	// needed once it has a title.
+	krExtra
+	// krEdit changes a stored key result: required as krFirst, and an
+	// emptied start keeps the one it has.
+	krEdit
+)
+
+// doneTarget is what a milestone's target field holds. A form cannot make
+// a field required for some kinds only: "optional" is part of the view as
+// drawn, and the kind select tells the app nothing before the submission
+// (docs/slack-platform.md §3.1). So the target is required for every kind,
+// and a milestone answers it with this word.
+const doneTarget = "done"
+
+// Hints under the start field: every field marked optional says what
+// leaving it empty does, so that the form never refuses an empty field
+// without having said so (Block Kit input block hint,
+// https://docs.slack.dev/reference/block-kit/blocks/input-block).
+const (
+	startHint     = "Empty means 0 (for Stay above or Stay below: the target). Decrease to needs a start."
+	startEditHint = "Empty keeps the start it has."
+)
+
+// krInputs are the fields of one key result. The title and the target are
+// what a key result cannot do without; the start has a default for every
+// kind but a decrease, which the hint says.
+func krInputs(prefix string, kr krForm, row krRow) []slack.Block {
 	if kr.Kind == "" {
 		kr.Kind = string(okr.KindIncrease)
 	}
-	return []slack.Block{
-		textInput(prefix+"title", "Key result", "A measurable outcome, e.g. Raise NPS", kr.Title, okr.MaxTitleLength, false, !required),
-		staticSelect(prefix+"kind", "Kind", kindOptions(), kr.Kind, !required),
-		textInput(prefix+"start", "Start (where it is now)", "e.g. 32, 12.5%, $3k, 1.2M, 40 leads", kr.Start, 40, false, true),
-		textInput(prefix+"target", "Target", "e.g. 45, 5%, $10k (not needed for a milestone)", kr.Target, 40, false, true),
-		userSelect(prefix+"owner", "Key result owner", kr.Owner, !required),
+	required := row != krExtra
+	title := textInput(prefix+"title", "Key result", "A measurable outcome, e.g. Raise NPS", kr.Title, okr.MaxTitleLength, false, !required)
+	start := textInput(prefix+"start", "Start (where it is now)", "e.g. 32, 12.5%, $3k, 1.2M, 40 leads", kr.Start, 40, false, true)
+	start.Hint = plain(startHint)
+	target := textInput(prefix+"target", "Target", "e.g. 45, 5%, $10k, or done for a milestone", kr.Target, 40, false, !required)
+	target.Hint = plain("For a milestone, type " + doneTarget + ".")
+	owner := userSelect(prefix+"owner", "Key result owner", kr.Owner, !required)
+	switch row {
+	case krExtra:
+		title.Hint = plain("Leave this key result empty to skip it.")
+		target.Hint = plain("Needed when this key result has a title. For a milestone, type " + doneTarget + ".")
+		owner.Hint = plain("Empty means the objective's owner.")
+	case krEdit:
+		start.Hint = plain(startEditHint)
 	}
+	return []slack.Block{title, staticSelect(prefix+"kind", "Kind", kindOptions(), kr.Kind, !required), start, target, owner}
+}
+
+// weightInput is a key result's or objective's weight, 1 when empty.
+func weightInput(label, initial string) *slack.InputBlock {
+	in := textInput("weight", label, "1", initial, 10, false, true)
+	in.Hint = plain("Empty means 1. Give more to one that matters more, e.g. 2 counts twice.")
+	return in
 }
 
 // readKeyResult reads one key-result slot. It reports empty when the slot
@@ -152,8 +213,20 @@ func readKeyResult(state formState, prefix, defaultOwner string, stored *okr.Key
 		return nil, true
 	}
 	kr = &okr.KeyResult{Title: title, Kind: okr.Kind(state.selected(prefix + "kind")), OwnerID: state.user(prefix + "owner")}
+	if title == "" {
+		// Only a further key result of a new objective can get here: its
+		// hint says an empty one is skipped, and this one is not empty.
+		errs.set(prefix+"title", "Give this key result a title, or empty its start and target to skip it.")
+	}
 	if kr.Kind == "" {
 		kr.Kind = okr.KindIncrease
+	}
+	done := strings.EqualFold(targetText, doneTarget)
+	if done && kr.Kind == okr.KindIncrease && (stored == nil || stored.Kind != okr.KindMilestone) {
+		// The hint asks a milestone for "done": the kind left as the form
+		// starts it is no choice against that. Editing a milestone,
+		// Increase to was chosen on purpose, away from it.
+		kr.Kind = okr.KindMilestone
 	}
 	if kr.OwnerID == "" {
 		kr.OwnerID = defaultOwner
@@ -166,13 +239,33 @@ func readKeyResult(state formState, prefix, defaultOwner string, stored *okr.Key
 		kr.Weight = v
 	}
 	if kr.Kind != okr.KindMilestone {
-		start, startUnit, err := okr.ParseNumber("start", "Start", startText)
-		if err != nil {
-			errs.add(prefix, err)
+		var target float64
+		var targetUnit string
+		switch {
+		case targetText == "":
+			errs.set(prefix+"target", "Give a target, e.g. 45, 5%% or $10k; for a milestone, type %s.", doneTarget)
+		case done:
+			errs.set(prefix+"target", "“%s” is a milestone's target: choose Milestone as the kind, or give a number.", doneTarget)
+		default:
+			var err error
+			if target, targetUnit, err = okr.ParseNumber("target", "Target", targetText); err != nil {
+				errs.add(prefix, err)
+			}
 		}
-		target, targetUnit, err := okr.ParseNumber("target", "Target", targetText)
-		if err != nil {
-			errs.add(prefix, err)
+		var start float64
+		var startUnit string
+		switch {
+		case startText != "":
+			var err error
+			if start, startUnit, err = okr.ParseNumber("start", "Start", startText); err != nil {
+				errs.add(prefix, err)
+			}
+		case stored != nil:
+			start = stored.Start
+		case kr.Kind == okr.KindDecrease:
+			errs.set(prefix+"start", "A decrease needs its start: where is it now?")
+		case kr.Kind == okr.KindStayAbove || kr.Kind == okr.KindStayBelow:
+			start = target // a threshold is set on what holds now
 		}
 		if startUnit != "" && targetUnit != "" && startUnit != targetUnit {
 			errs.set(prefix+"target", "Start and target must use the same unit (%s and %s).", startUnit, targetUnit)
@@ -186,7 +279,19 @@ func readKeyResult(state formState, prefix, defaultOwner string, stored *okr.Key
 		kr.Start, kr.Target, kr.Current = start, target, start
 		kr.Unit = cmpOr(targetUnit, startUnit)
 	}
-	errs.add(prefix, kr.Validate())
+	checked := fieldErrors{}
+	checked.add(prefix, kr.Validate())
+	for field, msg := range checked {
+		// A start or target that could not be read is already explained;
+		// how the other compares with it would only confuse.
+		if _, unread := errs[prefix+"start"]; unread && field == prefix+"target" {
+			continue
+		}
+		if _, unread := errs[prefix+"target"]; unread && field == prefix+"start" {
+			continue
+		}
+		errs.set(field, "%s", msg)
+	}
 	return kr, false
 }
 
@@ -252,7 +357,7 @@ func (b *Bot) submitNewObjective(ctx context.Context, cb *slack.InteractionCallb
 // confirmCreated tells the creator what was made and, for an objective with
 // no parent below company level, suggests parents with one-click links.
 func (b *Bot) confirmCreated(ctx context.Context, to replyTo, o *okr.Objective, krs []*okr.KeyResult) error {
-	text := fmt.Sprintf(":white_check_mark: Created *%s* %s (%s, %d key results).", o.Ref(), esc(o.Title), o.Level.Label(), len(krs))
+	text := fmt.Sprintf(":white_check_mark: Created *%s* %s (%s, %s).", o.Ref(), esc(o.Title), o.Level.Label(), countOf(len(krs), "key result", "key results"))
 	blocks := []slack.Block{section(text)}
 	if o.Level != okr.LevelCompany && !o.HasParent() {
 		more, err := b.suggestionBlocks(ctx, o, krs)
@@ -309,8 +414,8 @@ func (b *Bot) cmdKR(ctx context.Context, c *command) error {
 		return err
 	}
 	blocks := append([]slack.Block{section(fmt.Sprintf("Adding a key result to *%s* %s", o.Ref(), esc(o.Title)))},
-		krInputs("", krForm{Owner: c.UserID, Weight: "1"}, true)...)
-	blocks = append(blocks, textInput("weight", "Weight", "Relative weight in the objective; 1 unless it matters more", "", 10, false, true))
+		krInputs("", krForm{Owner: c.UserID}, krFirst)...)
+	blocks = append(blocks, weightInput("Weight in the objective", ""))
 	return b.openModal(ctx, c.TriggerID, modal(cbAddKeyResult, "Add key result", "Add",
 		viewMeta{ResponseURL: c.ResponseURL, ObjectiveID: o.ID}, blocks))
 }
@@ -382,10 +487,12 @@ func (b *Bot) cmdEdit(ctx context.Context, c *command) error {
 		f := krForm{Title: kr.Title, Kind: string(kr.Kind), Owner: kr.OwnerID, Weight: formatNumber(kr.Weight)}
 		if kr.Kind != okr.KindMilestone {
 			f.Start, f.Target = value(kr, kr.Start), value(kr, kr.Target)
+		} else {
+			f.Target = doneTarget
 		}
 		blocks := append([]slack.Block{section(fmt.Sprintf("Editing *%s* of *%s* %s", kr.Ref(), t.Objective.Ref(), esc(t.Objective.Title)))},
-			krInputs("", f, true)...)
-		blocks = append(blocks, textInput("weight", "Weight", "Relative weight in the objective", f.Weight, 10, false, true))
+			krInputs("", f, krEdit)...)
+		blocks = append(blocks, weightInput("Weight in the objective", f.Weight))
 		return b.openModal(ctx, c.TriggerID, modal(cbEditKeyResult, "Edit "+kr.Ref(), "Save", meta, blocks))
 	}
 	o := t.Objective
@@ -399,7 +506,7 @@ func (b *Bot) cmdEdit(ctx context.Context, c *command) error {
 	}
 	blocks := append(objectiveInputs(o, teams),
 		checkboxes("options", "Options", []*slack.OptionBlockObject{option("Roll up aligned objectives into this one", optionRollup, "")}, checked),
-		textInput("weight", "Weight in its parent's rollup", "1 unless it matters more", formatNumber(o.Weight), 10, false, true),
+		weightInput("Weight in its parent's rollup", formatNumber(o.Weight)),
 		contextBlock(fmt.Sprintf("To change what it supports, use `/okr link %s`.", o.Ref())),
 	)
 	return b.openModal(ctx, c.TriggerID, modal(cbEditObjective, "Edit "+o.Ref(), "Save", meta, blocks))
@@ -417,13 +524,15 @@ func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCall
 	if _, ok := state.action("team"); ok {
 		upd.TeamID = &team
 	}
+	weight := 1.0 // what the field's hint promises when it is emptied
 	if w := state.text("weight"); w != "" {
 		v, _, err := okr.ParseNumber("weight", "Weight", w)
 		if err != nil {
 			errs.add("", err)
 		}
-		upd.Weight = &v
+		weight = v
 	}
+	upd.Weight = &weight
 	o, refused := b.editable(ctx, cb, meta.ObjectiveID)
 	if refused != nil {
 		return refused, nil

@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
@@ -223,3 +225,146 @@ func TestOrphanGetsSuggestedParentsAndOneClickLink(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestKeyResultForm_EmptyFieldsDoWhatTheirHintsSay: the start is optional
+// with a default per kind, the target is required and a milestone answers
+// it with "done"; what the form refuses, a hint announced.
+func TestKeyResultForm_EmptyFieldsDoWhatTheirHintsSay(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	o := h.objective(&okr.Objective{Title: "Run a reliable platform", Level: okr.LevelTeam, OwnerID: member},
+		metricKR("Deploys a week", member, 2, 10))
+	for _, tc := range []struct {
+		name                  string
+		kind, start, target   string
+		wantKind              okr.Kind
+		wantStart, wantTarget float64
+		wantErrors            map[string]string
+	}{
+		{name: "increase starts at 0", target: "120", wantKind: okr.KindIncrease, wantStart: 0, wantTarget: 120},
+		{name: "stay above starts at its target", kind: "stay_above", target: "99.5%", wantKind: okr.KindStayAbove, wantStart: 99.5, wantTarget: 99.5},
+		{name: "stay below starts at its target", kind: "stay_below", target: "300 ms", wantKind: okr.KindStayBelow, wantStart: 300, wantTarget: 300},
+		{name: "milestone is done", kind: "milestone", target: "done", wantKind: okr.KindMilestone, wantStart: 0, wantTarget: 1},
+		{name: "done makes a milestone", target: "Done", wantKind: okr.KindMilestone, wantStart: 0, wantTarget: 1},
+		{name: "decrease needs a start", kind: "decrease", target: "5%",
+			wantErrors: map[string]string{"start": "A decrease needs its start: where is it now?"}},
+		{name: "done is no decrease", kind: "decrease", start: "8%", target: "done",
+			wantErrors: map[string]string{"target": "“done” is a milestone's target: choose Milestone as the kind, or give a number."}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := h.modal(member, "kr "+o.Ref(), "okr_kr")
+			if r := h.srv.RenderView(v); !strings.Contains(r, "Decrease to needs a start.") || !strings.Contains(r, "For a milestone, type done.") {
+				t.Fatalf("the hints do not say what an empty start and a milestone's target do:\n%s", r)
+			}
+			title := "KR " + tc.name
+			in := slackfake.Inputs{"title": title, "start": tc.start, "target": tc.target}
+			if tc.kind != "" {
+				in["kind"] = tc.kind
+			}
+			res := h.submit(member, in)
+			if tc.wantErrors != nil {
+				if !maps.Equal(res.Errors, tc.wantErrors) {
+					t.Errorf("errors = %v, want %v", res.Errors, tc.wantErrors)
+				}
+				_, err := h.srv.CloseView(ctx, member)
+				must(t, err)
+				return
+			}
+			if len(res.Errors) > 0 {
+				t.Fatalf("errors = %v", res.Errors)
+			}
+			h.reply(member, title)
+			krs, err := h.db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &o.ID})
+			must(t, err)
+			i := slices.IndexFunc(krs, func(kr *okr.KeyResult) bool { return kr.Title == title })
+			if i < 0 {
+				t.Fatalf("%q was not stored", title)
+			}
+			if kr := krs[i]; kr.Kind != tc.wantKind || kr.Start != tc.wantStart || kr.Current != tc.wantStart || kr.Target != tc.wantTarget {
+				t.Fatalf("stored %s %v → %v (now %v), want %s %v → %v", kr.Kind, kr.Start, kr.Target, kr.Current, tc.wantKind, tc.wantStart, tc.wantTarget)
+			}
+		})
+	}
+
+	// Editing, an emptied start keeps the one the key result has.
+	krs, err := h.db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &o.ID})
+	must(t, err)
+	h.modal(member, "edit "+krs[0].Ref(), "okr_edit_kr")
+	if res := h.submit(member, slackfake.Inputs{"start": nil, "target": "12"}); len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	h.reply(member, "Updated *"+krs[0].Ref()+"*")
+	if kr := h.kr(krs[0].ID); kr.Start != 2 || kr.Target != 12 {
+		t.Fatalf("edited %v → %v, want 2 → 12", kr.Start, kr.Target)
+	}
+}
+
+// TestNewObjective_FurtherKeyResultsCountWithATitle: a further key result
+// is skipped when left empty; once it has a title it needs a target, as
+// its hint says, and numbers without a title are not silently dropped.
+func TestNewObjective_FurtherKeyResultsCountWithATitle(t *testing.T) {
+	h := newHarness(t)
+	v := h.modal(member, "new", "okr_new")
+	r := h.srv.RenderView(v)
+	for _, want := range []string{"Leave this key result empty to skip it.", "Needed when this key result has a title."} {
+		if !strings.Contains(r, want) {
+			t.Fatalf("the second key result lacks the hint %q:\n%s", want, r)
+		}
+	}
+	res := h.submit(member, slackfake.Inputs{"title": "Ship the mobile app", "kr1_title": "Weekly active users", "kr1_target": "1,200",
+		"kr2_title": "Crash-free sessions"})
+	if want := "Give a target, e.g. 45, 5% or $10k; for a milestone, type done."; res.Errors["kr2_target"] != want || len(res.Errors) != 1 {
+		t.Fatalf("errors = %v, want %q under kr2_target", res.Errors, want)
+	}
+	res = h.submit(member, slackfake.Inputs{"kr2_title": nil, "kr2_target": "99%"})
+	if want := "Give this key result a title, or empty its start and target to skip it."; res.Errors["kr2_title"] != want || len(res.Errors) != 1 {
+		t.Fatalf("errors = %v, want %q under kr2_title", res.Errors, want)
+	}
+	res = h.submit(member, slackfake.Inputs{"kr2_target": nil})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	h.reply(member, "Created")
+	objs, _, err := h.db.FindObjectives(context.Background(), okr.ObjectiveFilter{})
+	must(t, err)
+	krs, err := h.db.FindKeyResults(context.Background(), okr.KeyResultFilter{ObjectiveID: &objs[0].ID})
+	must(t, err)
+	if len(objs) != 1 || len(krs) != 1 || krs[0].Title != "Weekly active users" || krs[0].Start != 0 || krs[0].Target != 1200 {
+		t.Fatalf("stored %d objectives, key results %+v", len(objs), krs)
+	}
+}
+
+// TestCounts_OneKeyResultAndTwoKeyResults: the messages that count key
+// results agree with the count.
+func TestCounts_OneKeyResultAndTwoKeyResults(t *testing.T) {
+	h := newHarness(t)
+	for _, tc := range []struct {
+		n    int
+		want string
+	}{{1, "1 key result"}, {2, "2 key results"}} {
+		t.Run(tc.want, func(t *testing.T) {
+			title := "Objective with " + tc.want
+			h.modal(member, "new", "okr_new")
+			in := slackfake.Inputs{"title": title, "kr1_title": "First", "kr1_target": "10"}
+			if tc.n == 2 {
+				in["kr2_title"], in["kr2_target"] = "Second", "20"
+			}
+			if res := h.submit(member, in); len(res.Errors) > 0 {
+				t.Fatalf("errors = %v", res.Errors)
+			}
+			h.reply(member, title+" (Team, "+tc.want+").")
+
+			objs, _, err := h.db.FindObjectives(context.Background(), okr.ObjectiveFilter{})
+			must(t, err)
+			i := slices.IndexFunc(objs, func(o *okr.Objective) bool { return o.Title == title })
+			if i < 0 {
+				t.Fatalf("%q was not stored", title)
+			}
+			h.modal(member, "checkin "+objs[i].Ref(), "okr_checkin")
+			if res := h.submit(member, slackfake.Inputs{}); len(res.Errors) > 0 {
+				t.Fatalf("check-in errors = %v", res.Errors)
+			}
+			h.reply(member, "Checked in on "+tc.want+".")
+		})
+	}
+}

@@ -82,8 +82,8 @@ func (b *Bot) objectiveByTitle(ctx context.Context, prefix string) (*okr.Objecti
 	if total > 5 {
 		more = fmt.Sprintf(" and %d more", total-5)
 	}
-	return nil, okr.Errorf(okr.EINVALID, "%d objectives start with “%s”: %s%s. Use the reference.",
-		total, esc(trunc(prefix, 60)), strings.Join(names, ", "), more)
+	return nil, okr.Errorf(okr.EINVALID, "%s start with “%s”: %s%s. Use the reference.",
+		countOf(total, "objective", "objectives"), esc(trunc(prefix, 60)), strings.Join(names, ", "), more)
 }
 
 // parseUserMention reads "<@U123|ana>" or "<@U123>" (how Slack sends a

@@ -119,6 +119,22 @@ func formatNumber(v float64) string {
 	return b.String()
 }
 
+// countOf writes a count with its noun as people read it: "1 key result",
+// "0 key results", "1,200 key results". Every count shown to people goes
+// through it, so none says "1 key results".
+func countOf(n int, one, many string) string {
+	return formatNumber(float64(n)) + " " + plural(n, one, many)
+}
+
+// plural picks the word that agrees with a count shown elsewhere in the
+// sentence: "needs" or "need", "it" or "them".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
 // krTarget describes where a key result is going ("0 → 100 leads",
 // "stay above 99.9%", "milestone").
 func krTarget(kr *okr.KeyResult) string {

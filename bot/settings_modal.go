@@ -87,7 +87,7 @@ func settingsView(s, defaults okr.Settings, meta viewMeta) slack.ModalViewReques
 		text(okr.SettingTimezone, "Company time zone",
 			"An IANA name such as Europe/Berlin or America/New_York. The digest runs in it, and new cycles start at its midnight.", 64),
 		hinted(staticSelect(okr.SettingFiscalYearStart, "Fiscal year starts in", months, cur[okr.SettingFiscalYearStart], true),
-			"Quarters count from this month. Cycles already made keep their dates."),
+			"Quarters count from this month (empty means "+defaults.FiscalMonth.String()+"). Cycles already made keep their dates."),
 		text(okr.SettingCheckinSchedule, "Check-in schedule",
 			cronHint+"Runs in each owner's own time zone: 0 10 * * MON asks everyone on Monday at 10:00 their time.", 100),
 		text(okr.SettingReminderSchedule, "Reminder schedule",

@@ -89,7 +89,7 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 		}
 	}
 	if len(krs) > showKeyResults {
-		lines = append(lines, fmt.Sprintf("_…and %d more key results._", len(krs)-showKeyResults))
+		lines = append(lines, fmt.Sprintf("_…and %s._", countOf(len(krs)-showKeyResults, "more key result", "more key results")))
 	}
 	body = append(body, lineSections(lines, 0)...)
 
@@ -303,7 +303,7 @@ func (b *Bot) alignmentLines(ctx context.Context, a *okr.Analysis, o *okr.Object
 		}
 	}
 	if len(links) > showLinks {
-		lines = append(lines, fmt.Sprintf("_…and %d more links._", len(links)-showLinks))
+		lines = append(lines, fmt.Sprintf("_…and %s._", countOf(len(links)-showLinks, "more link", "more links")))
 	}
 	return lines, nil
 }

@@ -77,9 +77,9 @@ func (b *Bot) teamNamed(ctx context.Context, name string) (*okr.Team, []*okr.Tea
 	}
 	more := ""
 	if len(partial) > 5 {
-		more = fmt.Sprintf(" and %d more", len(partial)-5)
+		more = fmt.Sprintf(" and %s more", formatNumber(float64(len(partial)-5)))
 	}
-	return nil, nil, okr.Errorf(okr.EINVALID, "%d teams match “%s”: %s%s. Type the full name.", len(partial), esc(trunc(name, 80)), strings.Join(names, ", "), more)
+	return nil, nil, okr.Errorf(okr.EINVALID, "%s match “%s”: %s%s. Type the full name.", countOf(len(partial), "team", "teams"), esc(trunc(name, 80)), strings.Join(names, ", "), more)
 }
 
 // teamView is the team form, filled with t (empty for a new team).
@@ -102,9 +102,11 @@ func teamView(t *okr.Team, teams []*okr.Team, meta viewMeta) slack.ModalViewRequ
 		blocks = append(blocks, dept)
 	}
 	digest := channelSelect("channel", "Digest channel", t.Channel, true)
-	digest.Hint = plain("A weekly digest of this team's objectives is posted here. The bot must be able to post there.")
+	digest.Hint = plain("A weekly digest of this team's objectives is posted here. The bot must be able to post there. Empty means no team digest.")
+	leader := userSelect("lead", "Lead", t.LeadID, true)
+	leader.Hint = plain("Empty means no lead: admins manage the team.")
 	blocks = append(blocks,
-		userSelect("lead", "Lead", t.LeadID, true),
+		leader,
 		usersSelect("members", "Members", t.Members, true),
 		digest,
 	)
@@ -178,7 +180,7 @@ func (b *Bot) teamSummary(ctx context.Context, t *okr.Team) string {
 	if t.LeadID != "" {
 		parts = append(parts, "led by "+mention(t.LeadID))
 	}
-	parts = append(parts, people(teamSize(t)))
+	parts = append(parts, countOf(teamSize(t), "person", "people"))
 	if t.Channel != "" {
 		parts = append(parts, teamDigest(t))
 	}
@@ -192,13 +194,6 @@ func teamSize(t *okr.Team) int {
 		n++
 	}
 	return n
-}
-
-func people(n int) string {
-	if n == 1 {
-		return "1 person"
-	}
-	return fmt.Sprintf("%d people", n)
 }
 
 // teamDigest says where the team's digest goes; the channel ID is one a
@@ -233,7 +228,7 @@ func (b *Bot) listTeams(ctx context.Context, c *command) error {
 		if t.LeadID != "" {
 			lead = "lead " + mention(t.LeadID)
 		}
-		s += " · " + lead + " · " + people(teamSize(t))
+		s += " · " + lead + " · " + countOf(teamSize(t), "person", "people")
 		if t.Channel != "" {
 			s += " · " + teamDigest(t)
 		}

@@ -72,9 +72,9 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 			return message{}, okr.Errorf(okr.ENOTFOUND, "%s is no longer an active objective of %s.", okr.ObjectiveRef(q.Root), cycle.Name)
 		}
 		heading = fmt.Sprintf("*Alignment below %s* %s · %s · %s", root.Objective.Ref(), esc(trunc(root.Objective.Title, treeTitle)),
-			cycleLabel(cycle), count(objectives-1, "aligned objective"))
+			cycleLabel(cycle), countOf(objectives-1, "aligned objective", "aligned objectives"))
 	} else {
-		heading = fmt.Sprintf("*Alignment tree* · %s · %s · %s aligned", cycleLabel(cycle), count(objectives, "objective"), pct(a.AlignmentRatio()))
+		heading = fmt.Sprintf("*Alignment tree* · %s · %s · %s aligned", cycleLabel(cycle), countOf(objectives, "objective", "objectives"), pct(a.AlignmentRatio()))
 	}
 	head := []slack.Block{section(heading)}
 	if objectives == 0 {
@@ -141,7 +141,7 @@ func treeEntries(a *okr.Analysis, root int64) ([]treeEntry, int) {
 		}
 	}
 	heading := func(title string, n int) {
-		out = append(out, treeEntry{text: fmt.Sprintf("*%s* · %s", title, count(n, "objective")), parent: -1, group: title, heading: true})
+		out = append(out, treeEntry{text: fmt.Sprintf("*%s* · %s", title, countOf(n, "objective", "objectives")), parent: -1, group: title, heading: true})
 	}
 
 	if root != 0 {
