@@ -253,7 +253,7 @@ func (h *home) alignment(s *okr.ObjectiveState) string {
 	o := s.Objective
 	if o.Level == okr.LevelCompany {
 		if n := len(s.Children); n > 0 {
-			return fmt.Sprintf("↑ supported by %d %s", n, plural(n, "objective", "objectives"))
+			return "↑ supported by " + countOf(n, "objective", "objectives")
 		}
 		return "🏝️ nothing supports it yet"
 	}
@@ -279,10 +279,10 @@ func (h *home) alignment(s *okr.ObjectiveState) string {
 func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 	var lines []string
 	// add shows the first few items of one kind and counts the rest.
-	add := func(items []string, total int, more string) {
+	add := func(items []string, total int, one, many, hint string) {
 		lines = append(lines, items[:min(len(items), homeMaxAttention)]...)
 		if rest := total - homeMaxAttention; rest > 0 {
-			lines = append(lines, fmt.Sprintf("…and %d more %s", rest, more))
+			lines = append(lines, "…and "+countOf(rest, "more "+one, "more "+many)+" — "+hint)
 		}
 	}
 	stale := h.stale()
@@ -295,7 +295,7 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 		}
 		items = append(items, fmt.Sprintf("⏳ *%s* %s: %s", k.KeyResult.Ref(), esc(trunc(k.KeyResult.Title, 80)), since))
 	}
-	add(items, len(stale), "stale key results — `/okr list stale`")
+	add(items, len(stale), "stale key result", "stale key results", "`/okr list stale`")
 
 	items = nil
 	for _, o := range h.a.Orphans {
@@ -303,7 +303,7 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 			items = append(items, fmt.Sprintf("🔗 *%s* %s supports nothing yet: `/okr link %s`", o.Ref(), esc(trunc(o.Title, 80)), o.Ref()))
 		}
 	}
-	add(items, len(items), "unaligned objectives — `/okr gaps`")
+	add(items, len(items), "unaligned objective", "unaligned objectives", "`/okr gaps`")
 
 	items = nil
 	for _, o := range h.a.Unsupported {
@@ -311,28 +311,28 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 			items = append(items, fmt.Sprintf("🏝️ *%s* %s: no objective supports it yet", o.Ref(), esc(trunc(o.Title, 80))))
 		}
 	}
-	add(items, len(items), "company objectives nothing supports — `/okr gaps`")
+	add(items, len(items), "company objective nothing supports", "company objectives nothing supports", "`/okr gaps`")
 
 	items = nil
 	for _, l := range h.a.OverLoaded {
 		if l.OwnerID == h.userID {
-			items = append(items, fmt.Sprintf("📚 You own %d %s objectives; at most %d keeps them in focus.",
-				l.Count, strings.ToLower(l.Level.Label()), p.MaxObjectivesPerOwner))
+			items = append(items, fmt.Sprintf("📚 You own %s objectives; at most %d keeps them in focus.",
+				formatNumber(float64(l.Count))+" "+strings.ToLower(l.Level.Label()), p.MaxObjectivesPerOwner))
 		}
 	}
-	add(items, len(items), "levels with too many objectives — `/okr gaps`")
+	add(items, len(items), "level with too many objectives", "levels with too many objectives", "`/okr gaps`")
 
 	items = nil
 	for _, list := range [][]*okr.ObjectiveState{h.a.TooFewKeyResults, h.a.TooManyKeyResults} {
 		for _, s := range list {
 			if s.Objective.OwnerID == h.userID {
 				n := len(s.KeyResults)
-				items = append(items, fmt.Sprintf("🔢 *%s* %s has %d %s; %d–%d work best.", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)),
-					n, plural(n, "key result", "key results"), p.MinKeyResults, p.MaxKeyResults))
+				items = append(items, fmt.Sprintf("🔢 *%s* %s has %s; %d–%d work best.", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)),
+					countOf(n, "key result", "key results"), p.MinKeyResults, p.MaxKeyResults))
 			}
 		}
 	}
-	add(items, len(items), "objectives with too few or too many key results — `/okr gaps`")
+	add(items, len(items), "objective with too few or too many key results", "objectives with too few or too many key results", "`/okr gaps`")
 
 	blocks := []slack.Block{header("Needs your attention")}
 	if len(lines) == 0 {

@@ -240,7 +240,7 @@ func TestHome_StaysWithinLimitsAtScale(t *testing.T) {
 	}
 	text := slackfake.Render(v.Blocks)
 	for _, want := range []string{"…and 1970 more — `/okr list mine`", "…and 980 more — `/okr list mine`", "…and 20 more — `/okr list company`",
-		"…and 1997 more stale key results", "…and 997 more unaligned objectives", "📚 You own 1000 team objectives"} {
+		"…and 1,997 more stale key results", "…and 997 more unaligned objectives", "📚 You own 1,000 team objectives"} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the Home lacks %q", want)
 		}
