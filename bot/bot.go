@@ -49,7 +49,7 @@ type Options struct {
 	// timeout (slack-go's own has none).
 	HTTPClient *http.Client
 	// PingInterval is how long the socket may go without a ping from Slack
-	// before it reconnects (slack-go's watchdog; default 30 s).
+	// before it reconnects (default 30 s).
 	PingInterval time.Duration
 	// HandlerTimeout bounds the work done after an ack (default 30 s).
 	HandlerTimeout time.Duration
@@ -68,7 +68,7 @@ type Options struct {
 // Bot serves one Slack workspace over Socket Mode.
 type Bot struct {
 	api    *slack.Client
-	socket *socketmode.Client
+	socket *socket
 	store  okr.Store
 	opts   Options
 	log    *slog.Logger
@@ -144,7 +144,7 @@ func New(store okr.Store, opts Options) *Bot {
 	)
 	b := &Bot{
 		api:     api,
-		socket:  socketmode.New(api, socketmode.OptionPingInterval(opts.PingInterval)),
+		socket:  newSocket(api, opts.Logger, opts.PingInterval),
 		store:   store,
 		opts:    opts,
 		log:     opts.Logger,
@@ -204,7 +204,7 @@ func (b *Bot) Run(ctx context.Context) error {
 	var loops sync.WaitGroup
 	defer func() { stopRun(); loops.Wait() }()
 	socketDone := make(chan error, 1)
-	go func() { socketDone <- b.socket.RunContext(runCtx) }()
+	go func() { socketDone <- b.socket.Run(runCtx) }()
 	loops.Go(func() { b.keepUsersInSync(runCtx) })
 	b.goWork(workCtx, "warm index", func(ctx context.Context) error { return b.warmIndex(ctx) })
 	b.goWork(workCtx, "resume score requests", b.resumeScoreRequests)
@@ -224,7 +224,7 @@ func (b *Bot) Run(ctx context.Context) error {
 				return fmt.Errorf("%w: %v", ErrInvalidAuth, err)
 			}
 			return fmt.Errorf("socket mode: %w", err)
-		case evt := <-b.socket.Events: // never closed by slack-go (docs/slack-platform.md §10.4 item 12)
+		case evt := <-b.socket.events:
 			b.dispatch(workCtx, evt)
 		}
 	}
@@ -280,16 +280,16 @@ func (b *Bot) safely(ctx context.Context, what string, fn func(ctx context.Conte
 	return err
 }
 
-// ack answers an envelope. slack-go queues the ack and writes it from the
-// connection goroutine; an error means the payload was too large, or the
-// queue stayed full (the socket is gone) for ackWait.
+// ack answers an envelope on the socket it came on (or the newest, if
+// that one closed). An error means the payload was too large, or no socket
+// was open for ackWait.
 func (b *Bot) ack(req *socketmode.Request, payload any) {
 	if req == nil {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), ackWait)
 	defer cancel()
-	if err := b.socket.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+	if err := b.socket.Ack(ctx, req.EnvelopeID, payload); err != nil {
 		b.log.Error("ack failed", slog.String("envelope", req.EnvelopeID), slog.Any("err", err))
 	}
 	if a, ok := b.arrived.LoadAndDelete(req.EnvelopeID); ok {
@@ -304,8 +304,8 @@ type arrival struct {
 	at   time.Time
 }
 
-// ackWait bounds how long an ack may wait for room in slack-go's queue:
-// longer than Slack's 3 s deadline means the ack is useless anyway.
+// ackWait bounds how long an ack may wait for an open socket: longer than
+// Slack's 3 s deadline means the ack is useless anyway.
 const ackWait = 3 * time.Second
 
 // dispatch handles one socket event. Every envelope is acked here, first,
@@ -384,7 +384,9 @@ func (b *Bot) ackUnparsed(evt socketmode.Event) {
 		b.log.Warn("unreadable socket message", slog.Any("err", bad.Cause))
 		return
 	}
-	if err := b.socket.Send(socketmode.Response{EnvelopeID: envelope.EnvelopeID}); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), ackWait)
+	defer cancel()
+	if err := b.socket.Ack(ctx, envelope.EnvelopeID, nil); err != nil {
 		b.log.Error("ack failed", slog.String("envelope", envelope.EnvelopeID), slog.Any("err", err))
 	}
 	b.counters.unhandled.Add(1)

@@ -75,6 +75,8 @@ func newHarness(t testing.TB, configure ...func(*harnessConfig)) *harness {
 			// that a call needing another fails here as it would on Slack.
 			BotScopes:    manifestScopes(t),
 			PingInterval: 2 * time.Second,
+			// Slack's 10 s between a warning and the close, shortened.
+			WarningLead: time.Second,
 			RateLimits: slackfake.RateLimits{
 				// Tests reconnect on purpose; everything else keeps Slack's limits.
 				PerMinute: map[string]int{"apps.connections.open": 100},

@@ -87,6 +87,33 @@ func TestRedeliveredEventsAreHandledOnce(t *testing.T) {
 	}
 }
 
+// TestWarningLosesNoEnvelope: Slack warns that a socket will close and
+// keeps using it until it does. A command that arrives on it after the
+// warning is acked, and the bot is on a new socket before the old closes,
+// so there is no moment without a connection.
+func TestWarningLosesNoEnvelope(t *testing.T) {
+	h := newHarness(t)
+	for round := range 3 {
+		first := h.srv.Connections()[0].ID
+		h.srv.Disconnect(slackfake.ReasonWarning)
+		res := h.command(member, "help")
+		if res.TimedOut || !strings.Contains(slackfake.Render(res.Blocks), "/okr new") {
+			t.Fatalf("round %d: a command right after the warning: %+v", round, res)
+		}
+		h.waitFor("a second socket while the warned one still serves", func() bool {
+			c := h.srv.Connections()
+			return len(c) == 2 && c[0].ID == first
+		})
+		h.waitFor("the warned socket to close", func() bool {
+			c := h.srv.Connections()
+			return len(c) == 1 && c[0].ID != first
+		})
+	}
+	if n := len(h.srv.Timeouts()); n != 0 {
+		t.Fatalf("%d envelopes timed out: %+v", n, h.srv.Timeouts())
+	}
+}
+
 func TestReconnectsAfterDisconnectsAndKeepsWorking(t *testing.T) {
 	h := newHarness(t)
 	for _, reason := range []string{"warning", "refresh_requested", "too_many_websockets"} {

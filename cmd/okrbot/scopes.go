@@ -15,7 +15,9 @@ var webAPI = map[string]struct {
 	scopes  []string
 	why     string
 }{
-	"AuthTestContext":    {"auth.test", nil, ""},
+	"AuthTestContext": {"auth.test", nil, ""},
+	"StartSocketModeContext": {"apps.connections.open", nil,
+		"called with the app-level token, whose connections:write scope is not a bot scope"},
 	"OpenViewContext":    {"views.open", nil, ""},
 	"UpdateViewContext":  {"views.update", nil, ""},
 	"PublishViewContext": {"views.publish", nil, "the App Home needs no scope"},

@@ -85,6 +85,14 @@ type Options struct {
 	// TriggerTTL is how long a trigger_id can be exchanged (docs/slack-platform.md §2). Default 3 s.
 	TriggerTTL time.Duration
 
+	// WarningLead is how long a socket stays in service after a
+	// {"type":"disconnect","reason":"warning"} message before the emulator
+	// closes it: Slack sends the warning about 10 s ahead
+	// (docs/slack-platform.md §1.5) and keeps delivering envelopes on the
+	// socket meanwhile, so a client that closes it at once loses them.
+	// Real time. Default 10 s.
+	WarningLead time.Duration
+
 	// RateLimits configures the per-method rate limiter (docs/slack-platform.md §5).
 	RateLimits RateLimits
 
@@ -176,6 +184,9 @@ func start(opts Options) (*Server, error) {
 	}
 	if opts.TriggerTTL <= 0 {
 		opts.TriggerTTL = DefaultTriggerTTL
+	}
+	if opts.WarningLead <= 0 {
+		opts.WarningLead = 10 * time.Second
 	}
 	if opts.TeamName == "" {
 		opts.TeamName = "Fake Workspace"

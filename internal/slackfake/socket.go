@@ -308,8 +308,10 @@ func (s *Server) writeLoop(c *wsConn) {
 		case <-c.notify:
 			for _, f := range c.take() {
 				_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
-				if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
-					return
+				if f.data != nil {
+					if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
+						return
+					}
 				}
 				if f.closeAfter {
 					_ = c.ws.WriteControl(websocket.CloseMessage,
@@ -624,7 +626,8 @@ func (s *Server) await(ctx context.Context, d *delivery) (*Result, error) {
 }
 
 // Disconnect sends {"type":"disconnect","reason":reason} on every open socket and
-// closes each shortly after (docs/slack-platform.md §1.5). slack-go reconnects with a fresh
+// closes each shortly after (docs/slack-platform.md §1.5); after a warning, the
+// socket keeps taking envelopes for Options.WarningLead before it closes. slack-go reconnects with a fresh
 // apps.connections.open call. Reasons: ReasonWarning, ReasonRefreshRequested,
 // ReasonLinkDisabled, ReasonTooManyWebsockets.
 func (s *Server) Disconnect(reason string) {
@@ -633,6 +636,20 @@ func (s *Server) Disconnect(reason string) {
 	frame := s.disconnectFrame(reason)
 	for _, c := range s.sock.conns {
 		if c.isClosing() {
+			continue
+		}
+		if reason == ReasonWarning {
+			// The socket stays in service until Slack closes it, about
+			// 10 s later: envelopes keep coming on it meanwhile.
+			c.enqueue(outFrame{data: frame})
+			s.sched.after(s.opts.WarningLead, func() {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if !c.isClosing() {
+					c.setClosing()
+					c.enqueue(outFrame{closeAfter: true})
+				}
+			})
 			continue
 		}
 		c.setClosing()

@@ -458,6 +458,41 @@ func TestSocketMode_DisconnectMessageShape(t *testing.T) {
 	}
 }
 
+// TestSocketMode_WarningKeepsTheSocketInService: after a warning, Slack
+// keeps the socket for about 10 s and envelopes keep coming on it; then it
+// closes.
+func TestSocketMode_WarningKeepsTheSocketInService(t *testing.T) {
+	srv := newServer(t, Options{WarningLead: 500 * time.Millisecond})
+	mustAddUser(t, srv, User{ID: "U1", TZ: "UTC"})
+	mustAddChannel(t, srv, Channel{ID: "C1", Name: "general"})
+	raw := dialRaw(t, srv)
+	raw.readType("hello")
+	srv.Disconnect(ReasonWarning)
+	if m := raw.readType("disconnect"); m["reason"] != ReasonWarning {
+		t.Fatalf("disconnect frame %v", m)
+	}
+	if len(srv.Connections()) != 1 {
+		t.Fatal("a socket warned of a disconnect stopped taking envelopes at once")
+	}
+	done := make(chan *Result, 1)
+	go func() {
+		res, _ := srv.SlashCommand(ctxT(t), "U1", "C1", "/okr", "after the warning")
+		done <- res
+	}()
+	env := raw.readType("slash_commands")
+	raw.send(`{"envelope_id":"` + env["envelope_id"].(string) + `"}`)
+	if res := <-done; res == nil || res.TimedOut {
+		t.Fatalf("the envelope after the warning: %+v", res)
+	}
+	waitFor(t, srv, "the warned socket to close", func() bool { return len(srv.Connections()) == 0 })
+	_ = raw.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := raw.conn.ReadMessage(); err != nil {
+			break // closed by the emulator
+		}
+	}
+}
+
 func TestSocketMode_AtMostTenConnections(t *testing.T) {
 	srv := newServer(t, Options{RateLimits: RateLimits{Disabled: true}})
 	for range maxConnections {
