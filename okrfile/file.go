@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -167,7 +168,30 @@ func readYAML(data []byte) (*File, error) {
 			}
 		}
 	}
+	if problems := nonFinite(&f); len(problems) > 0 {
+		return nil, problems
+	}
 	return &f, nil
+}
+
+// nonFinite reports the numbers YAML can write but a key result cannot
+// hold (.nan, .inf, -.inf): no progress can be computed from them, and a
+// plan holding one could not be written back as JSON.
+func nonFinite(f *File) Problems {
+	var problems Problems
+	for _, o := range f.Objectives {
+		for _, kr := range o.KeyResults {
+			for _, n := range []struct {
+				name string
+				v    float64
+			}{{"start", kr.Start}, {"target", kr.Target}, {"weight", kr.Weight}} {
+				if math.IsNaN(n.v) || math.IsInf(n.v, 0) {
+					problems = append(problems, Problem{Line: kr.Line, Message: fmt.Sprintf("%s %v is not a number", n.name, n.v)})
+				}
+			}
+		}
+	}
+	return problems
 }
 
 // items are the elements of the list under key in a mapping node.
@@ -298,7 +322,7 @@ func readCSV(data []byte) (*File, error) {
 				continue
 			}
 			v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
-			if err != nil {
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) { // ParseFloat reads "NaN" and "Inf"
 				problems = append(problems, Problem{Line: line, Message: fmt.Sprintf("%s %q is not a number", n.name, s)})
 				continue
 			}
