@@ -53,19 +53,25 @@ func (b *Bot) resolveObjective(ctx context.Context, text string) (*okr.Objective
 // objectiveByTitle finds the one active objective whose title starts with
 // prefix, preferring the current cycle.
 func (b *Bot) objectiveByTitle(ctx context.Context, prefix string) (*okr.Objective, error) {
-	active := okr.StatusActive
-	filter := okr.ObjectiveFilter{TitlePrefix: &prefix, Status: &active, Limit: 6}
-	if c, err := b.store.CurrentCycle(ctx); err == nil {
-		filter.CycleID = &c.ID
-	}
-	found, total, err := b.store.FindObjectives(ctx, filter)
-	if err != nil {
-		return nil, err
-	}
-	if total == 0 && filter.CycleID != nil {
-		filter.CycleID = nil
+	var found []*okr.Objective
+	total := 0
+	// SQLite's LIKE stops reading a pattern at a NUL byte: "KR\x00" would
+	// find an objective titled "KR". No title typed in Slack holds a NUL.
+	if !strings.ContainsRune(prefix, 0) {
+		active := okr.StatusActive
+		filter := okr.ObjectiveFilter{TitlePrefix: &prefix, Status: &active, Limit: 6}
+		if c, err := b.store.CurrentCycle(ctx); err == nil {
+			filter.CycleID = &c.ID
+		}
+		var err error
 		if found, total, err = b.store.FindObjectives(ctx, filter); err != nil {
 			return nil, err
+		}
+		if total == 0 && filter.CycleID != nil {
+			filter.CycleID = nil
+			if found, total, err = b.store.FindObjectives(ctx, filter); err != nil {
+				return nil, err
+			}
 		}
 	}
 	switch total {
