@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"unicode"
 
 	"github.com/okrbot/okrbot/okr"
 	"github.com/slack-go/slack"
@@ -32,10 +33,16 @@ type verb struct {
 	run     func(b *Bot, ctx context.Context, c *command) error
 }
 
+// parseCommand splits the text at the first white space of any kind: a
+// person may type "/okr show" and a line break, or a no-break space, before
+// the reference.
 func parseCommand(cmd slack.SlashCommand) *command {
 	text := strings.TrimSpace(cmd.Text)
 	c := &command{SlashCommand: cmd}
-	verb, rest, _ := strings.Cut(text, " ")
+	verb, rest := text, ""
+	if i := strings.IndexFunc(text, unicode.IsSpace); i >= 0 {
+		verb, rest = text[:i], text[i:]
+	}
 	c.verb = strings.ToLower(verb)
 	c.rest = strings.TrimSpace(rest)
 	c.args = strings.Fields(c.rest)

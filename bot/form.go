@@ -138,9 +138,19 @@ func (m viewMeta) encode() string {
 	return string(b)
 }
 
+// decodeMeta reads what encode wrote. Metadata that is not JSON, or that
+// would not fit in private_metadata (3000 characters, docs/slack-platform.md
+// §3.4) again when the view is updated with it, is not this bot's: it
+// reads as none, so the handler answers as for a form that names nothing
+// rather than failing on views.update.
 func decodeMeta(s string) viewMeta {
 	var m viewMeta
-	_ = json.Unmarshal([]byte(s), &m) // a view we did not build has no metadata we need
+	if json.Unmarshal([]byte(s), &m) != nil {
+		return viewMeta{}
+	}
+	if b, err := json.Marshal(m); err != nil || len(b) > maxMetadata {
+		return viewMeta{}
+	}
 	return m
 }
 

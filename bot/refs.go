@@ -53,19 +53,25 @@ func (b *Bot) resolveObjective(ctx context.Context, text string) (*okr.Objective
 // objectiveByTitle finds the one active objective whose title starts with
 // prefix, preferring the current cycle.
 func (b *Bot) objectiveByTitle(ctx context.Context, prefix string) (*okr.Objective, error) {
-	active := okr.StatusActive
-	filter := okr.ObjectiveFilter{TitlePrefix: &prefix, Status: &active, Limit: 6}
-	if c, err := b.store.CurrentCycle(ctx); err == nil {
-		filter.CycleID = &c.ID
-	}
-	found, total, err := b.store.FindObjectives(ctx, filter)
-	if err != nil {
-		return nil, err
-	}
-	if total == 0 && filter.CycleID != nil {
-		filter.CycleID = nil
+	var found []*okr.Objective
+	total := 0
+	// SQLite's LIKE stops reading a pattern at a NUL byte: "KR\x00" would
+	// find an objective titled "KR". No title typed in Slack holds a NUL.
+	if !strings.ContainsRune(prefix, 0) {
+		active := okr.StatusActive
+		filter := okr.ObjectiveFilter{TitlePrefix: &prefix, Status: &active, Limit: 6}
+		if c, err := b.store.CurrentCycle(ctx); err == nil {
+			filter.CycleID = &c.ID
+		}
+		var err error
 		if found, total, err = b.store.FindObjectives(ctx, filter); err != nil {
 			return nil, err
+		}
+		if total == 0 && filter.CycleID != nil {
+			filter.CycleID = nil
+			if found, total, err = b.store.FindObjectives(ctx, filter); err != nil {
+				return nil, err
+			}
 		}
 	}
 	switch total {
@@ -87,11 +93,28 @@ func (b *Bot) objectiveByTitle(ctx context.Context, prefix string) (*okr.Objecti
 }
 
 // parseUserMention reads "<@U123|ana>" or "<@U123>" (how Slack sends a
-// mention with escaping on) and returns the user ID.
+// mention with escaping on) and returns the user ID. Only a well-formed ID
+// is returned, because the caller writes it back as a mention: text typed
+// to look like one ("<@x><!here>") must not come out as markup
+// (docs/slack-platform.md §4.2).
 func parseUserMention(s string) (string, bool) {
 	if !strings.HasPrefix(s, "<@") || !strings.HasSuffix(s, ">") {
 		return "", false
 	}
 	id, _, _ := strings.Cut(s[2:len(s)-1], "|")
-	return id, id != ""
+	return id, isUserID(id)
+}
+
+// isUserID reports whether s has the shape of a Slack user ID: U or W and
+// then upper-case letters and digits.
+func isUserID(s string) bool {
+	if len(s) < 2 || s[0] != 'U' && s[0] != 'W' {
+		return false
+	}
+	for _, r := range s[1:] {
+		if (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
 }

@@ -107,14 +107,24 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 		body = append(body, lineSections(append([]string{"*Recent check-ins*"}, recent...), 0)...)
 	}
 
+	// The check-in buttons share their action ID, and Slack refuses a
+	// block whose elements repeat one (action_id "should be unique among
+	// all other action_ids in the containing block",
+	// https://docs.slack.dev/reference/block-kit/block-elements/button-element):
+	// each after the first gets a row of its own.
 	var foot []slack.Block
 	var buttons []slack.BlockElement
-	buttons = append(buttons, checkins...)
+	if len(checkins) > 0 {
+		buttons = append(buttons, checkins[0])
+	}
 	if o.Status == okr.StatusActive && o.Level != okr.LevelCompany && !o.HasParent() {
 		buttons = append(buttons, button("Align…", actLinkOpen, o.Ref()))
 	}
 	if len(buttons) > 0 {
 		foot = append(foot, actions("show_"+o.Ref(), buttons...))
+	}
+	for i, c := range checkins[min(1, len(checkins)):] {
+		foot = append(foot, actions(fmt.Sprintf("show_%s_%d", o.Ref(), i+2), c))
 	}
 	if o.Status == okr.StatusActive {
 		foot = append(foot, contextBlock(fmt.Sprintf("`/okr edit %[1]s` changes it · `/okr kr %[1]s` adds a key result · `/okr link %[1]s` aligns it · `/okr tree %[1]s` shows what is aligned below", o.Ref())))

@@ -125,6 +125,25 @@ func TestShow_UnalignedObjectiveOffersAlign(t *testing.T) {
 	}
 }
 
+// TestShow_ACheckInButtonForEachKeyResultOwned: the buttons share an
+// action ID, which Slack allows once per block; with two key results the
+// answer was refused (invalid_blocks) and the person got an apology.
+func TestShow_ACheckInButtonForEachKeyResultOwned(t *testing.T) {
+	h := newHarness(t)
+	o := h.objective(&okr.Objective{Title: "Ship the platform", Level: okr.LevelTeam, OwnerID: lead},
+		metricKR("Services migrated", lead, 0, 20), metricKR("Teams onboarded", lead, 0, 8))
+	krs, err := h.db.FindKeyResults(context.Background(), okr.KeyResultFilter{ObjectiveID: &o.ID})
+	must(t, err)
+	h.answer(lead, "show "+o.Ref())
+	m := h.shown(lead, "# Objective "+o.Ref())
+	for _, kr := range krs {
+		assertButton(t, m, "checkin_open", itoa(kr.ID))
+	}
+	if v := h.srv.Violations(); len(v) > 0 {
+		t.Fatalf("Slack refused the answer: %+v", v)
+	}
+}
+
 func TestShow_KeyResultWithItsHistory(t *testing.T) {
 	h, o := newOrgHarness(t)
 	// Eleven more check-ins: the history shows the latest ten.

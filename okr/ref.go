@@ -38,9 +38,11 @@ func ParseRef(s string) (RefKind, int64) {
 	default:
 		return RefNone, 0
 	}
-	if digits == "" || len(digits) > 18 || strings.TrimLeft(digits, "0123456789") != "" {
+	if digits == "" || strings.TrimLeft(digits, "0123456789") != "" {
 		return RefNone, 0
 	}
+	// Every positive int64 is an ID a reference can name; ParseInt refuses
+	// what does not fit.
 	id, err := strconv.ParseInt(digits, 10, 64)
 	if err != nil || id <= 0 {
 		return RefNone, 0

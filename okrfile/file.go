@@ -17,9 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -167,7 +169,56 @@ func readYAML(data []byte) (*File, error) {
 			}
 		}
 	}
+	if problems := append(nonFinite(&f), notUTF8(&f)...); len(problems) > 0 {
+		return nil, problems
+	}
 	return &f, nil
+}
+
+// notUTF8 reports text that is not UTF-8, which a CSV file or a YAML
+// !!binary value can hold: Slack and the JSON the bot writes would show
+// each bad byte as U+FFFD.
+func notUTF8(f *File) Problems {
+	var problems Problems
+	check := func(line int, texts ...string) {
+		for _, s := range texts {
+			if !utf8.ValidString(s) {
+				problems = append(problems, Problem{Line: line, Message: fmt.Sprintf("%q is not UTF-8 text; save the file as UTF-8", s)})
+				return
+			}
+		}
+	}
+	check(0, f.Cycle)
+	for _, t := range f.Teams {
+		check(t.Line, append([]string{t.Name, t.Department, t.Lead, t.Channel}, t.Members...)...)
+	}
+	for _, o := range f.Objectives {
+		check(o.Line, o.Key, o.Title, o.Description, o.Level, o.Owner, o.Team, o.Parent, o.ParentKeyResult)
+		for _, kr := range o.KeyResults {
+			check(kr.Line, kr.Title, kr.Kind, kr.Unit, kr.Owner)
+		}
+	}
+	return problems
+}
+
+// nonFinite reports the numbers YAML can write but a key result cannot
+// hold (.nan, .inf, -.inf): no progress can be computed from them, and a
+// plan holding one could not be written back as JSON.
+func nonFinite(f *File) Problems {
+	var problems Problems
+	for _, o := range f.Objectives {
+		for _, kr := range o.KeyResults {
+			for _, n := range []struct {
+				name string
+				v    float64
+			}{{"start", kr.Start}, {"target", kr.Target}, {"weight", kr.Weight}} {
+				if math.IsNaN(n.v) || math.IsInf(n.v, 0) {
+					problems = append(problems, Problem{Line: kr.Line, Message: fmt.Sprintf("%s %v is not a number", n.name, n.v)})
+				}
+			}
+		}
+	}
+	return problems
 }
 
 // items are the elements of the list under key in a mapping node.
@@ -298,7 +349,7 @@ func readCSV(data []byte) (*File, error) {
 				continue
 			}
 			v, err := strconv.ParseFloat(strings.ReplaceAll(s, ",", ""), 64)
-			if err != nil {
+			if err != nil || math.IsNaN(v) || math.IsInf(v, 0) { // ParseFloat reads "NaN" and "Inf"
 				problems = append(problems, Problem{Line: line, Message: fmt.Sprintf("%s %q is not a number", n.name, s)})
 				continue
 			}
@@ -306,6 +357,7 @@ func readCSV(data []byte) (*File, error) {
 		}
 		f.Objectives[i].KeyResults = append(f.Objectives[i].KeyResults, kr)
 	}
+	problems = append(problems, notUTF8(f)...)
 	if len(problems) > 0 {
 		return nil, problems
 	}
@@ -331,13 +383,35 @@ func Write(w io.Writer, f *File, format string) error {
 		}
 		return enc.Close()
 	case "json":
-		enc := json.NewEncoder(w)
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
 		enc.SetIndent("", "  ")
-		return enc.Encode(f)
+		if err := enc.Encode(f); err != nil {
+			return err
+		}
+		_, err := w.Write(yamlSafeJSON(buf.Bytes()))
+		return err
 	case "csv":
 		return writeCSV(w, f)
 	}
 	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(Formats, ", "))
+}
+
+// yamlSafeJSON escapes the characters encoding/json writes as they are but
+// YAML does not take in a string (DEL, the C1 controls, U+FFFE and U+FFFF)
+// or reads as a line break (NEL), so that Read, which reads JSON as YAML,
+// reads a written file back. They can only be inside strings, where \u
+// escapes mean the same in JSON and YAML.
+func yamlSafeJSON(b []byte) []byte {
+	var out bytes.Buffer
+	for _, r := range string(b) {
+		if r == 0x7f || r >= 0x80 && r <= 0x9f || r == 0xfffe || r == 0xffff {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes()
 }
 
 func writeCSV(w io.Writer, f *File) error {

@@ -299,6 +299,13 @@ func TestRead_NamesTheLineOfWhatCannotBeRead(t *testing.T) {
 		{"CSV objective columns that disagree", "cycle,objective,level,owner,team,key_result,target\n2026-Q4,Grow,team,ULEE,A,Leads,3\n2026-Q4,Grow,team,ULEE,B,Calls,4\n", "csv",
 			`line 3: objective "Grow" is described differently than on line 2`},
 		{"an empty file", "", "yaml", "the file is empty"},
+		// Found by FuzzRead: YAML and strconv read these, JSON cannot write them.
+		{"a YAML NaN", "cycle: 2026-Q4\nobjectives:\n  - title: N\n    key_results:\n      - title: k\n        start: .nan\n", "yaml", "line 5: start NaN is not a number"},
+		{"a YAML infinity", "cycle: 2026-Q4\nobjectives:\n  - title: N\n    key_results:\n      - title: k\n        target: -.inf\n", "yaml", "line 5: target -Inf is not a number"},
+		{"a CSV NaN", "cycle,objective,level,owner,key_result,start,target\n2026-Q4,Grow,team,ULEE,Leads,NaN,3\n", "csv", `line 2: start "NaN" is not a number`},
+		{"CSV text not in UTF-8", "cycle,objective,level,owner\n2026-Q4,Gr\xf6w,team,ULEE\n", "csv", `line 2: "Gr\xf6w" is not UTF-8 text`},
+		{"a YAML binary that is no text", "cycle: !!binary 0000\nobjectives: []\n", "yaml", "is not UTF-8 text"},
+		{"a CSV infinity", "cycle,objective,level,owner,key_result,start,target\n2026-Q4,Grow,team,ULEE,Leads,0,Inf\n", "csv", `line 2: target "Inf" is not a number`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := okrfile.Read(strings.NewReader(c.text), c.format)
