@@ -50,7 +50,7 @@ var (
 // returning what it changed (or would). When the file has problems it
 // returns them as Problems and writes nothing.
 func Import(ctx context.Context, store Store, f *File, cal Calendar, dryRun bool) ([]Change, error) {
-	im := &importer{ctx: ctx, store: store, f: f, cal: cal, dry: dryRun}
+	im := &importer{ctx: ctx, store: store, f: normalised(f), cal: cal, dry: dryRun}
 	if err := im.check(); err != nil {
 		return nil, err
 	}
@@ -58,6 +58,32 @@ func Import(ctx context.Context, store Store, f *File, cal Calendar, dryRun bool
 		return im.changes, err
 	}
 	return im.changes, nil
+}
+
+// normalised is a copy of f whose text is as okr stores it (okr.NormaliseLine
+// and okr.NormaliseText), so that a file with invisible characters or
+// decomposed accents matches what is stored, and importing it again
+// changes nothing.
+func normalised(f *File) *File {
+	out := *f
+	line := okr.NormaliseLine
+	out.Teams = slices.Clone(f.Teams)
+	for i := range out.Teams {
+		t := &out.Teams[i]
+		t.Name, t.Department = line(t.Name), line(t.Department)
+	}
+	out.Objectives = slices.Clone(f.Objectives)
+	for i := range out.Objectives {
+		o := &out.Objectives[i]
+		o.Key, o.Title, o.Description, o.Team = line(o.Key), line(o.Title), okr.NormaliseText(o.Description), line(o.Team)
+		o.Parent, o.ParentKeyResult = line(o.Parent), line(o.ParentKeyResult)
+		o.KeyResults = slices.Clone(o.KeyResults)
+		for j := range o.KeyResults {
+			k := &o.KeyResults[j]
+			k.Title, k.Unit = line(k.Title), line(k.Unit)
+		}
+	}
+	return &out
 }
 
 type importer struct {

@@ -343,3 +343,23 @@ func TestImport_IntoALiveCycle(t *testing.T) {
 		t.Fatalf("import into a closed cycle = %v", err)
 	}
 }
+
+// TestImport_DirtyTextMatchesWhatIsStored: text with invisible characters
+// and decomposed accents is stored normalised; importing the same file
+// again finds it and changes nothing.
+func TestImport_DirtyTextMatchesWhatIsStored(t *testing.T) {
+	db := open(t)
+	dirty := "cycle: 2026-Q4\nteams:\n  - name: \"Cafe\\u0301 \\u200BCrew\"\n    lead: ULEA\nobjectives:\n" +
+		"  - title: \"Grow\\u202E revenue\\u200B\"\n    level: team\n    owner: ULEA\n    team: \"Cafe\\u0301 Crew\"\n" +
+		"    key_results:\n      - title: \"Re\\u0301servations\\u2060\"\n        target: 10\n"
+	if changes := importText(t, db, dirty, "yaml", false); len(changes) == 0 {
+		t.Fatal("the first import changed nothing")
+	}
+	if changes := importText(t, db, dirty, "yaml", false); len(changes) != 0 {
+		t.Fatalf("the same file again changed %v", changes)
+	}
+	if y := export(t, db, "yaml"); !strings.Contains(y, "title: Grow revenue") || !strings.Contains(y, "name: Café Crew") ||
+		!strings.Contains(y, "title: Réservations") {
+		t.Fatalf("stored text is not the normalised text:\n%s", y)
+	}
+}

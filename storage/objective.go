@@ -152,10 +152,10 @@ func findObjectives(ctx context.Context, tx *Tx, f okr.ObjectiveFilter) ([]*okr.
 		where, args = append(where, `status = ?`), append(args, *f.Status)
 	}
 	if f.TitlePrefix != nil {
-		where, args = append(where, `title LIKE ? ESCAPE '\'`), append(args, likeEscape(*f.TitlePrefix)+"%")
+		where, args = append(where, `title LIKE ? ESCAPE '\'`), append(args, likeEscape(okr.NormaliseLine(*f.TitlePrefix))+"%")
 	}
 	if f.Search != nil {
-		where, args = append(where, `title LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(*f.Search)+"%")
+		where, args = append(where, `title LIKE ? ESCAPE '\'`), append(args, "%"+likeEscape(okr.NormaliseLine(*f.Search))+"%")
 	}
 	clause := ""
 	if len(where) > 0 {
@@ -189,7 +189,9 @@ func findObjectives(ctx context.Context, tx *Tx, f okr.ObjectiveFilter) ([]*okr.
 	return out, total, nil
 }
 
-// likeEscape makes s match literally inside a LIKE pattern.
+// likeEscape makes s match literally inside a LIKE pattern. Callers pass it
+// text normalised as titles are stored (okr.NormaliseLine): SQLite's LIKE
+// stops at a NUL, so a raw query with one would match too much.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }

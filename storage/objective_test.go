@@ -101,6 +101,12 @@ func TestObjective_RoundTrip(t *testing.T) {
 	if err != nil || total != 1 || len(found) != 1 {
 		t.Fatalf("title prefix search = %d, %v", total, err)
 	}
+	// A query is normalised as titles are stored: a zero-width space typed
+	// (or pasted) inside it still finds the title.
+	invisible := "s\u200bhip a"
+	if found, _, err := db.FindObjectives(ctx, okr.ObjectiveFilter{Search: &invisible}); err != nil || len(found) != 1 {
+		t.Fatalf("search with a zero-width space = %d, %v", len(found), err)
+	}
 	weird := "100%_"
 	if found, _, _ := db.FindObjectives(ctx, okr.ObjectiveFilter{Search: &weird}); len(found) != 0 {
 		t.Fatal("LIKE wildcards in a search were not escaped")
