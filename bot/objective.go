@@ -698,7 +698,7 @@ func (b *Bot) suggestTeams(ctx context.Context, cb *slack.InteractionCallback) (
 	if err != nil {
 		return nil, err
 	}
-	query := strings.ToLower(strings.TrimSpace(cb.Value))
+	query := strings.ToLower(okr.NormaliseLine(cb.Value)) // as team names are stored
 	meta := decodeMeta(cb.View.PrivateMetadata)
 	var opts []*slack.OptionBlockObject
 	if query == "" {

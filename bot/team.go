@@ -56,6 +56,7 @@ func (b *Bot) teamNamed(ctx context.Context, name string) (*okr.Team, []*okr.Tea
 		return nil, nil, err
 	}
 	var partial []*okr.Team
+	name = okr.NormaliseLine(name) // as team names are stored
 	for _, t := range teams {
 		if strings.EqualFold(t.Name, name) {
 			return t, teams, nil
