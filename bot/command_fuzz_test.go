@@ -112,8 +112,9 @@ func checkResolve(t *testing.T, b *Bot, ctx context.Context, ref string, objs ma
 			t.Fatalf("resolve(%q) = %+v", ref, got)
 		}
 	default:
-		// SQLite's LIKE folds the case of ASCII letters only.
-		prefix := strings.TrimSpace(ref)
+		// SQLite's LIKE folds the case of ASCII letters only; a prefix
+		// is matched as titles are stored, normalised.
+		prefix := okr.NormaliseLine(ref)
 		if utf8.ValidString(prefix) && !strings.HasPrefix(asciiLower(o.Title), asciiLower(prefix)) {
 			t.Fatalf("resolve(%q) = %s %q, which does not start with it", ref, o.Ref(), o.Title)
 		}
