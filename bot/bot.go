@@ -69,9 +69,11 @@ type Options struct {
 type Bot struct {
 	api    *slack.Client
 	socket *socket
-	store  okr.Store
-	opts   Options
-	log    *slog.Logger
+
+	analyses analyses // the last analysis of each cycle, shared by reads
+	store    okr.Store
+	opts     Options
+	log      *slog.Logger
 
 	botUserID string
 

@@ -175,14 +175,10 @@ func (b *Bot) analyzeCycle(ctx context.Context, cycleID int64) (*okr.Analysis, e
 	return b.analyze(ctx, c)
 }
 
-// analyze loads and analyses a cycle as of now.
+// analyze is the cycle's analysis as of now, shared by every read and
+// made again only when the database has changed (see analyses).
 func (b *Bot) analyze(ctx context.Context, c *okr.Cycle) (*okr.Analysis, error) {
-	now := b.opts.Now()
-	g, err := b.store.LoadGraph(ctx, c.ID, now)
-	if err != nil {
-		return nil, err
-	}
-	return okr.Analyze(g, now, b.policy(ctx)), nil
+	return b.analyses.get(ctx, b.store, c, b.opts.Now(), b.policy(ctx))
 }
 
 // withDetails swaps the analysis' key results, which carry no title or unit

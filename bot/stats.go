@@ -16,6 +16,7 @@ type Stats struct {
 	Unhandled     uint64 // envelopes of a type this version does not handle, acked
 	SlackRetries  uint64 // Web API calls of the bot's own messages tried again
 	RateLimited   uint64 // of which Slack answered 429
+	Analyses      uint64 // cycle analyses made; reads between writes share one
 }
 
 // counters count what the bot does; cheap enough for the ack path.
@@ -51,5 +52,5 @@ func (b *Bot) Stats() Stats {
 	return Stats{Connected: b.counters.connected.Load(), Envelopes: envelopes, HandlerErrors: b.counters.handlerErrors.Load(),
 		Checkins: b.counters.checkins.Load(), UserSyncs: b.counters.userSyncs.Load(),
 		Redeliveries: b.counters.redeliveries.Load(), Unhandled: b.counters.unhandled.Load(),
-		SlackRetries: b.sender.retries.Load(), RateLimited: b.sender.rateLimited.Load()}
+		SlackRetries: b.sender.retries.Load(), RateLimited: b.sender.rateLimited.Load(), Analyses: b.analyses.count()}
 }

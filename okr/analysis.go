@@ -11,6 +11,9 @@ import (
 // objectives, their live key results and the links between them.
 type Graph struct {
 	Cycle *Cycle
+	// Generation is the store's generation the graph was read at: it moves
+	// with every write an analysis could see (GraphService.Generation).
+	Generation int64
 	// Objectives carry what the analysis and its reports read; their
 	// Description, Score and times are left empty.
 	Objectives []*Objective
@@ -32,6 +35,10 @@ type GraphService interface {
 	// LoadGraph loads the active objectives of a cycle with their live key
 	// results, links, and the week-ago values at now.
 	LoadGraph(ctx context.Context, cycleID int64, now time.Time) (*Graph, error)
+	// Generation is a number that moves with every write that could change
+	// a loaded graph (and not with the delivery ledger's): equal
+	// generations mean an unchanged graph.
+	Generation(ctx context.Context) (int64, error)
 }
 
 // ObjectiveState is an objective with what the analysis derived for it.

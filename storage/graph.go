@@ -65,6 +65,9 @@ func (db *DB) loadGraph(ctx context.Context, cycleID int64, now time.Time, paral
 		upper <- loadKeyResults(ctx, txB, cycleID, mid+1, hi.Int64, weekStart)
 	}
 	g := &okr.Graph{Cycle: c}
+	if g.Generation, err = generation(ctx, txA); err != nil {
+		return nil, err
+	}
 	g.Objectives, err = graphObjectives(ctx, txA, cycleID)
 	if err == nil {
 		g.Links, err = findLinks(ctx, txA, `WHERE from_id IN (SELECT id FROM objectives WHERE cycle_id = ? AND status = 'active')`, cycleID)
@@ -160,6 +163,18 @@ func graphObjectives(ctx context.Context, tx *Tx, cycleID int64) ([]*okr.Objecti
 		out[i] = &slab[i]
 	}
 	return out, nil
+}
+
+// Generation is the number every write transaction moves (ledger writes
+// excepted, see beginLedgerWrite): a graph loaded at the same generation is
+// the same graph.
+func (db *DB) Generation(ctx context.Context) (int64, error) {
+	tx, err := db.beginRead(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	return generation(ctx, tx)
 }
 
 func generation(ctx context.Context, tx *Tx) (int64, error) {

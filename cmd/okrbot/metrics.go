@@ -74,6 +74,7 @@ var (
 	descCheckins  = prometheus.NewDesc("okrbot_checkins_recorded_total", "Key-result check-ins recorded since start.", nil, nil)
 	descRetries   = prometheus.NewDesc("okrbot_slack_retries_total", "Web API calls retried after a rate limit, a server error or a lost connection.", nil, nil)
 	descLimited   = prometheus.NewDesc("okrbot_slack_rate_limited_total", "Web API calls of okrbot's messages that Slack answered with 429.", nil, nil)
+	descAnalyses  = prometheus.NewDesc("okrbot_analyses_total", "Cycle analyses made; reads between two writes share one.", nil, nil)
 	descSent      = prometheus.NewDesc("okrbot_messages_sent_total", "Scheduled messages delivered, by job.", []string{"job"}, nil)
 	descRecovered = prometheus.NewDesc("okrbot_messages_recovered_total", "Messages found in Slack after an attempt without an answer, recorded instead of sent again.", nil, nil)
 	descRefused   = prometheus.NewDesc("okrbot_messages_undeliverable_total", "Messages Slack refused for good (a deactivated person, a channel gone).", nil, nil)
@@ -93,7 +94,7 @@ type statsCollector struct {
 }
 
 func (c *statsCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConnected, descEnvelopes, descHandler, descCheckins, descRetries, descLimited,
+	for _, d := range []*prometheus.Desc{descConnected, descEnvelopes, descHandler, descCheckins, descRetries, descLimited, descAnalyses,
 		descSent, descRecovered, descRefused, descGivenUp, descErrors, descPending, descHeap, descMemory} {
 		ch <- d
 	}
@@ -118,6 +119,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 	counter(descCheckins, s.Checkins)
 	counter(descRetries, s.SlackRetries)
 	counter(descLimited, s.RateLimited)
+	counter(descAnalyses, s.Analyses)
 
 	sched := c.sched.Stats()
 	for _, job := range []string{"checkin", "reminder", "nudge", "digest"} {
