@@ -70,7 +70,8 @@ type Bot struct {
 	api    *slack.Client
 	socket *socket
 
-	analyses analyses // the last analysis of each cycle, shared by reads
+	analyses analyses      // the last analysis of each cycle, shared by reads
+	homes    homePublishes // App Home publishes under way
 	store    okr.Store
 	opts     Options
 	log      *slog.Logger

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/okrbot/okrbot/okr"
@@ -31,9 +32,48 @@ const (
 // publishHome draws a person's App Home: their key results with a check-in
 // button each, their objectives and how they are aligned, what needs their
 // attention, and the company objectives. Slack sends app_home_opened on
-// every visit, so this is one graph load and one views.publish, and
+// every visit, so this is one shared analysis and one views.publish, and
 // publishing again shows the same view.
+//
+// Publishes for one person are coalesced: one asked for while another is
+// under way makes that one draw again once it is done, so two never race
+// and the last state always wins.
 func (b *Bot) publishHome(ctx context.Context, userID string) error {
+	b.homes.mu.Lock()
+	if b.homes.busy == nil {
+		b.homes.busy, b.homes.again = map[string]bool{}, map[string]bool{}
+	}
+	if b.homes.busy[userID] {
+		b.homes.again[userID] = true
+		b.homes.mu.Unlock()
+		return nil
+	}
+	b.homes.busy[userID] = true
+	b.homes.mu.Unlock()
+	for {
+		err := b.drawHome(ctx, userID)
+		b.homes.mu.Lock()
+		again := b.homes.again[userID] && ctx.Err() == nil
+		delete(b.homes.again, userID)
+		if !again {
+			delete(b.homes.busy, userID)
+		}
+		b.homes.mu.Unlock()
+		if !again {
+			return err
+		}
+	}
+}
+
+// homePublishes are the App Home publishes under way, by person.
+type homePublishes struct {
+	mu    sync.Mutex
+	busy  map[string]bool // a publish is under way
+	again map[string]bool // and another was asked for meanwhile
+}
+
+// drawHome builds and publishes one person's App Home once.
+func (b *Bot) drawHome(ctx context.Context, userID string) error {
 	cycle, err := b.currentCycle(ctx)
 	if err != nil {
 		return err

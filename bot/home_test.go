@@ -270,3 +270,29 @@ func TestHome_EscapesTitles(t *testing.T) {
 		}
 	}
 }
+
+// TestHome_PublishesForOnePersonAreCoalesced: three visits while the first
+// publish is slow make two publishes, not three racing ones, and the Home
+// shows the state after the last change.
+func TestHome_PublishesForOnePersonAreCoalesced(t *testing.T) {
+	h := newHarness(t)
+	h.srv.SetFault("views.publish", slackfake.Fault{Delay: 2 * time.Second, Count: 1})
+	for range 3 {
+		if _, err := h.srv.OpenAppHome(context.Background(), member); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.objective(&okr.Objective{Title: "Added while the first publish was slow", Level: okr.LevelTeam, OwnerID: member},
+		metricKR("Metric", member, 0, 10))
+	// Once the slow publish is answered, every visit has been seen: without
+	// coalescing, the other two have published by then.
+	h.waitFor("the slow publish, then the Home showing the last state", func() bool {
+		slow := slices.ContainsFunc(h.srv.CallsTo("views.publish"), func(c slackfake.Call) bool { return c.Duration >= 2*time.Second })
+		v := h.srv.HomeView(member)
+		return slow && len(h.srv.CallsTo("views.publish")) >= 2 && v != nil &&
+			strings.Contains(h.srv.RenderView(v), "Added while the first publish was slow")
+	})
+	if n := len(h.srv.CallsTo("views.publish")); n != 2 {
+		t.Fatalf("%d publishes for three visits during a slow one, want 2", n)
+	}
+}

@@ -21,7 +21,17 @@ import (
 	_ "time/tzdata"
 )
 
+// defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
+// is not set: okrbot's working set at 10,000 objectives is a few tens of
+// MiB, and a small container (128 MiB) should see the garbage collector
+// work harder before the kernel's OOM killer does
+// (https://go.dev/doc/gc-guide#Memory_limit). GOMEMLIMIT overrides it.
+const defaultMemoryLimit = 64 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(defaultMemoryLimit)
+	}
 	ctx, stop := context.WithCancel(context.Background())
 	signals := make(chan os.Signal, 2)
 	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
