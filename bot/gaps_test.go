@@ -171,3 +171,25 @@ func TestGaps_ThousandObjectivesStayWithinLimits(t *testing.T) {
 		t.Errorf("last page of stale key results:\n%s", last)
 	}
 }
+
+// TestGaps_TwoSuggestionsMakeTwoWorkingButtons: an orphan with two likely
+// parents gets a Link button for each in one block; Slack refuses a block
+// whose buttons share an action ID, so they are numbered, and the second
+// links to the second parent.
+func TestGaps_TwoSuggestionsMakeTwoWorkingButtons(t *testing.T) {
+	var asia *okr.Objective
+	h, o := newOrgHarness(t, func(ctx context.Context, db *storage.DB, o *org) {
+		asia = &okr.Objective{Title: "Grow partner revenue in Asia through the portal", Level: okr.LevelCompany, OwnerID: admin, CycleID: o.reliable.CycleID}
+		must(t, db.CreateObjective(ctx, asia, []*okr.KeyResult{metricKR("Partner revenue in Asia", admin, 0, 10)}, okr.LinkOptions{}))
+	})
+	h.answer(lead, "gaps")
+	m := h.shown(lead, "*Alignment gaps*")
+	assertButton(t, m, "link_suggested", ref(o.portal)+">o:"+itoa(asia.ID))
+	assertButton(t, m, "link_suggested#2", ref(o.portal)+">o:"+itoa(o.revenue.ID))
+	h.click(lead, m, "link_suggested#2", ref(o.portal)+">o:"+itoa(o.revenue.ID))
+	linked, err := h.db.FindObjectiveByID(context.Background(), o.portal.ID)
+	must(t, err)
+	if linked.ParentObjectiveID != o.revenue.ID {
+		t.Fatalf("%s parent = %d, want %d (the second suggestion)", ref(o.portal), linked.ParentObjectiveID, o.revenue.ID)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -44,7 +45,7 @@ func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *sl
 		b.ack(req, nil)
 		for i := range cb.ActionCallback.BlockActions {
 			a := cb.ActionCallback.BlockActions[i]
-			h := b.routes.actions[a.ActionID]
+			h := b.routes.actions[actionName(a.ActionID)]
 			if h == nil {
 				continue // a link button, or an input that dispatches nothing
 			}
@@ -170,6 +171,22 @@ func fitAck(r *slack.OptionGroupsResponse) *slack.OptionGroupsResponse {
 			return r
 		}
 	}
+}
+
+// actionName is the route of an action ID: what precedes "#". Slack wants
+// the action IDs of one block to differ (docs/slack-platform.md §4.1), so
+// a block with several buttons of one action numbers them ("link_suggested#2").
+func actionName(id string) string {
+	name, _, _ := strings.Cut(id, "#")
+	return name
+}
+
+// numbered is the action ID of the n-th button of one action in a block.
+func numbered(action string, n int) string {
+	if n == 0 {
+		return action
+	}
+	return action + "#" + strconv.Itoa(n+1)
 }
 
 // openModal opens a modal with the trigger of the interaction that asked
