@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,4 +133,53 @@ func BenchmarkTypeAhead(b *testing.B) {
 		i++
 	}
 	report(b, lat)
+}
+
+// BenchmarkReads measures each /okr read at 10,000 objectives (50,000 key
+// results), from the slash command to its answer reaching Slack: warm, with
+// the cycle's analysis shared between reads, and after a write, when the
+// read pays for a new analysis.
+// Target (issue 11): p99 under 50 ms, warm and after a write.
+func BenchmarkReads(b *testing.B) {
+	h := benchHarness(b, 10_000)
+	ctx := context.Background()
+	krs, err := h.db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: ptr(int64(1))})
+	if err != nil || len(krs) == 0 {
+		b.Fatalf("key results of O1: %v", err)
+	}
+	for _, read := range []string{"list", "list mine", "list company", "tree", "gaps", "show O12"} {
+		for _, afterWrite := range []bool{false, true} {
+			name := strings.ReplaceAll(read, " ", "_")
+			if afterWrite {
+				name += "/after_a_write"
+			}
+			b.Run(name, func(b *testing.B) {
+				var lat []time.Duration
+				value := 0.0
+				for b.Loop() {
+					if afterWrite {
+						value++
+						must(b, h.db.CreateCheckins(ctx, []*okr.Checkin{{KeyResultID: krs[0].ID, AuthorID: admin, Value: value, Confidence: okr.OnTrack}}))
+					}
+					before := len(h.srv.CallsTo("response_url"))
+					start := time.Now()
+					if _, err := h.srv.SlashCommand(ctx, member, channel, "/okr", read); err != nil {
+						b.Fatal(err)
+					}
+					var call slackfake.Call
+					h.waitFor("the answer to /okr "+read, func() bool {
+						calls := h.srv.CallsTo("response_url")
+						if len(calls) > before {
+							call = calls[before]
+							return true
+						}
+						return false
+					})
+					lat = append(lat, call.At.Sub(start))
+				}
+				report(b, lat)
+				b.Logf("analyses so far: %d", h.bot.Stats().Analyses)
+			})
+		}
+	}
 }

@@ -299,6 +299,9 @@ func byObjective(states []okr.KeyResultState) []okr.KeyResultState {
 // personsObjectives are the objectives a person owns and those holding a
 // key result they own, in one cycle.
 func (b *Bot) personsObjectives(ctx context.Context, cycle *okr.Cycle, userID string) ([]*okr.Objective, error) {
+	if cycle.Status != okr.CycleClosed {
+		return b.personsActiveObjectives(ctx, cycle, userID)
+	}
 	owned, _, err := b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, OwnerID: &userID})
 	if err != nil {
 		return nil, err
@@ -327,6 +330,30 @@ func (b *Bot) personsObjectives(ctx context.Context, cycle *okr.Cycle, userID st
 		owned = append(owned, more...)
 	}
 	return slices.DeleteFunc(owned, func(o *okr.Objective) bool { return o.Status == okr.StatusArchived }), nil
+}
+
+// personsActiveObjectives is personsObjectives for a cycle still open: the
+// active objectives come from the shared analysis, which has them all (one
+// owner may hold thousands of key results, and reading their rows again
+// for each list is what made it slow); the person's objectives already
+// scored, which the analysis leaves out, come from the store.
+func (b *Bot) personsActiveObjectives(ctx context.Context, cycle *okr.Cycle, userID string) ([]*okr.Objective, error) {
+	a, err := b.analyze(ctx, cycle)
+	if err != nil {
+		return nil, err
+	}
+	var out []*okr.Objective
+	for _, st := range a.Objectives {
+		if st.Objective.OwnerID == userID || slices.ContainsFunc(st.KeyResults, func(k okr.KeyResultState) bool { return k.KeyResult.OwnerID == userID }) {
+			out = append(out, st.Objective)
+		}
+	}
+	closed := okr.StatusClosed
+	scored, _, err := b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, OwnerID: &userID, Status: &closed})
+	if err != nil {
+		return nil, err
+	}
+	return append(out, scored...), nil
 }
 
 // teamObjectives are a team's objectives in a cycle; a department's include
