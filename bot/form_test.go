@@ -47,33 +47,6 @@ func formInputs(t testing.TB, v *slackfake.View) []formInput {
 	return out
 }
 
-// stateEmpty reports whether an input holds nothing yet (no initial value).
-func stateEmpty(raw json.RawMessage) bool {
-	var st map[string]any
-	if len(raw) == 0 || json.Unmarshal(raw, &st) != nil {
-		return true
-	}
-	for k, v := range st {
-		if k == "type" || k == "timezone" {
-			continue
-		}
-		switch x := v.(type) {
-		case nil:
-		case string:
-			if x != "" {
-				return false
-			}
-		case []any:
-			if len(x) > 0 {
-				return false
-			}
-		default:
-			return false
-		}
-	}
-	return true
-}
-
 // onlyRequired is what a person enters who fills in only what Slack marks
 // required, and empties everything marked optional: a required input that
 // comes pre-filled is left as it is, an empty one gets a plausible value
@@ -88,7 +61,7 @@ func onlyRequired(t testing.TB, h *harness, user string, v *slackfake.View) slac
 			in[key] = nil
 			continue
 		}
-		if !stateEmpty(v.State[f.BlockID][f.Element.ActionID]) {
+		if !slackfake.StateEmpty(v.State[f.BlockID][f.Element.ActionID]) {
 			continue
 		}
 		label := strings.ToLower(f.Label.Text + " " + f.BlockID)

@@ -1,6 +1,7 @@
 package slackfake
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
@@ -362,6 +363,16 @@ func (s *Server) checkEntriesLocked(v *viewRec) error {
 		return fmt.Errorf("%w: %s", ErrInvalidInput, strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// StateEmpty reports whether an input's state, as View.State holds it,
+// carries no value yet (a required input Slack would refuse to submit).
+func StateEmpty(raw json.RawMessage) bool {
+	var st map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &st) != nil {
+		return true
+	}
+	return isEmptyState(st)
 }
 
 func isEmptyState(st map[string]any) bool {
