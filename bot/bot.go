@@ -72,6 +72,7 @@ type Bot struct {
 
 	analyses analyses      // the last analysis of each cycle, shared by reads
 	homes    homePublishes // App Home publishes under way
+	trees    treeLayouts   // the trees laid out from the shared analysis
 	store    okr.Store
 	opts     Options
 	log      *slog.Logger

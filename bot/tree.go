@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/okrbot/okrbot/okr"
 	"github.com/slack-go/slack"
@@ -64,7 +65,7 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 		return message{}, err
 	}
 	cycle := a.Cycle
-	entries, objectives := treeEntries(a, q.Root)
+	entries, objectives := b.trees.layout(a, q.Root)
 	var heading string
 	if q.Root != 0 {
 		root := a.Objective(q.Root)
@@ -94,6 +95,34 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 	}
 	nav := pageNav(q, hi-lo, len(entries), treePageLines, "lines")
 	return message{Text: "Alignment tree · " + cycleLabel(cycle), Blocks: assemble(head, lineSections(lines, 0), nav)}, nil
+}
+
+// treeLayouts keeps the trees laid out from the current shared analysis,
+// by root: every page of a tree of 10,000 objectives, and every person
+// asking for it, reads one layout until the analysis changes.
+type treeLayouts struct {
+	mu       sync.Mutex
+	analysis *okr.Analysis
+	byRoot   map[int64]treeLayout
+}
+
+type treeLayout struct {
+	entries    []treeEntry // shared: read, never changed
+	objectives int
+}
+
+func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.analysis != a {
+		t.analysis, t.byRoot = a, map[int64]treeLayout{}
+	}
+	l, ok := t.byRoot[root]
+	if !ok {
+		l.entries, l.objectives = treeEntries(a, root)
+		t.byRoot[root] = l
+	}
+	return l.entries, l.objectives
 }
 
 // treeEntries lays the cycle's active objectives out as a tree, depth

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/okrbot/okrbot/okr"
 )
 
 func TestTree_ShowsTheAlignmentWithRollups(t *testing.T) {
@@ -99,5 +101,19 @@ func TestTree_ThousandObjectivesPageWithinLimits(t *testing.T) {
 	}
 	if !strings.Contains(pages[0], "*Alignment tree* · 2026-Q4 · 1,000 objectives · 90% aligned") {
 		t.Errorf("first page heading:\n%s", pages[0])
+	}
+}
+
+// TestTree_ShowsAChangeAtOnce: the tree is laid out once per analysis and
+// shared, and a write makes the next /okr tree show it.
+func TestTree_ShowsAChangeAtOnce(t *testing.T) {
+	h, o := newOrgHarness(t)
+	if got := h.answer(member, "tree"); strings.Contains(got, "Open a second office") {
+		t.Fatalf("the tree shows an objective not created yet:\n%s", got)
+	}
+	h.objective(&okr.Objective{Title: "Open a second office", Level: okr.LevelCompany, OwnerID: admin, CycleID: o.revenue.CycleID},
+		metricKR("Office opened", admin, 0, 1))
+	if got := h.answer(member, "tree"); !strings.Contains(got, "Open a second office") {
+		t.Fatalf("the tree after a write lacks it:\n%s", got)
 	}
 }
