@@ -113,6 +113,12 @@ func (s *socket) Run(ctx context.Context) error {
 		s.mu.Lock()
 		s.current = c
 		s.mu.Unlock()
+		// A second notice from the old socket while this one was opening
+		// asked for what this connection already is.
+		select {
+		case <-s.replace:
+		default:
+		}
 		readers.Go(func() {
 			s.read(ctx, c)
 			select {
