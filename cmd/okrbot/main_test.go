@@ -234,7 +234,9 @@ func TestMain_HealthAndMetrics(t *testing.T) {
 	case err := <-done:
 		t.Fatalf("Run returned early: %v", err)
 	}
-	must(t, srv.WaitFor(wctx, "connected", func() bool { return m.Bot.Stats().Connected }))
+	// Connected, and the people read once (users.list runs beside the
+	// connection, so it may finish after it).
+	must(t, srv.WaitFor(wctx, "connected", func() bool { return m.Bot.Stats().Connected && m.Bot.Stats().UserSyncs > 0 }))
 	get := func(path string) string {
 		resp, err := http.Get("http://" + m.HTTPAddr.String() + path)
 		must(t, err)
