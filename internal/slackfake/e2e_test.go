@@ -3,6 +3,7 @@ package slackfake
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 	"unicode/utf8"
 
@@ -15,6 +16,9 @@ import (
 // socketmode.Client, which embeds slack.Client.
 type okrApp struct {
 	t *testing.T
+	// work is the slow work in flight; the test waits for it before it
+	// ends, so that closing the emulator does not cut an answer short.
+	work sync.WaitGroup
 }
 
 func plain(s string) *slack.TextBlockObject {
@@ -30,7 +34,7 @@ func (b *okrApp) handle(c *socketmode.Client, evt socketmode.Event) {
 			return
 		}
 		_ = c.Ack(*evt.Request)
-		go b.openModal(c, cmd)
+		b.work.Go(func() { b.openModal(c, cmd) })
 	case socketmode.EventTypeInteractive:
 		cb, ok := evt.Data.(slack.InteractionCallback)
 		if !ok {
@@ -42,13 +46,13 @@ func (b *okrApp) handle(c *socketmode.Client, evt socketmode.Event) {
 			b.submit(c, evt.Request, cb)
 		case slack.InteractionTypeBlockActions:
 			_ = c.Ack(*evt.Request)
-			go func() {
+			b.work.Go(func() {
 				_, _, _, err := c.SendMessageContext(context.Background(), "",
 					slack.MsgOptionReplaceOriginal(cb.ResponseURL), slack.MsgOptionText("Objective approved by <@"+cb.User.ID+">", false))
 				if err != nil {
 					b.t.Errorf("response_url: %v", err)
 				}
-			}()
+			})
 		default:
 			_ = c.Ack(*evt.Request)
 		}
@@ -95,7 +99,7 @@ func (b *okrApp) submit(c *socketmode.Client, req *socketmode.Request, cb slack.
 	}
 	_ = c.Ack(*req)
 	channel := cb.View.PrivateMetadata
-	go func() {
+	b.work.Go(func() {
 		_, _, err := c.PostMessageContext(context.Background(), channel,
 			slack.MsgOptionText("New objective: "+title, false),
 			slack.MsgOptionBlocks(
@@ -109,7 +113,7 @@ func (b *okrApp) submit(c *socketmode.Client, req *socketmode.Request, cb slack.
 		if err != nil {
 			b.t.Errorf("chat.postMessage: %v", err)
 		}
-	}()
+	})
 }
 
 func TestEndToEnd_SlashCommandModalErrorsThenMessage(t *testing.T) {
@@ -118,6 +122,7 @@ func TestEndToEnd_SlashCommandModalErrorsThenMessage(t *testing.T) {
 	mustAddChannel(t, srv, Channel{ID: "C1", Name: "okrs", BotMember: true})
 	bot := &okrApp{t: t}
 	a := startApp(t, srv, bot.handle)
+	defer bot.work.Wait()
 	waitFor(t, srv, "the bot's socket", func() bool { return a.count(socketmode.EventTypeHello) == 1 })
 	ctx := ctxT(t)
 
