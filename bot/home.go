@@ -50,6 +50,15 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 	}
 	b.homes.busy[userID] = true
 	b.homes.mu.Unlock()
+	finished := false
+	defer func() {
+		if !finished { // drawing panicked: the next visit must still publish
+			b.homes.mu.Lock()
+			delete(b.homes.busy, userID)
+			delete(b.homes.again, userID)
+			b.homes.mu.Unlock()
+		}
+	}()
 	for {
 		err := b.drawHome(ctx, userID)
 		b.homes.mu.Lock()
@@ -60,6 +69,7 @@ func (b *Bot) publishHome(ctx context.Context, userID string) error {
 		}
 		b.homes.mu.Unlock()
 		if !again {
+			finished = true
 			return err
 		}
 	}
