@@ -345,7 +345,7 @@ func (b *Bot) dispatch(ctx context.Context, evt socketmode.Event) {
 		b.onEvent(ctx, evt.Request, ev)
 	case socketmode.EventTypeErrorBadMessage:
 		// An event type slack-go cannot parse: ack it by hand so Slack does
-		// not redeliver it (docs/slack-platform.md §10.4 item 6).
+		// not redeliver it (docs/slack-platform.md, "slack-go runtime behaviour", item 6).
 		b.ackUnparsed(evt)
 	case socketmode.EventTypeConnecting:
 		b.counters.connected.Store(false)

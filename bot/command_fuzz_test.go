@@ -20,7 +20,7 @@ import (
 
 // FuzzCommand feeds any text to the /okr argument parser and to what reads
 // references in it, as Slack sends them with should_escape on
-// ("<@U123|ana>", "<#C123|okrs>", "<!here>"; docs/slack-platform.md §2):
+// ("<@U123|ana>", "<#C123|okrs>", "<!here>"; docs/slack-platform.md, "Slash commands"):
 //   - parseCommand never panics and splits the text into the same words as
 //     strings.Fields, the verb lower-cased;
 //   - parseUserMention returns only a well-formed user ID, which mention

@@ -174,7 +174,7 @@ func digestTexts(m message) []string {
 func digestRender(m message) string { return strings.Join(digestTexts(m), "\n") }
 
 // digestCheckLimits fails the test if m breaks one of Slack's limits for a
-// message (docs/slack-platform.md §4.1).
+// message (docs/slack-platform.md, "Block Kit limits").
 func digestCheckLimits(t *testing.T, name string, m message) {
 	t.Helper()
 	if n := len(m.Blocks); n == 0 || n > maxMessageBlocks {

@@ -14,7 +14,7 @@ import (
 
 // Form building. Every input block holds one element whose action ID is
 // "v", so a block ID alone names a field; keeping block and action IDs the
-// same across views.update keeps what a person typed (docs/slack-platform.md §3.1).
+// same across views.update keeps what a person typed (docs/slack-platform.md, "Modal methods and lifecycle").
 const inputAction = "v"
 
 func textInput(blockID, label, placeholder, initial string, maxLen int, multiline, optional bool) *slack.InputBlock {
@@ -139,10 +139,10 @@ func (m viewMeta) encode() string {
 }
 
 // decodeMeta reads what encode wrote. Metadata that is not JSON, or that
-// would not fit in private_metadata (3000 characters, docs/slack-platform.md
-// §3.4) again when the view is updated with it, is not this bot's: it
-// reads as none, so the handler answers as for a form that names nothing
-// rather than failing on views.update.
+// would not fit in private_metadata (3000 characters, docs/slack-platform.md,
+// "View object limits") again when the view is updated with it, is not this
+// bot's: it reads as none, so the handler answers as for a form that names
+// nothing rather than failing on views.update.
 func decodeMeta(s string) viewMeta {
 	var m viewMeta
 	if json.Unmarshal([]byte(s), &m) != nil {
@@ -207,7 +207,7 @@ func (f formState) checked(blockID string) []string {
 }
 
 // fieldErrors are errors shown under input blocks (response_action errors;
-// keys must be input block IDs, §3.1).
+// keys must be input block IDs, docs/slack-platform.md, "Modal methods and lifecycle").
 type fieldErrors map[string]string
 
 // add records the field errors in err under block IDs: prefix + field.

@@ -10,7 +10,7 @@ import (
 
 // FuzzMeta: decodeMeta never panics on any private_metadata; what it
 // decodes encodes again within Slack's 3000 characters
-// (docs/slack-platform.md §3.4) and decodes to the same; and metadata the
+// (docs/slack-platform.md, "View object limits") and decodes to the same; and metadata the
 // bot builds, with IDs, URLs and channels of a realistic size, encodes
 // within the limit and decodes back (the IDs may be dropped to fit, as
 // encode documents).

@@ -19,7 +19,7 @@ import (
 // should_escape on), a link that shows one address and goes to another,
 // mrkdwn markers, text at Slack's limits, bidi overrides, zero-width and
 // NUL characters, and numbers that are not numbers
-// (docs/slack-platform.md §2, §4.2).
+// (docs/slack-platform.md, "Slash commands", "mrkdwn escaping").
 var hostile = []string{
 	"<!here>",
 	"<!channel>",
@@ -370,7 +370,7 @@ func (h *harness) newest() *okr.Objective {
 
 // Markup that can only have come from what was typed: the bot itself never
 // writes a special mention, a link or a labelled mention
-// (docs/slack-platform.md §4.2).
+// (docs/slack-platform.md, "mrkdwn escaping").
 var (
 	pings         = regexp.MustCompile(`<!(here|channel|everyone)\b`)
 	disguisedLink = regexp.MustCompile(`<(https?|mailto|tel|slack):`)

@@ -62,7 +62,7 @@ func (b *Bot) onInteraction(ctx context.Context, req *socketmode.Request, cb *sl
 }
 
 // onSubmit runs the modal's handler before the ack, because only the ack can
-// show errors under the fields (docs/slack-platform.md §3.1); it is bounded by SubmitTimeout so the
+// show errors under the fields (docs/slack-platform.md, "Modal methods and lifecycle"); it is bounded by SubmitTimeout so the
 // ack always beats Slack's 3 s. A failure that is not about a field shows
 // under the first input, so nothing typed is lost.
 func (b *Bot) onSubmit(ctx context.Context, req *socketmode.Request, cb *slack.InteractionCallback) {
@@ -149,7 +149,7 @@ func (b *Bot) onSuggest(ctx context.Context, cb *slack.InteractionCallback) any 
 	return fitAck(&slack.OptionGroupsResponse{OptionGroups: nonEmpty})
 }
 
-// maxAckPayload keeps an ack under the 20 KB Slack drops (docs/slack-platform.md §1.4), with room
+// maxAckPayload keeps an ack under the 20 KB Slack drops (docs/slack-platform.md, "Ack deadline"), with room
 // for the envelope ID around it.
 const maxAckPayload = 19_000
 
@@ -174,7 +174,7 @@ func fitAck(r *slack.OptionGroupsResponse) *slack.OptionGroupsResponse {
 }
 
 // actionName is the route of an action ID: what precedes "#". Slack wants
-// the action IDs of one block to differ (docs/slack-platform.md §4.1), so
+// the action IDs of one block to differ (docs/slack-platform.md, "Block Kit limits"), so
 // a block with several buttons of one action numbers them ("link_suggested#2").
 func actionName(id string) string {
 	name, _, _ := strings.Cut(id, "#")
@@ -190,10 +190,10 @@ func numbered(action string, n int) string {
 }
 
 // openModal opens a modal with the trigger of the interaction that asked
-// for it. A trigger lasts 3 seconds and works once (docs/slack-platform.md
-// §2), so a server error or a dropped connection is retried with backoff
-// within that time only; a retry that finds the trigger spent means the try
-// whose answer was lost opened the modal.
+// for it. A trigger lasts 3 seconds and works once (docs/slack-platform.md,
+// "Slash commands"), so a server error or a dropped connection is retried
+// with backoff within that time only; a retry that finds the trigger spent
+// means the try whose answer was lost opened the modal.
 func (b *Bot) openModal(ctx context.Context, triggerID string, view slack.ModalViewRequest) error {
 	ctx, cancel := context.WithTimeout(ctx, triggerLife)
 	defer cancel()
@@ -223,5 +223,5 @@ func (b *Bot) openModal(ctx context.Context, triggerID string, view slack.ModalV
 
 // triggerLife is how long after an interaction the bot tries to open its
 // modal: Slack's 3 seconds less a margin for the envelope's way to the bot
-// (docs/slack-platform.md §2).
+// (docs/slack-platform.md, "Slash commands").
 const triggerLife = 2500 * time.Millisecond

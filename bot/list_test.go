@@ -210,7 +210,7 @@ func hasButton(m slackfake.Message, actionID string) bool {
 }
 
 // checkMessageLimits checks a message against Slack's Block Kit limits
-// (docs/slack-platform.md §4.1), besides the emulator's own check of every post.
+// (docs/slack-platform.md, "Block Kit limits"), besides the emulator's own check of every post.
 func checkMessageLimits(t testing.TB, m slackfake.Message) {
 	t.Helper()
 	var blocks []struct {

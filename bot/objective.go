@@ -157,7 +157,7 @@ const (
 // doneTarget is what a milestone's target field holds. A form cannot make
 // a field required for some kinds only: "optional" is part of the view as
 // drawn, and the kind select tells the app nothing before the submission
-// (docs/slack-platform.md §3.1). So the target is required for every kind,
+// (docs/slack-platform.md, "Modal methods and lifecycle"). So the target is required for every kind,
 // and a milestone answers it with this word.
 const doneTarget = "done"
 

@@ -15,12 +15,12 @@ import (
 
 // Long answers (lists, the alignment tree, the gap report) come in pages,
 // each of which fits one Slack message whatever the data: at most 50 blocks
-// and 3000 characters a section (docs/slack-platform.md §4.1). The first page answers the command;
+// and 3000 characters a section (docs/slack-platform.md, "Block Kit limits"). The first page answers the command;
 // "Show more" and "Previous" replace the message with the next or previous
 // page. A button's value carries the whole query (what was asked, the cycle,
 // the offset), so paging needs no server-side state and survives restarts.
 //
-// Delivery: a response_url takes 5 posts in 30 minutes (docs/slack-platform.md §2), but every click
+// Delivery: a response_url takes 5 posts in 30 minutes (docs/slack-platform.md, "Slash commands"), but every click
 // brings its own response_url, so each page uses one post of a fresh URL and
 // paging never runs out however far a person goes. Should Slack refuse the
 // URL anyway (it expired, or a retry used it up), the page is posted again as

@@ -96,7 +96,7 @@ func (b *Bot) objectiveByTitle(ctx context.Context, prefix string) (*okr.Objecti
 // mention with escaping on) and returns the user ID. Only a well-formed ID
 // is returned, because the caller writes it back as a mention: text typed
 // to look like one ("<@x><!here>") must not come out as markup
-// (docs/slack-platform.md §4.2).
+// (docs/slack-platform.md, "mrkdwn escaping").
 func parseUserMention(s string) (string, bool) {
 	if !strings.HasPrefix(s, "<@") || !strings.HasSuffix(s, ">") {
 		return "", false

@@ -12,7 +12,7 @@ import (
 )
 
 // esc makes text a person typed safe inside mrkdwn: only &, < and > are
-// control characters (docs/slack-platform.md §4.2), and escaping them neutralises mentions,
+// control characters (docs/slack-platform.md, "mrkdwn escaping"), and escaping them neutralises mentions,
 // @channel, and disguised links.
 func esc(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
@@ -193,7 +193,7 @@ func option(text, value, description string) *slack.OptionBlockObject {
 	return slack.NewOptionBlockObject(value, plain(trunc(text, maxOptionText)), desc)
 }
 
-// Slack's limits that rendering respects (docs/slack-platform.md §3.4, §4.1).
+// Slack's limits that rendering respects (docs/slack-platform.md, "View object limits", "Block Kit limits").
 const (
 	maxMessageBlocks   = 50
 	maxViewBlocks      = 100

@@ -96,7 +96,7 @@ func failureText(err error) string {
 }
 
 // ephemeral is a slash-command ack payload carrying an answer: cheap
-// answers go straight back in the ack (docs/slack-platform.md §1.3).
+// answers go straight back in the ack (docs/slack-platform.md, "Ack").
 func ephemeral(msg message) map[string]any {
 	payload := map[string]any{"response_type": "ephemeral", "text": msg.Text}
 	if len(msg.Blocks) > 0 {

@@ -14,7 +14,7 @@ import (
 )
 
 // How much /okr show lists of each part, so that the whole answer stays one
-// message (docs/slack-platform.md §4.1) however much an objective has gathered.
+// message (docs/slack-platform.md, "Block Kit limits") however much an objective has gathered.
 const (
 	showKeyResults     = 15
 	showAncestors      = 8

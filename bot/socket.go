@@ -24,7 +24,7 @@ import (
 // only then opens the next, so for a while there is no connection, and an
 // envelope Slack writes to the old socket after the message (Slack warns
 // about 10 s before it closes a socket and keeps using it meanwhile,
-// docs/slack-platform.md §1.5) is never read, so never acked: the person
+// docs/slack-platform.md, "disconnect messages") is never read, so never acked: the person
 // sees an error. This one opens the next connection first and keeps
 // reading and acking on the old socket until Slack closes it; Slack allows
 // up to 10 connections per app, and this uses at most two. It reuses
@@ -59,7 +59,7 @@ const (
 	// open if Slack does not close it: longer than the 10 s of a warning.
 	drainLimit = 30 * time.Second
 	// maxAckSize: Slack drops a Socket Mode response of 20 KB or more
-	// (docs/slack-platform.md §1.4).
+	// (docs/slack-platform.md, "Ack deadline").
 	maxAckSize = 20 * 1024
 	// reconnectMax bounds the backoff between failed connection attempts.
 	reconnectMax = time.Minute
@@ -285,7 +285,7 @@ func (s *socket) emit(ctx context.Context, evt socketmode.Event) {
 
 // Ack answers an envelope on the socket it came on, or on the newest one
 // if that socket has closed (Slack takes an ack on any of the app's
-// sockets, docs/slack-platform.md §1.4), waiting for a connection until
+// sockets, docs/slack-platform.md, "Ack deadline"), waiting for a connection until
 // ctx ends.
 func (s *socket) Ack(ctx context.Context, envelopeID string, payload any) error {
 	js, err := json.Marshal(socketmode.Response{EnvelopeID: envelopeID, Payload: payload})

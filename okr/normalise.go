@@ -16,14 +16,14 @@ import (
 //   - C0 and C1 control characters go (NUL among them: SQLite's text
 //     functions stop at it), except the tab and line breaks below.
 //   - The bidirectional embeddings, overrides and isolates (LRE, RLE, PDF,
-//     LRO, RLO, LRI, RLI, FSI, PDI; UAX #9 §2.1-2.5) go: they make text
+//     LRO, RLO, LRI, RLI, FSI, PDI; UAX #9 section 2.1-2.5) go: they make text
 //     display in an order other than the one it is stored in, which is
 //     how a title can show something other than what it says (the "Trojan
 //     Source" attack, CVE-2021-42574), and an unclosed one reorders
 //     the rest of the line Slack shows the title in. Right-to-left text needs none of them:
-//     the letters' own direction lays it out (UAX #9 §3).
+//     the letters' own direction lays it out (UAX #9 section 3).
 //   - The implicit marks LRM, RLM and ALM (U+200E, U+200F, U+061C; UAX #9
-//     §2.6) stay. They act as an invisible letter of one direction, so they
+//     section 2.6) stay. They act as an invisible letter of one direction, so they
 //     cannot reorder letters, only settle where neutral characters such as
 //     punctuation and digits go; people writing Hebrew, Arabic or Persian
 //     type them so that a title ending in a Latin word or a number shows

@@ -55,7 +55,7 @@ func TestNormalise(t *testing.T) {
 		{"PDI", both, "a\u2069b", "ab"},
 		{"Trojan Source", both, "if (a\u202E } \u2066if (b)\u2069 \u2066", "if (a } if (b)"},
 
-		// Implicit directional marks stay (UAX #9 §2.6); a field of marks
+		// Implicit directional marks stay (UAX #9 section 2.6); a field of marks
 		// alone is empty.
 		{"RLM kept", both, "שלום Q4!\u200F", "שלום Q4!\u200F"},
 		{"LRM kept", both, "Hello \u200E(עברית)", "Hello \u200E(עברית)"},

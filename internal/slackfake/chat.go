@@ -14,12 +14,12 @@ import (
 
 // maxMessageText is the longest message text the emulator accepts. Slack's
 // documentation says it truncates past 40 000 characters and advises staying
-// under 4 000 (docs/slack-platform.md §4.1, D-PM), but Slack staff report msg_too_long for texts over
+// under 4 000 (docs/slack-platform.md, "Block Kit limits", D-PM), but Slack staff report msg_too_long for texts over
 // about 4 000 characters today (GH seratch/ChatGPT-in-Slack#102). The emulator
 // takes the stricter reading so that a passing test cannot fail on Slack.
 const maxMessageText = 4000
 
-// chat.scheduleMessage limits (docs/slack-platform.md §5.2, D-SCH).
+// chat.scheduleMessage limits (docs/slack-platform.md, "Per-method tiers", D-SCH).
 const (
 	maxScheduleAhead    = 120 * 24 * time.Hour
 	maxScheduledPerSlot = 30
@@ -105,7 +105,7 @@ type content struct {
 }
 
 // parseContent reads and checks message content: blocks (≤50 and every Block Kit
-// limit, §4.1), attachments (≤100), text (msg_too_long), and that there is
+// limit, docs/slack-platform.md, "Block Kit limits"), attachments (≤100), text (msg_too_long), and that there is
 // something to show (no_text). requireSome is false for chat.update, which may
 // change only part of a message.
 func (s *Server) parseContent(p params, requireSome bool) (content, *apiError) {
@@ -161,7 +161,7 @@ func (s *Server) parseContent(p params, requireSome bool) (content, *apiError) {
 	return c, nil
 }
 
-// canPostLocked applies Slack's posting rules to a resolved conversation (docs/slack-platform.md §7.2):
+// canPostLocked applies Slack's posting rules to a resolved conversation (docs/slack-platform.md, "Scopes needed"):
 // archived channels refuse, and a bot outside a public channel needs
 // chat:write.public.
 func (s *Server) canPostLocked(c *channelRec) *apiError {
@@ -252,7 +252,7 @@ func (s *Server) findMessageLocked(channel, ts string) *Message {
 
 // channelArgLocked resolves a method's "channel" argument, or returns the
 // failure to answer with (channel_not_found and the like). allowUser lets a
-// user ID stand for the DM with that user, as chat.postMessage allows (docs/slack-platform.md §6).
+// user ID stand for the DM with that user, as chat.postMessage allows (docs/slack-platform.md, "App Home").
 func (s *Server) channelArgLocked(r *apiReq, allowUser bool) (*channelRec, apiResult) {
 	c, code := s.resolveChannelLocked(r.p.str("channel"), allowUser)
 	if code != "" {
@@ -485,7 +485,7 @@ func (s *Server) apiScheduleMessage(r *apiReq) apiResult {
 }
 
 // scheduledNearLocked counts the pending messages in a channel that share a
-// 5-minute window with t: the most found in any window containing t (docs/slack-platform.md §5.2).
+// 5-minute window with t: the most found in any window containing t (docs/slack-platform.md, "Per-method tiers").
 func (s *Server) scheduledNearLocked(channel string, t time.Time) int {
 	var times []time.Time
 	for _, r := range s.ws.scheduled {
@@ -550,7 +550,7 @@ func (s *Server) apiScheduledMessagesList(r *apiReq) apiResult {
 }
 
 // responseURL is a response_url handed out with a slash command or a message
-// interaction: 5 uses within 30 minutes (docs/slack-platform.md §2).
+// interaction: 5 uses within 30 minutes (docs/slack-platform.md, "Slash commands").
 type responseURL struct {
 	id      string
 	created time.Time
@@ -559,7 +559,7 @@ type responseURL struct {
 	user    string
 	// source is the message whose button was clicked (replace_original and
 	// delete_original act on it); for a slash command it is the last reply sent
-	// through this context, never the person's own command (docs/slack-platform.md §2, D-INT).
+	// through this context, never the person's own command (docs/slack-platform.md, "Slash commands", D-INT).
 	source      *Message
 	fromCommand bool
 }
@@ -574,7 +574,7 @@ func (s *Server) newResponseURLLocked(channel, user string, source *Message, fro
 func (s *Server) responseURLString(ru *responseURL) string { return s.base + "/response/" + ru.id }
 
 // handleResponseURL serves posts to a response_url. slack-go expects either
-// "application/json" or the text "ok" back (docs/slack-platform.md §10.2); the emulator answers JSON.
+// "application/json" or the text "ok" back (docs/slack-platform.md, "What slack-go puts on the wire"); the emulator answers JSON.
 func (s *Server) handleResponseURL(w http.ResponseWriter, r *http.Request) {
 	id := strings.TrimPrefix(r.URL.Path, "/response/")
 	body, _ := io.ReadAll(io.LimitReader(r.Body, 8<<20))

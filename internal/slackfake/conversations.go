@@ -54,7 +54,7 @@ func (s *Server) openAnswerLocked(c *channelRec, existed, full bool) apiResult {
 	return ok(body)
 }
 
-// readScope is the scope reading a conversation needs (docs/slack-platform.md §7.2): channels:*,
+// readScope is the scope reading a conversation needs (docs/slack-platform.md, "Scopes needed"): channels:*,
 // groups:* or im:* by conversation type.
 func readScope(c *channelRec, verb string) string {
 	switch {
@@ -79,7 +79,7 @@ func (s *Server) apiConversationsInfo(r *apiReq) apiResult {
 
 // readableLocked resolves the conversation a history method reads, or the
 // failure to answer with: it must exist for the bot, the bot needs the
-// *:history scope, and a channel's history only to its members (docs/slack-platform.md §7.2).
+// *:history scope, and a channel's history only to its members (docs/slack-platform.md, "Scopes needed").
 func (s *Server) readableLocked(r *apiReq) (*channelRec, apiResult) {
 	id := r.p.str("channel")
 	c := s.ws.channels[id]
@@ -280,7 +280,7 @@ func (s *Server) apiUsersInfo(r *apiReq) apiResult {
 }
 
 // apiUsersList pages through every user, bots, deleted users and Slackbot
-// included, as Slack does (docs/slack-platform.md §8).
+// included, as Slack does (docs/slack-platform.md, "Users and time zones").
 func (s *Server) apiUsersList(r *apiReq) apiResult {
 	if e := s.needScope("users:read"); e != nil {
 		return scopeFail(e)

@@ -15,7 +15,8 @@
 // the view stack of 3, Block Kit and view limits, response_url use limits, rate
 // limit tiers with HTTP 429 and Retry-After, 10 sockets per app. Where Slack's
 // documentation and observed behaviour differ, it takes the stricter reading.
-// Every rule names the section of docs/slack-platform.md it comes from (§n).
+// Every rule names the section of docs/slack-platform.md it comes from, by its
+// heading.
 // A broken rule is answered exactly as Slack answers it (an ok:false "error"
 // with Slack's name, or the user-visible failure) and recorded in Violations.
 //
@@ -46,8 +47,8 @@
 //
 //   - Only events_api envelopes are redelivered (retry_attempt 1-3, reason
 //     "http_timeout", same event_id, new envelope_id): Slack documents retries
-//     for events (docs/slack-platform.md §1.4); an unacknowledged slash command or interaction is a
-//     user-visible error instead (operation_timeout, §2) and is recorded in
+//     for events (docs/slack-platform.md, "Ack deadline"); an unacknowledged slash command or interaction is a
+//     user-visible error instead (operation_timeout, docs/slack-platform.md, "Slash commands") and is recorded in
 //     Timeouts with UserVisible set.
 //   - Message text over 4 000 characters is refused with msg_too_long (see
 //     maxMessageText); Slack documents truncation past 40 000, but its staff
@@ -55,13 +56,13 @@
 //   - A successful bot-token call's answer carries X-OAuth-Scopes, the
 //     token's scopes comma-separated, as Slack's answers do; the emulator
 //     sends it on successes only.
-//   - apps.connections.open is Tier 1, 1 call per minute (docs/slack-platform.md §5.2): a client that
+//   - apps.connections.open is Tier 1, 1 call per minute (docs/slack-platform.md, "Per-method tiers"): a client that
 //     reconnects twice within a minute gets 429 and slack-go waits out
 //     Retry-After. Tests that reconnect on purpose raise
 //     RateLimits.PerMinute["apps.connections.open"] or disable rate limits.
 //   - An ack sent on another socket than its envelope is accepted and flagged
-//     (Ack.OtherConnection): slack-go does that after a reconnect (docs/slack-platform.md §10.4 item 9)
-//     and Slack does not document it (docs/slack-platform.md §11).
+//     (Ack.OtherConnection): slack-go does that after a reconnect (docs/slack-platform.md, "slack-go runtime behaviour", item 9)
+//     and Slack does not document it (docs/slack-platform.md, "Not confirmed").
 //   - views.push with a trigger that did not come from inside the open modal
 //     answers not_found; views.open replaces a modal stack already open; an
 //     external_id is free again once its view is closed.
@@ -69,7 +70,7 @@
 //     5 uses, expired_url after 30 minutes, 404 for an unknown URL.
 //   - Deactivated users cannot be DMed (user_disabled), bots not at all
 //     (cannot_dm_bot); chat.update, chat.delete and chat.scheduleMessage take
-//     conversation IDs only, while chat.postMessage also takes a user ID (docs/slack-platform.md §6).
+//     conversation IDs only, while chat.postMessage also takes a user ID (docs/slack-platform.md, "App Home").
 //   - tz_label is the zone abbreviation (Go has no long zone names).
 //
 // # Differences from the API sketched in the issue

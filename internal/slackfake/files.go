@@ -11,7 +11,7 @@ import (
 )
 
 // File is a file uploaded through files.getUploadURLExternal, the upload URL and
-// files.completeUploadExternal (docs/slack-platform.md §10.2).
+// files.completeUploadExternal (docs/slack-platform.md, "What slack-go puts on the wire").
 type File struct {
 	ID        string
 	Name      string
@@ -59,7 +59,7 @@ func (s *Server) apiGetUploadURL(r *apiReq) apiResult {
 	s.ws.files[f.ID] = f
 	s.ws.fileOrder = append(s.ws.fileOrder, f.ID)
 	// The upload URL shares the API URL's scheme and host: slack-go refuses to send
-	// the token anywhere else (docs/slack-platform.md §10.2, SG:misc.go ensureURLMayReceiveToken).
+	// the token anywhere else (docs/slack-platform.md, "What slack-go puts on the wire", SG:misc.go ensureURLMayReceiveToken).
 	return ok(map[string]any{"upload_url": s.base + "/upload/v1/" + f.key, "file_id": f.ID})
 }
 

@@ -149,7 +149,7 @@ func optionObject(o Option) map[string]any {
 }
 
 // inputValueLocked turns a test's value into the state entry the element would
-// hold in Slack (docs/slack-platform.md §3.2).
+// hold in Slack (docs/slack-platform.md, "state.values layout").
 func (s *Server) inputValueLocked(f inputField, val any) (map[string]any, error) {
 	typ, _ := f.element["type"].(string)
 	entry := initialState(f.element)

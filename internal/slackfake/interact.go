@@ -54,10 +54,10 @@ func (s *Server) activeUserLocked(id string) (*User, error) {
 }
 
 // SlashCommand has a person run a slash command in a channel (or their DM with
-// the bot) and waits for the ack. The payload has every field Slack sends (docs/slack-platform.md §2),
+// the bot) and waits for the ack. The payload has every field Slack sends (docs/slack-platform.md, "Slash commands"),
 // a response_url on the emulator and a fresh trigger_id. A message in the ack is
 // shown to the person (ephemeral by default) or, with response_type in_channel,
-// posted to the channel after an echo of the command (docs/slack-platform.md §2, D-SC).
+// posted to the channel after an echo of the command (docs/slack-platform.md, "Slash commands", D-SC).
 func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, text string) (*Result, error) {
 	s.mu.Lock()
 	u, err := s.activeUserLocked(userID)
@@ -94,7 +94,7 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, command, t
 		"command":               command,
 		"text":                  text,
 		"api_app_id":            s.appID,
-		"is_enterprise_install": "false", // Slack sends a string here; slack-go takes both (docs/slack-platform.md §2)
+		"is_enterprise_install": "false", // Slack sends a string here; slack-go takes both (docs/slack-platform.md, "Slash commands")
 		"response_url":          s.responseURLString(ru),
 		"trigger_id":            s.newTriggerLocked(userID, ""),
 	}
@@ -288,7 +288,7 @@ func (s *Server) personModalLocked(userID string) (*User, *viewRec, error) {
 }
 
 // SubmitView has a person fill in and submit their top modal, then waits for the
-// ack and applies the answer (docs/slack-platform.md §1.3, §3.1): errors shown under fields (the view
+// ack and applies the answer (docs/slack-platform.md, "Ack", "Modal methods and lifecycle"): errors shown under fields (the view
 // stays), update, push, clear, or no response_action (the view closes).
 // Values the Slack client would refuse return ErrInvalidInput without sending.
 func (s *Server) SubmitView(ctx context.Context, userID string, in Inputs) (*Result, error) {
@@ -331,14 +331,14 @@ func (s *Server) SubmitView(ctx context.Context, userID string, in Inputs) (*Res
 
 // CloseView has a person press Cancel on their top modal. The view closes (the
 // whole stack if it has clear_on_close) and, if it asked with notify_on_close,
-// the app gets view_closed (docs/slack-platform.md §3.1). With no notification the Result is empty.
+// the app gets view_closed (docs/slack-platform.md, "Modal methods and lifecycle"). With no notification the Result is empty.
 func (s *Server) CloseView(ctx context.Context, userID string) (*Result, error) {
 	return s.closeModal(ctx, userID, false)
 }
 
 // DismissModal has a person close the whole modal stack with the X. If the root
 // view asked with notify_on_close, the app gets view_closed for it with
-// is_cleared true (docs/slack-platform.md §3.1).
+// is_cleared true (docs/slack-platform.md, "Modal methods and lifecycle").
 func (s *Server) DismissModal(ctx context.Context, userID string) (*Result, error) {
 	return s.closeModal(ctx, userID, true)
 }
@@ -389,7 +389,7 @@ func (s *Server) closeModal(ctx context.Context, userID string, all bool) (*Resu
 }
 
 // Suggest has a person type query into an external_select of their top modal,
-// sends block_suggestion and returns the options from the ack (docs/slack-platform.md §3.3). Slack only
+// sends block_suggestion and returns the options from the ack (docs/slack-platform.md, "external_select"). Slack only
 // asks once min_query_length (default 3) characters are typed.
 func (s *Server) Suggest(ctx context.Context, userID, blockID, actionID, query string) ([]Option, error) {
 	s.mu.Lock()
@@ -436,7 +436,7 @@ func (s *Server) Suggest(ctx context.Context, userID, blockID, actionID, query s
 	return res.Options, nil
 }
 
-// checkOptionsLocked applies the option limits (docs/slack-platform.md §4.1) to a block_suggestion
+// checkOptionsLocked applies the option limits (docs/slack-platform.md, "Block Kit limits") to a block_suggestion
 // answer; Slack shows a menu error for a bad one.
 func (s *Server) checkOptionsLocked(payload json.RawMessage) {
 	var p map[string]any
@@ -483,7 +483,7 @@ func findElement(blocks any, blockID, actionID string) map[string]any {
 }
 
 // OpenAppHome has a person open the app's Home tab: an app_home_opened event
-// (docs/slack-platform.md §6) with the published view, if any. It waits for the ack.
+// (docs/slack-platform.md, "App Home") with the published view, if any. It waits for the ack.
 func (s *Server) OpenAppHome(ctx context.Context, userID string) (*Result, error) {
 	s.mu.Lock()
 	u, err := s.activeUserLocked(userID)
@@ -509,9 +509,9 @@ func (s *Server) OpenAppHome(ctx context.Context, userID string) (*Result, error
 }
 
 // SendEvent delivers an arbitrary Events API event, wrapped in a full
-// event_callback like every other event (docs/slack-platform.md §1.2). inner is the inner event
+// event_callback like every other event (docs/slack-platform.md, "Envelope"). inner is the inner event
 // object; its "type" and "event_ts" are filled in when missing. Unknown types
-// are sent as they are: slack-go cannot parse them and never acks (docs/slack-platform.md §10.4 item 6).
+// are sent as they are: slack-go cannot parse them and never acks (docs/slack-platform.md, "slack-go runtime behaviour", item 6).
 func (s *Server) SendEvent(ctx context.Context, eventType string, inner json.RawMessage) (*Result, error) {
 	var m map[string]any
 	if len(inner) > 0 {
@@ -537,7 +537,7 @@ func (s *Server) SendEvent(ctx context.Context, eventType string, inner json.Raw
 }
 
 // enqueueEventLocked wraps an inner event in event_callback with a unique
-// event_id and sends it (docs/slack-platform.md §1.2).
+// event_id and sends it (docs/slack-platform.md, "Envelope").
 func (s *Server) enqueueEventLocked(eventType string, inner json.RawMessage, user string) *delivery {
 	outer := map[string]any{
 		"token":      s.verifyToken,

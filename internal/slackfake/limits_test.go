@@ -63,7 +63,7 @@ func modal(blocks ...any) obj {
 }
 
 // TestLimits_MessagesAreRejectedWithSlacksError posts one message per limit of
-// docs/slack-platform.md §4.1 just over the limit, and checks Slack's error name, a Violation with the
+// docs/slack-platform.md, "Block Kit limits" just over the limit, and checks Slack's error name, a Violation with the
 // JSON pointer, and that the same message just at the limit is accepted.
 func TestLimits_MessagesAreRejectedWithSlacksError(t *testing.T) {
 	srv := newServer(t, Options{RateLimits: RateLimits{Disabled: true}})
@@ -159,7 +159,7 @@ func withKey(o obj, k string, v any) obj {
 	return c
 }
 
-// TestLimits_ViewsAreRejectedWithSlacksError covers docs/slack-platform.md §3.4 and the view methods'
+// TestLimits_ViewsAreRejectedWithSlacksError covers docs/slack-platform.md, "View object limits" and the view methods'
 // own errors.
 func TestLimits_ViewsAreRejectedWithSlacksError(t *testing.T) {
 	clock := newFakeClock(time.Date(2026, 7, 1, 9, 0, 0, 0, time.UTC))

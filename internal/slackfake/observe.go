@@ -33,14 +33,14 @@ type Ack struct {
 	Size       int             // bytes on the wire
 	Payload    json.RawMessage // nil when the ack had none
 	Connection int
-	// Dropped: 20 KB or larger, ignored as Slack ignores it (docs/slack-platform.md §1.4).
+	// Dropped: 20 KB or larger, ignored as Slack ignores it (docs/slack-platform.md, "Ack deadline").
 	Dropped bool
 	// Late: arrived after the deadline; the user already saw a timeout.
 	Late bool
 	// Unknown: no such envelope was ever sent.
 	Unknown bool
 	// OtherConnection: sent on a different socket than the envelope (accepted;
-	// slack-go does this after a reconnect, §10.4 item 9).
+	// slack-go does this after a reconnect, docs/slack-platform.md, "slack-go runtime behaviour", item 9).
 	OtherConnection bool
 	At              time.Time
 }
@@ -53,7 +53,7 @@ type Timeout struct {
 	User       string
 	Attempt    int
 	// UserVisible is true for slash commands and interactions: the person saw an
-	// error (operation_timeout for commands, §2). Events are retried instead.
+	// error (operation_timeout for commands, docs/slack-platform.md, "Slash commands"). Events are retried instead.
 	UserVisible bool
 	At          time.Time
 }
@@ -130,11 +130,11 @@ type Result struct {
 	// Payload is the ack's payload as sent, nil when it had none.
 	Payload json.RawMessage
 	// Text, Blocks and ResponseType decode a message payload (a slash command
-	// reply, §1.3).
+	// reply, docs/slack-platform.md, "Ack").
 	Text         string
 	Blocks       json.RawMessage
 	ResponseType string
-	// ResponseAction and Errors decode a view_submission answer (docs/slack-platform.md §1.3).
+	// ResponseAction and Errors decode a view_submission answer (docs/slack-platform.md, "Ack").
 	ResponseAction string
 	Errors         map[string]string
 	// Options holds the options of a block_suggestion answer.
@@ -202,14 +202,14 @@ func decodeOptions(payload json.RawMessage) []Option {
 
 // slackControl is how every control sequence Slack reads in mrkdwn begins:
 // a user, a channel, a special mention or date, a link
-// (docs/slack-platform.md §4.2; https://docs.slack.dev/messaging/formatting-message-text).
+// (docs/slack-platform.md, "mrkdwn escaping"; https://docs.slack.dev/messaging/formatting-message-text).
 var slackControl = regexp.MustCompile(`^<(?:@[UW]|#C|#G|!|https?://|mailto:|tel:|slack://)`)
 
 // UnescapedMarkup lists the mrkdwn texts the app sent (message text, and
 // every mrkdwn text object in blocks and views) with a "<" that begins no
 // Slack control sequence. Slack does not refuse them; it reads what
 // follows as a link or drops it, so "/okr away <date>" shows a broken
-// link. Apps must write "&lt;" (docs/slack-platform.md §4.2).
+// link. Apps must write "&lt;" (docs/slack-platform.md, "mrkdwn escaping").
 // Tests assert this is empty.
 func (s *Server) UnescapedMarkup() []string {
 	var out []string

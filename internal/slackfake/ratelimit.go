@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Slack's rate-limit tiers in calls per minute per method per workspace (docs/slack-platform.md §5.1).
+// Slack's rate-limit tiers in calls per minute per method per workspace (docs/slack-platform.md, "Rate limit rules").
 const (
 	tier1 = 1
 	tier2 = 20
@@ -13,7 +13,7 @@ const (
 	tier4 = 100
 )
 
-// RateLimits configures the emulated rate limiter (docs/slack-platform.md §5). By default every method
+// RateLimits configures the emulated rate limiter (docs/slack-platform.md, "Rate limits"). By default every method
 // is limited to its tier, chat.postMessage to about one message per second per
 // channel with short bursts plus a workspace ceiling, and auth.test to 600/min.
 // Windows are measured on Options.Clock. Note that apps.connections.open is
@@ -29,14 +29,14 @@ type RateLimits struct {
 	// per-minute window.
 	PerMinute map[string]int
 	// PostMessageBurst is how many messages one channel may take at once before
-	// the one-per-second rate applies. Slack publishes no number (docs/slack-platform.md §5.1); default 5.
+	// the one-per-second rate applies. Slack publishes no number (docs/slack-platform.md, "Rate limit rules"); default 5.
 	PostMessageBurst int
 	// PostMessagePerMinute is the workspace-wide chat.postMessage ceiling, Slack's
-	// "several hundred messages per minute" (docs/slack-platform.md §5.2). Default 300.
+	// "several hundred messages per minute" (docs/slack-platform.md, "Per-method tiers"). Default 300.
 	PostMessagePerMinute int
 }
 
-// methodTiers are the per-minute limits of docs/slack-platform.md §5.2 (JAVA-RL). chat.postMessage is
+// methodTiers are the per-minute limits of docs/slack-platform.md, "Per-method tiers" (JAVA-RL). chat.postMessage is
 // special and handled separately.
 var methodTiers = map[string]int{
 	"apps.connections.open":        tier1,
@@ -132,7 +132,7 @@ func trim(calls []time.Time, now time.Time) []time.Time {
 	return calls[i:]
 }
 
-// allowPost is chat.postMessage's special limit (docs/slack-platform.md §5.2): a token bucket per channel
+// allowPost is chat.postMessage's special limit (docs/slack-platform.md, "Per-method tiers"): a token bucket per channel
 // refilling at one message per second with PostMessageBurst capacity, and a
 // workspace-wide per-minute ceiling.
 func (l *limiter) allowPost(channel string, now time.Time) (bool, time.Duration) {
@@ -166,7 +166,7 @@ func (l *limiter) allowPost(channel string, now time.Time) (bool, time.Duration)
 	return true, 0
 }
 
-// retryAfterSeconds is the integer Retry-After Slack sends (docs/slack-platform.md §5.1): whole seconds,
+// retryAfterSeconds is the integer Retry-After Slack sends (docs/slack-platform.md, "Rate limit rules"): whole seconds,
 // at least 1.
 func retryAfterSeconds(d time.Duration) int {
 	return max(1, int(math.Ceil(d.Seconds())))

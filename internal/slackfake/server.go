@@ -17,21 +17,21 @@ import (
 // Slack limits the emulator enforces that are not tied to one Web API method.
 // Each names the section of docs/slack-platform.md it comes from.
 const (
-	// maxConnections is the number of Socket Mode WebSockets one app may hold (docs/slack-platform.md §1.1).
+	// maxConnections is the number of Socket Mode WebSockets one app may hold (docs/slack-platform.md, "Connection set-up").
 	maxConnections = 10
-	// maxAckSize is the size at which Slack silently drops a Socket Mode response (docs/slack-platform.md §1.4).
+	// maxAckSize is the size at which Slack silently drops a Socket Mode response (docs/slack-platform.md, "Ack deadline").
 	maxAckSize = 20 * 1024
-	// responseURLUses and responseURLTTL bound a response_url (docs/slack-platform.md §2).
+	// responseURLUses and responseURLTTL bound a response_url (docs/slack-platform.md, "Slash commands").
 	responseURLUses = 5
 	responseURLTTL  = 30 * time.Minute
-	// maxViewStack is the depth of a modal's view stack (docs/slack-platform.md §3.1).
+	// maxViewStack is the depth of a modal's view stack (docs/slack-platform.md, "Modal methods and lifecycle").
 	maxViewStack = 3
 )
 
 // Defaults for Options. The ack deadline, retry schedule and trigger lifetime are
-// Slack's (docs/slack-platform.md §1.4, §2); the ping interval is ours: Slack does not document its own,
-// but slack-go drops a socket that hears no ping for 30 s (docs/slack-platform.md §10.4 item 1), so 10 s
-// keeps a healthy connection alive with room to spare (docs/slack-platform.md §10.6 item 2).
+// Slack's (docs/slack-platform.md, "Ack deadline", "Slash commands"); the ping interval is ours: Slack does not document its own,
+// but slack-go drops a socket that hears no ping for 30 s (docs/slack-platform.md, "slack-go runtime behaviour", item 1), so 10 s
+// keeps a healthy connection alive with room to spare (docs/slack-platform.md, "Minimal emulator checklist", item 2).
 const (
 	DefaultAckTimeout   = 3 * time.Second
 	DefaultPingInterval = 10 * time.Second
@@ -39,12 +39,12 @@ const (
 )
 
 // DefaultRetryDelays is Slack's Events API retry schedule: almost immediately, after
-// one minute, after five minutes (docs/slack-platform.md §1.4, D-EV "Retries").
+// one minute, after five minutes (docs/slack-platform.md, "Ack deadline", D-EV "Retries").
 var DefaultRetryDelays = []time.Duration{0, time.Minute, 5 * time.Minute}
 
 // DefaultBotScopes is the set of bot scopes the emulated app is granted unless
 // Options.BotScopes says otherwise. Tests that want to catch a missing scope should
-// pass the scopes of the real manifest instead (docs/slack-platform.md §7.2).
+// pass the scopes of the real manifest instead (docs/slack-platform.md, "Scopes needed").
 var DefaultBotScopes = []string{
 	"commands", "chat:write", "chat:write.public", "im:write", "im:read", "im:history",
 	"users:read", "channels:read", "channels:history", "groups:read", "groups:history",
@@ -70,11 +70,11 @@ type Options struct {
 	// other side of the socket is real code running in real time.
 	Clock func() time.Time
 
-	// AckTimeout is how long an envelope may stay unacknowledged (docs/slack-platform.md §1.4). Default 3 s.
+	// AckTimeout is how long an envelope may stay unacknowledged (docs/slack-platform.md, "Ack deadline"). Default 3 s.
 	AckTimeout time.Duration
 
 	// RetryDelays is the pause before each redelivery of an unacknowledged
-	// events_api envelope; its length is the number of retries (docs/slack-platform.md §1.4). nil means
+	// events_api envelope; its length is the number of retries (docs/slack-platform.md, "Ack deadline"). nil means
 	// DefaultRetryDelays; a non-nil empty slice disables retries. Tests pass tiny
 	// values such as {0, 10ms, 20ms}.
 	RetryDelays []time.Duration
@@ -82,18 +82,18 @@ type Options struct {
 	// PingInterval is how often each WebSocket is pinged. Default 10 s.
 	PingInterval time.Duration
 
-	// TriggerTTL is how long a trigger_id can be exchanged (docs/slack-platform.md §2). Default 3 s.
+	// TriggerTTL is how long a trigger_id can be exchanged (docs/slack-platform.md, "Slash commands"). Default 3 s.
 	TriggerTTL time.Duration
 
 	// WarningLead is how long a socket stays in service after a
 	// {"type":"disconnect","reason":"warning"} message before the emulator
 	// closes it: Slack sends the warning about 10 s ahead
-	// (docs/slack-platform.md §1.5) and keeps delivering envelopes on the
+	// (docs/slack-platform.md, "disconnect messages") and keeps delivering envelopes on the
 	// socket meanwhile, so a client that closes it at once loses them.
 	// Real time. Default 10 s.
 	WarningLead time.Duration
 
-	// RateLimits configures the per-method rate limiter (docs/slack-platform.md §5).
+	// RateLimits configures the per-method rate limiter (docs/slack-platform.md, "Rate limits").
 	RateLimits RateLimits
 
 	// Logf, when set, receives one line per notable event (connections, calls
@@ -223,7 +223,7 @@ func start(opts Options) (*Server, error) {
 		scopes: make(map[string]bool),
 	}
 	// Slack does not check the Origin of a Socket Mode dial, and slack-go sends
-	// "https://api.slack.com", which gorilla's default check would refuse (docs/slack-platform.md §10.4 item 2).
+	// "https://api.slack.com", which gorilla's default check would refuse (docs/slack-platform.md, "slack-go runtime behaviour", item 2).
 	s.upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	for _, sc := range opts.BotScopes {
 		s.scopes[sc] = true
@@ -312,7 +312,7 @@ func (s *Server) Close() {
 }
 
 // APIURL is the Web API base URL to pass to slack.OptionAPIURL, with the trailing
-// slash slack-go needs (docs/slack-platform.md §10.4 item 3).
+// slash slack-go needs (docs/slack-platform.md, "slack-go runtime behaviour", item 3).
 func (s *Server) APIURL() string { return s.base + "/api/" }
 
 // BotToken is the bot token (xoxb-) that the Web API accepts.

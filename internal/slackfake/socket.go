@@ -14,14 +14,14 @@ import (
 	"github.com/gorilla/websocket"
 )
 
-// Envelope types Slack sends over Socket Mode (docs/slack-platform.md §1.2).
+// Envelope types Slack sends over Socket Mode (docs/slack-platform.md, "Envelope").
 const (
 	envEventsAPI     = "events_api"
 	envSlashCommands = "slash_commands"
 	envInteractive   = "interactive"
 )
 
-// Disconnect reasons Slack sends in a {"type":"disconnect"} message (docs/slack-platform.md §1.5).
+// Disconnect reasons Slack sends in a {"type":"disconnect"} message (docs/slack-platform.md, "disconnect messages").
 const (
 	ReasonWarning           = "warning"
 	ReasonRefreshRequested  = "refresh_requested"
@@ -31,11 +31,11 @@ const (
 
 // disconnectGrace is how long a socket stays open after a disconnect message, so
 // the client reads the message before the connection goes (the client normally
-// closes first: slack-go reconnects as soon as it reads it, §10.4 item 4).
+// closes first: slack-go reconnects as soon as it reads it, docs/slack-platform.md, "slack-go runtime behaviour", item 4).
 const disconnectGrace = 2 * time.Second
 
 // debugConnectionLifetime is how long a socket opened with debug_reconnects=true
-// lives (docs/slack-platform.md §1.1).
+// lives (docs/slack-platform.md, "Connection set-up").
 const debugConnectionLifetime = 360 * time.Second
 
 type socketState struct {
@@ -91,7 +91,7 @@ type delivery struct {
 	typ     string // envelope type
 	kind    string // payload type: "slash_commands", "block_actions", "app_home_opened"…
 	payload json.RawMessage
-	accepts bool // accepts_response_payload (docs/slack-platform.md §1.2)
+	accepts bool // accepts_response_payload (docs/slack-platform.md, "Envelope")
 	attempt int
 	reason  string
 	user    string
@@ -177,7 +177,7 @@ func (c *wsConn) drop() {
 func (c *wsConn) markGone() { c.goneOnce.Do(func() { close(c.gone) }) }
 
 // openConnection answers apps.connections.open: a fresh ws:// URL carrying a
-// one-time ticket (docs/slack-platform.md §1.1, §10.6 item 1).
+// one-time ticket (docs/slack-platform.md, "Connection set-up", "Minimal emulator checklist", item 1).
 func (s *Server) openConnectionLocked() map[string]any {
 	ticket := s.newUUID()
 	s.sock.tickets[ticket] = true
@@ -192,7 +192,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	delete(s.sock.tickets, ticket)
 	s.mu.Unlock()
 	if !valid {
-		// A ticket works once (docs/slack-platform.md §1.1); a reused or made-up one fails the handshake.
+		// A ticket works once (docs/slack-platform.md, "Connection set-up"); a reused or made-up one fails the handshake.
 		http.Error(w, "invalid or used ticket", http.StatusUnauthorized)
 		return
 	}
@@ -219,7 +219,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	}
 	if open >= maxConnections {
 		// Slack allows 10 sockets per app and turns away the rest with
-		// too_many_websockets (docs/slack-platform.md §1.1, §1.5).
+		// too_many_websockets (docs/slack-platform.md, "Connection set-up", "disconnect messages").
 		s.recordViolationLocked("apps.connections.open", ReasonTooManyWebsockets,
 			fmt.Sprintf("an 11th WebSocket was opened while %d were open", open))
 		frame := s.disconnectFrame(ReasonTooManyWebsockets)
@@ -253,7 +253,7 @@ func (s *Server) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	c.enqueue(outFrame{data: hello})
 	if r.URL.Query().Get("debug_reconnects") == "true" {
 		// slack-go appends debug_reconnects=true when the slack.Client has
-		// OptionDebug; Slack then refreshes the connection after 360 s (docs/slack-platform.md §1.1).
+		// OptionDebug; Slack then refreshes the connection after 360 s (docs/slack-platform.md, "Connection set-up").
 		s.sched.after(debugConnectionLifetime, func() {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -288,7 +288,7 @@ func (s *Server) disconnectFrame(reason string) []byte {
 }
 
 // writeLoop is the connection's only writer: queued frames and the periodic pings
-// that keep slack-go's watchdog happy (docs/slack-platform.md §10.4 item 1).
+// that keep slack-go's watchdog happy (docs/slack-platform.md, "slack-go runtime behaviour", item 1).
 func (s *Server) writeLoop(c *wsConn) {
 	defer c.ws.Close()
 	ping := time.NewTicker(s.opts.PingInterval)
@@ -355,7 +355,7 @@ func (s *Server) readLoop(c *wsConn) {
 }
 
 // handleAck processes one frame from the app. Slack accepts {"envelope_id"} with
-// or without "payload", and Node's client sends {} or {"text"} payloads (docs/slack-platform.md §1.3).
+// or without "payload", and Node's client sends {} or {"text"} payloads (docs/slack-platform.md, "Ack").
 func (s *Server) handleAck(c *wsConn, data []byte) {
 	var a struct {
 		EnvelopeID string          `json:"envelope_id"`
@@ -377,7 +377,7 @@ func (s *Server) handleAck(c *wsConn, data []byte) {
 		}
 	}
 	if len(data) >= maxAckSize {
-		// Slack silently ignores responses of 20 KB or more (docs/slack-platform.md §1.4): the envelope
+		// Slack silently ignores responses of 20 KB or more (docs/slack-platform.md, "Ack deadline"): the envelope
 		// stays unacknowledged and runs into its deadline.
 		rec.Dropped = true
 		s.acks = append(s.acks, rec)
@@ -416,7 +416,7 @@ func (s *Server) handleAck(c *wsConn, data []byte) {
 }
 
 // isEmptyObject reports whether p is {}: Node's client sends it with every ack
-// (docs/slack-platform.md §1.3), and Slack accepts it even where no payload is expected.
+// (docs/slack-platform.md, "Ack"), and Slack accepts it even where no payload is expected.
 func isEmptyObject(p json.RawMessage) bool {
 	var m map[string]json.RawMessage
 	return json.Unmarshal(p, &m) == nil && len(m) == 0
@@ -452,7 +452,7 @@ func (s *Server) newDeliveryLocked(typ, kind, user string, payload any) *deliver
 		kind:    kind,
 		payload: raw,
 		// Slack lets slash commands and interactions carry a response in the ack,
-		// never events (docs/slack-platform.md §1.2).
+		// never events (docs/slack-platform.md, "Envelope").
 		accepts: typ != envEventsAPI,
 		user:    user,
 		done:    make(chan struct{}),
@@ -460,7 +460,7 @@ func (s *Server) newDeliveryLocked(typ, kind, user string, payload any) *deliver
 }
 
 // enqueueLocked sends d on the next open socket, round-robin, or queues it until
-// one connects, as Slack keeps retrying an app that is offline (docs/slack-platform.md §1.1).
+// one connects, as Slack keeps retrying an app that is offline (docs/slack-platform.md, "Connection set-up").
 func (s *Server) enqueueLocked(d *delivery) {
 	s.sock.pending[d] = true
 	if s.closed {
@@ -532,7 +532,7 @@ func (s *Server) sendLocked(d *delivery, c *wsConn) {
 	d.cancel = s.sched.after(s.opts.AckTimeout, func() { s.ackDeadline(d) })
 }
 
-// ackDeadline runs when an envelope's ack deadline passes (docs/slack-platform.md §1.4): slash commands
+// ackDeadline runs when an envelope's ack deadline passes (docs/slack-platform.md, "Ack deadline"): slash commands
 // and interactions become a user-visible timeout; events are retried on
 // Options.RetryDelays with retry_attempt 1, 2, 3.
 func (s *Server) ackDeadline(d *delivery) {
@@ -571,7 +571,7 @@ func (s *Server) ackDeadline(d *delivery) {
 				accepts: d.accepts,
 				attempt: d.attempt + 1,
 				// Slack does not document the Socket Mode retry reasons; Bolt's tests
-				// use the HTTP-mode "http_timeout" (docs/slack-platform.md §1.2, §9).
+				// use the HTTP-mode "http_timeout" (docs/slack-platform.md, "Envelope", "HTTP mode").
 				reason: "http_timeout",
 				user:   d.user,
 				done:   make(chan struct{}),
@@ -626,7 +626,7 @@ func (s *Server) await(ctx context.Context, d *delivery) (*Result, error) {
 }
 
 // Disconnect sends {"type":"disconnect","reason":reason} on every open socket and
-// closes each shortly after (docs/slack-platform.md §1.5); after a warning, the
+// closes each shortly after (docs/slack-platform.md, "disconnect messages"); after a warning, the
 // socket keeps taking envelopes for Options.WarningLead before it closes. slack-go reconnects with a fresh
 // apps.connections.open call. Reasons: ReasonWarning, ReasonRefreshRequested,
 // ReasonLinkDisabled, ReasonTooManyWebsockets.

@@ -248,7 +248,7 @@ func TestSocketMode_EnvelopesParseInSlackGo(t *testing.T) {
 
 func TestSocketMode_UnknownEventTypeIsNeverAckedBySlackGo(t *testing.T) {
 	// slack-go cannot parse an inner event type it does not know, so it reports
-	// a bad message and never acks (docs/slack-platform.md §10.4 item 6); the envelope then times out.
+	// a bad message and never acks (docs/slack-platform.md, "slack-go runtime behaviour", item 6); the envelope then times out.
 	srv := newServer(t, Options{AckTimeout: 300 * time.Millisecond, RetryDelays: []time.Duration{}})
 	a := startApp(t, srv, ackAll)
 	waitFor(t, srv, "connected", func() bool { return a.count(socketmode.EventTypeHello) == 1 })
@@ -415,7 +415,7 @@ func TestSocketMode_AckShapesAndSizeLimit(t *testing.T) {
 func TestSocketMode_ReconnectsAfterEveryDisconnectReason(t *testing.T) {
 	for _, reason := range []string{ReasonWarning, ReasonRefreshRequested, ReasonLinkDisabled, ReasonTooManyWebsockets, "drop"} {
 		t.Run(reason, func(t *testing.T) {
-			// apps.connections.open is Tier 1 (1/min, §5.2): lift it, since this test
+			// apps.connections.open is Tier 1 (1/min, docs/slack-platform.md, "Per-method tiers"): lift it, since this test
 			// reconnects on purpose.
 			srv := newServer(t, Options{RateLimits: RateLimits{PerMinute: map[string]int{"apps.connections.open": 100}}})
 			mustAddUser(t, srv, User{ID: "U1", TZ: "UTC"})

@@ -9,43 +9,43 @@ import (
 	"unicode/utf8"
 )
 
-// Block Kit limits (docs/slack-platform.md §4.1) and view limits (docs/slack-platform.md §3.4). Lengths are in characters.
+// Block Kit limits (docs/slack-platform.md, "Block Kit limits") and view limits (docs/slack-platform.md, "View object limits"). Lengths are in characters.
 const (
-	maxMessageBlocks   = 50    // blocks per message (docs/slack-platform.md §4.1)
-	maxViewBlocks      = 100   // blocks per modal or Home tab (docs/slack-platform.md §3.4)
-	maxTextObject      = 3000  // any text object (docs/slack-platform.md §4.1)
-	maxSectionText     = 3000  // section text (docs/slack-platform.md §4.1)
-	maxSectionFields   = 10    // section fields (docs/slack-platform.md §4.1)
-	maxFieldText       = 2000  // each section field (docs/slack-platform.md §4.1)
-	maxHeaderText      = 150   // header block (docs/slack-platform.md §4.1)
-	maxActions         = 25    // actions block elements (docs/slack-platform.md §4.1)
-	maxContext         = 10    // context block elements (docs/slack-platform.md §4.1)
-	maxID              = 255   // block_id, action_id (docs/slack-platform.md §4.1)
-	maxButtonText      = 75    // button text (docs/slack-platform.md §4.1)
-	maxButtonValue     = 2000  // button value (docs/slack-platform.md §4.1)
-	maxURL             = 3000  // button/option/image URL (docs/slack-platform.md §4.1)
-	maxPlaceholder     = 150   // placeholder (docs/slack-platform.md §4.1)
-	maxSelectOptions   = 100   // static select options or option groups (docs/slack-platform.md §4.1)
-	maxOptionText      = 75    // option text and description (docs/slack-platform.md §4.1)
-	maxOptionValue     = 150   // option value (docs/slack-platform.md §4.1, D-OPT)
-	maxGroupLabel      = 75    // option group label (docs/slack-platform.md §4.1)
-	maxOverflowOptions = 5     // overflow menu (docs/slack-platform.md §4.1)
-	maxChoiceOptions   = 10    // checkboxes, radio buttons (docs/slack-platform.md §4.1)
-	maxInputLength     = 3000  // plain_text_input min/max_length (docs/slack-platform.md §4.1)
-	maxLabel           = 2000  // input label and hint (docs/slack-platform.md §4.1)
-	maxImageAlt        = 2000  // image alt_text and title (docs/slack-platform.md §4.1)
-	maxMarkdownBlock   = 12000 // markdown block (docs/slack-platform.md §4.1)
-	maxConfirmTitle    = 100   // confirm dialog (docs/slack-platform.md §4.1)
+	maxMessageBlocks   = 50    // blocks per message (docs/slack-platform.md, "Block Kit limits")
+	maxViewBlocks      = 100   // blocks per modal or Home tab (docs/slack-platform.md, "View object limits")
+	maxTextObject      = 3000  // any text object (docs/slack-platform.md, "Block Kit limits")
+	maxSectionText     = 3000  // section text (docs/slack-platform.md, "Block Kit limits")
+	maxSectionFields   = 10    // section fields (docs/slack-platform.md, "Block Kit limits")
+	maxFieldText       = 2000  // each section field (docs/slack-platform.md, "Block Kit limits")
+	maxHeaderText      = 150   // header block (docs/slack-platform.md, "Block Kit limits")
+	maxActions         = 25    // actions block elements (docs/slack-platform.md, "Block Kit limits")
+	maxContext         = 10    // context block elements (docs/slack-platform.md, "Block Kit limits")
+	maxID              = 255   // block_id, action_id (docs/slack-platform.md, "Block Kit limits")
+	maxButtonText      = 75    // button text (docs/slack-platform.md, "Block Kit limits")
+	maxButtonValue     = 2000  // button value (docs/slack-platform.md, "Block Kit limits")
+	maxURL             = 3000  // button/option/image URL (docs/slack-platform.md, "Block Kit limits")
+	maxPlaceholder     = 150   // placeholder (docs/slack-platform.md, "Block Kit limits")
+	maxSelectOptions   = 100   // static select options or option groups (docs/slack-platform.md, "Block Kit limits")
+	maxOptionText      = 75    // option text and description (docs/slack-platform.md, "Block Kit limits")
+	maxOptionValue     = 150   // option value (docs/slack-platform.md, "Block Kit limits", D-OPT)
+	maxGroupLabel      = 75    // option group label (docs/slack-platform.md, "Block Kit limits")
+	maxOverflowOptions = 5     // overflow menu (docs/slack-platform.md, "Block Kit limits")
+	maxChoiceOptions   = 10    // checkboxes, radio buttons (docs/slack-platform.md, "Block Kit limits")
+	maxInputLength     = 3000  // plain_text_input min/max_length (docs/slack-platform.md, "Block Kit limits")
+	maxLabel           = 2000  // input label and hint (docs/slack-platform.md, "Block Kit limits")
+	maxImageAlt        = 2000  // image alt_text and title (docs/slack-platform.md, "Block Kit limits")
+	maxMarkdownBlock   = 12000 // markdown block (docs/slack-platform.md, "Block Kit limits")
+	maxConfirmTitle    = 100   // confirm dialog (docs/slack-platform.md, "Block Kit limits")
 	maxConfirmText     = 300
 	maxConfirmButton   = 30
-	maxViewTitle       = 24     // view title, submit, close (docs/slack-platform.md §3.4)
-	maxPrivateMetadata = 3000   // (docs/slack-platform.md §3.4)
-	maxCallbackID      = 255    // (docs/slack-platform.md §3.4)
-	maxExternalID      = 255    // (docs/slack-platform.md §3.4)
-	maxViewBytes       = 250000 // view_too_large (docs/slack-platform.md §3.4): "greater than 250kb"
-	maxAttachments     = 100    // too_many_attachments (docs/slack-platform.md §4.1)
-	maxTableRows       = 100    // (docs/slack-platform.md §4.1)
-	maxTableCells      = 20     // (docs/slack-platform.md §4.1)
+	maxViewTitle       = 24     // view title, submit, close (docs/slack-platform.md, "View object limits")
+	maxPrivateMetadata = 3000   // (docs/slack-platform.md, "View object limits")
+	maxCallbackID      = 255    // (docs/slack-platform.md, "View object limits")
+	maxExternalID      = 255    // (docs/slack-platform.md, "View object limits")
+	maxViewBytes       = 250000 // view_too_large (docs/slack-platform.md, "View object limits"): "greater than 250kb"
+	maxAttachments     = 100    // too_many_attachments (docs/slack-platform.md, "Block Kit limits")
+	maxTableRows       = 100    // (docs/slack-platform.md, "Block Kit limits")
+	maxTableCells      = 20     // (docs/slack-platform.md, "Block Kit limits")
 )
 
 // problem is one schema violation, reported like Slack does:
@@ -177,7 +177,7 @@ type textRule struct {
 }
 
 // text checks a composition text object: type plain_text or mrkdwn, text 1-3000
-// characters or the field's own tighter limit (docs/slack-platform.md §4.1).
+// characters or the field's own tighter limit (docs/slack-platform.md, "Block Kit limits").
 func (v *validator) text(m map[string]any, key, ptr string, r textRule) (string, bool) {
 	raw, ok := m[key]
 	if !ok || raw == nil {
@@ -548,7 +548,7 @@ func (v *validator) confirm(raw any, ptr string) {
 	v.style(c, ptr)
 }
 
-// option checks an option object (docs/slack-platform.md §4.1, D-OPT): text ≤75, value ≤150,
+// option checks an option object (docs/slack-platform.md, "Block Kit limits", D-OPT): text ≤75, value ≤150,
 // description ≤75, url ≤3000 (overflow only). Selects and overflow menus take
 // plain_text only; checkboxes and radio buttons also take mrkdwn.
 func (v *validator) option(raw any, ptr string, plainOnly, allowURL bool) (map[string]any, bool) {
@@ -639,14 +639,14 @@ func sameOption(a, b map[string]any) bool {
 	return at != nil && bt != nil && at["text"] == bt["text"]
 }
 
-// validateMessageBlocks checks a message's blocks (≤50, §4.1).
+// validateMessageBlocks checks a message's blocks (≤50, docs/slack-platform.md, "Block Kit limits").
 func validateMessageBlocks(blocks any) []problem {
 	v := newValidator(surfaceMessage)
 	v.blocks(blocks, "/blocks", maxMessageBlocks)
 	return v.probs
 }
 
-// validateView checks a view object (docs/slack-platform.md §3.4): type, title/submit/close ≤24,
+// validateView checks a view object (docs/slack-platform.md, "View object limits"): type, title/submit/close ≤24,
 // submit required with inputs, ≤100 blocks, private_metadata ≤3000,
 // callback_id and external_id ≤255, unique block IDs.
 func validateView(view map[string]any) []problem {

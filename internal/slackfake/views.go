@@ -17,7 +17,7 @@ type View struct {
 	CallbackID      string
 	PrivateMetadata string
 	ExternalID      string
-	Hash            string // changes on every update (docs/slack-platform.md §3.1)
+	Hash            string // changes on every update (docs/slack-platform.md, "Modal methods and lifecycle")
 	RootViewID      string
 	PreviousViewID  string
 	Title           string
@@ -29,7 +29,7 @@ type View struct {
 	// to blocks and elements that came without one.
 	Blocks json.RawMessage
 	// State is view.state.values: block_id → action_id → value object, including
-	// what the person typed so far and initial values (docs/slack-platform.md §3.2).
+	// what the person typed so far and initial values (docs/slack-platform.md, "state.values layout").
 	State map[string]map[string]json.RawMessage
 	// Errors are the field errors shown by the last response_action "errors",
 	// keyed by input block_id.
@@ -57,7 +57,7 @@ type viewRec struct {
 	hash               string
 	// entered holds what the person typed or picked: block → action → value object.
 	// It survives updates while block_id, action_id and element type stay, as on
-	// Slack (docs/slack-platform.md §3.1).
+	// Slack (docs/slack-platform.md, "Modal methods and lifecycle").
 	entered map[string]map[string]map[string]any
 	errors  map[string]string
 	closed  bool
@@ -169,7 +169,7 @@ func (s *Server) viewJSONLocked(v *viewRec, withState bool) map[string]any {
 func strOr(x any) string { s, _ := x.(string); return s }
 
 // stateLocked builds view.state.values for every input block: what the person
-// entered, else the element's initial value, else an empty value (docs/slack-platform.md §3.2).
+// entered, else the element's initial value, else an empty value (docs/slack-platform.md, "state.values layout").
 func (s *Server) stateLocked(v *viewRec) map[string]map[string]any {
 	out := map[string]map[string]any{}
 	for _, in := range inputsOf(v.def) {
@@ -303,8 +303,8 @@ func (s *Server) fillIDsLocked(blocks any) json.RawMessage {
 
 var reTrigger = regexp.MustCompile(`^\d+\.\d+\.[0-9a-f]+$`)
 
-// trigger is a trigger_id: usable once within TriggerTTL (docs/slack-platform.md §2). viewRoot is set
-// when it came from inside a modal, which views.push requires (docs/slack-platform.md §3.1).
+// trigger is a trigger_id: usable once within TriggerTTL (docs/slack-platform.md, "Slash commands"). viewRoot is set
+// when it came from inside a modal, which views.push requires (docs/slack-platform.md, "Modal methods and lifecycle").
 type trigger struct {
 	id       string
 	user     string
@@ -342,7 +342,7 @@ func (s *Server) sweepLocked() {
 }
 
 // exchangeTriggerLocked spends a trigger_id. Slack's views.* references name the
-// errors invalid_trigger_id, exchanged_trigger_id and expired_trigger_id (docs/slack-platform.md §2).
+// errors invalid_trigger_id, exchanged_trigger_id and expired_trigger_id (docs/slack-platform.md, "Slash commands").
 func (s *Server) exchangeTriggerLocked(id string) (*trigger, *apiError) {
 	t := s.ws.triggers[id]
 	if !reTrigger.MatchString(id) || t == nil {
@@ -359,7 +359,7 @@ func (s *Server) exchangeTriggerLocked(id string) (*trigger, *apiError) {
 }
 
 // parseViewArg reads and checks the "view" argument: ≤250 kB (view_too_large),
-// then the view schema (invalid_arguments with Slack-style messages, §3.4).
+// then the view schema (invalid_arguments with Slack-style messages, docs/slack-platform.md, "View object limits").
 func (s *Server) parseViewArg(p params, wantType string) (map[string]any, *apiError) {
 	raw, has, err := p.jsonArg("view")
 	if err != nil || !has {
@@ -451,7 +451,7 @@ func (s *Server) apiViewsPush(r *apiReq) apiResult {
 	stack := s.views.stacks[t.user]
 	if t.viewRoot == "" || len(stack) == 0 || stack[0].id != t.viewRoot {
 		// views.push needs a trigger from an interaction inside the open modal
-		// (docs/slack-platform.md §3.1). Slack's exact answer otherwise is undocumented; not_found is
+		// (docs/slack-platform.md, "Modal methods and lifecycle"). Slack's exact answer otherwise is undocumented; not_found is
 		// its error for "the view to push onto does not exist".
 		return fail("not_found", "trigger %s did not come from inside an open modal of %s", t.id, t.user)
 	}
@@ -544,7 +544,7 @@ func (s *Server) apiViewsPublish(r *apiReq) apiResult {
 	return ok(map[string]any{"view": s.viewJSONLocked(cur, false)})
 }
 
-// applySubmissionAckLocked carries out a view_submission answer (docs/slack-platform.md §1.3, §3.1):
+// applySubmissionAckLocked carries out a view_submission answer (docs/slack-platform.md, "Ack", "Modal methods and lifecycle"):
 // no response_action closes the submitted view, "errors" keeps it and shows the
 // messages under input blocks, "update" replaces it, "push" adds a view (stack
 // of 3 at most), "clear" closes the whole stack. Mistakes Slack would show as a
@@ -583,7 +583,7 @@ func (s *Server) applySubmissionAckLocked(v *viewRec, payload json.RawMessage) {
 		if len(bad) > 0 || len(resp.Errors) == 0 {
 			slices.Sort(bad)
 			// Keys that are not input block IDs make Slack show a generic "trouble
-			// connecting" error instead (docs/slack-platform.md §3.1, GH slack-go/slack#1013).
+			// connecting" error instead (docs/slack-platform.md, "Modal methods and lifecycle", GH slack-go/slack#1013).
 			s.recordViolationLocked(method, "invalid_errors",
 				fmt.Sprintf("response_action errors keys %q are not block_ids of input blocks in view %s", bad, v.id))
 			return

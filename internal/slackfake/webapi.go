@@ -67,7 +67,7 @@ type apiResult struct {
 	err  *apiError
 }
 
-// apiError is an ok:false answer. Every one carries a Slack error name (docs/slack-platform.md §10.6
+// apiError is an ok:false answer. Every one carries a Slack error name (docs/slack-platform.md, "Minimal emulator checklist"
 // item 5) and is recorded as a Violation with its detail.
 type apiError struct {
 	code     string
@@ -99,7 +99,7 @@ func failProblems(code string, probs []problem) apiResult {
 }
 
 // params holds arguments from a form, a query string or a JSON body. Slack takes
-// both forms and JSON (docs/slack-platform.md §10.2); slack-go uses forms for most methods and JSON for
+// both forms and JSON (docs/slack-platform.md, "What slack-go puts on the wire"); slack-go uses forms for most methods and JSON for
 // views.* and apps.connections.open.
 type params struct {
 	form   url.Values
@@ -205,7 +205,7 @@ func (p params) record() map[string]any {
 
 // parseRequest reads the arguments and the token. Forms may carry the token as a
 // "token" field or a Bearer header; JSON bodies only as a Bearer header, which is
-// Slack's rule for JSON (docs/slack-platform.md §10.2).
+// Slack's rule for JSON (docs/slack-platform.md, "What slack-go puts on the wire").
 func parseRequest(r *http.Request) (params, string, string) {
 	var p params
 	bearer := ""
@@ -344,8 +344,8 @@ func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
 	}
 	if allowed, wait := s.limiter.allow(method, channel, s.now()); !allowed {
 		s.mu.Unlock()
-		// Over the limit: HTTP 429 with an integer Retry-After (docs/slack-platform.md §5.1). slack-go
-		// turns it into *slack.RateLimitedError (docs/slack-platform.md §5.3).
+		// Over the limit: HTTP 429 with an integer Retry-After (docs/slack-platform.md, "Rate limit rules"). slack-go
+		// turns it into *slack.RateLimitedError (docs/slack-platform.md, "How slack-go surfaces 429").
 		h := http.Header{"Retry-After": {strconv.Itoa(retryAfterSeconds(wait))}}
 		answer(http.StatusTooManyRequests, map[string]any{"ok": false, "error": "ratelimited"}, h)
 		return
@@ -436,7 +436,7 @@ func (s *Server) answerFault(f *Fault, answer func(int, map[string]any, http.Hea
 
 // checkToken applies Slack's token rules: bot token (xoxb-) for the Web API, the
 // app-level token (xapp-) only as a Bearer header for apps.connections.open
-// (docs/slack-platform.md §1.1, §10.2).
+// (docs/slack-platform.md, "Connection set-up", "What slack-go puts on the wire").
 func (s *Server) checkToken(spec *methodSpec, token string, p params) *apiError {
 	if token == "" {
 		return &apiError{code: "not_authed", detail: "no token in the Authorization header or token field"}

@@ -10,7 +10,7 @@ import (
 )
 
 // User is a person (or bot) in the emulated workspace, as a test sets it up.
-// users.info and users.list return it in Slack's user-object shape (docs/slack-platform.md §8).
+// users.info and users.list return it in Slack's user-object shape (docs/slack-platform.md, "Users and time zones").
 type User struct {
 	ID          string // "U…"; generated when empty
 	Name        string // handle; defaults to a lower-case RealName or the ID
@@ -19,7 +19,7 @@ type User struct {
 	Email       string
 	// TZ is an IANA zone such as "Europe/Berlin", checked with time.LoadLocation.
 	// tz_offset is derived from it at the emulator's clock, so it moves with DST
-	// without a user_change event, exactly as on Slack (docs/slack-platform.md §8). Default
+	// without a user_change event, exactly as on Slack (docs/slack-platform.md, "Users and time zones"). Default
 	// "America/Los_Angeles", Slack's own default.
 	TZ                string
 	IsAdmin           bool
@@ -45,7 +45,7 @@ type Channel struct {
 	Members []string
 	// BotMember says whether the bot user is in the channel. A bot outside a public
 	// channel can still post there with chat:write.public, but cannot read its
-	// history; a private channel it is not in does not exist for it (docs/slack-platform.md §7.2).
+	// history; a private channel it is not in does not exist for it (docs/slack-platform.md, "Scopes needed").
 	BotMember bool
 }
 
@@ -87,7 +87,7 @@ func (w *workspace) init() {
 }
 
 // addBotUsersLocked registers the app's bot user and Slackbot. users.list returns
-// Slackbot with is_bot false, a classic trap the emulator keeps (docs/slack-platform.md §8).
+// Slackbot with is_bot false, a classic trap the emulator keeps (docs/slack-platform.md, "Users and time zones").
 func (s *Server) addBotUsersLocked() {
 	bot := &User{ID: s.botUserID, Name: s.opts.BotName, RealName: s.opts.BotName, IsBot: true, TZ: "America/Los_Angeles"}
 	slackbot := &User{ID: slackbotID, Name: "slackbot", RealName: "Slackbot", TZ: "America/Los_Angeles"}
@@ -120,7 +120,7 @@ func (s *Server) AddUser(u User) error {
 }
 
 // UpdateUser replaces a user's record and, like Slack, sends the app a user_change
-// event (docs/slack-platform.md §8, D-UC). It does not wait for the ack; see Acks.
+// event (docs/slack-platform.md, "Users and time zones", D-UC). It does not wait for the ack; see Acks.
 func (s *Server) UpdateUser(u User) error {
 	if err := normalizeUser(&u); err != nil {
 		return err
@@ -356,7 +356,7 @@ func (s *Server) channelJSONLocked(c *channelRec) map[string]any {
 
 // resolveChannelLocked finds the conversation a Web API "channel" argument names:
 // an ID (C…, G…, D…), a user ID (U…/W…, which opens the bot's DM, as
-// chat.postMessage does, §6), or a channel name with or without "#". The error is
+// chat.postMessage does, docs/slack-platform.md, "App Home"), or a channel name with or without "#". The error is
 // the Slack error name.
 func (s *Server) resolveChannelLocked(arg string, allowUser bool) (*channelRec, string) {
 	if arg == "" {
