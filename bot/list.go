@@ -47,7 +47,11 @@ func (b *Bot) cmdList(ctx context.Context, c *command) error {
 	switch w := strings.ToLower(word); {
 	case w == "":
 		q.Filter = filterMine + c.UserID
-		mine, err := b.personsObjectives(ctx, cycle, c.UserID)
+		a, err := b.analyze(ctx, cycle)
+		if err != nil {
+			return err
+		}
+		mine, err := b.personsObjectives(ctx, a, c.UserID)
 		if err != nil {
 			return err
 		}
@@ -179,7 +183,7 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 	}
 	switch kind, arg, _ := strings.Cut(q.Filter, ":"); kind + ":" {
 	case filterMine, filterPerson:
-		if objs, err = b.personsObjectives(ctx, cycle, arg); err != nil {
+		if objs, err = b.personsObjectives(ctx, a, arg); err != nil {
 			return message{}, err
 		}
 		if kind+":" == filterMine && arg == viewer {
@@ -297,10 +301,11 @@ func byObjective(states []okr.KeyResultState) []okr.KeyResultState {
 }
 
 // personsObjectives are the objectives a person owns and those holding a
-// key result they own, in one cycle.
-func (b *Bot) personsObjectives(ctx context.Context, cycle *okr.Cycle, userID string) ([]*okr.Objective, error) {
+// key result they own, in the analysed cycle.
+func (b *Bot) personsObjectives(ctx context.Context, a *okr.Analysis, userID string) ([]*okr.Objective, error) {
+	cycle := a.Cycle
 	if cycle.Status != okr.CycleClosed {
-		return b.personsActiveObjectives(ctx, cycle, userID)
+		return b.personsActiveObjectives(ctx, a, userID)
 	}
 	owned, _, err := b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, OwnerID: &userID})
 	if err != nil {
@@ -337,11 +342,7 @@ func (b *Bot) personsObjectives(ctx context.Context, cycle *okr.Cycle, userID st
 // owner may hold thousands of key results, and reading their rows again
 // for each list is what made it slow); the person's objectives already
 // scored, which the analysis leaves out, come from the store.
-func (b *Bot) personsActiveObjectives(ctx context.Context, cycle *okr.Cycle, userID string) ([]*okr.Objective, error) {
-	a, err := b.analyze(ctx, cycle)
-	if err != nil {
-		return nil, err
-	}
+func (b *Bot) personsActiveObjectives(ctx context.Context, a *okr.Analysis, userID string) ([]*okr.Objective, error) {
 	var out []*okr.Objective
 	for _, st := range a.Objectives {
 		if st.Objective.OwnerID == userID || slices.ContainsFunc(st.KeyResults, func(k okr.KeyResultState) bool { return k.KeyResult.OwnerID == userID }) {
@@ -349,7 +350,7 @@ func (b *Bot) personsActiveObjectives(ctx context.Context, cycle *okr.Cycle, use
 		}
 	}
 	closed := okr.StatusClosed
-	scored, _, err := b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, OwnerID: &userID, Status: &closed})
+	scored, _, err := b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &a.Cycle.ID, OwnerID: &userID, Status: &closed})
 	if err != nil {
 		return nil, err
 	}

@@ -300,22 +300,18 @@ func (s *socket) Ack(ctx context.Context, envelopeID string, payload any) error 
 	delete(s.origin, envelopeID)
 	s.mu.Unlock()
 	for {
-		if c != nil {
-			if err := c.write(ctx, js); err == nil {
-				return nil
-			}
+		if c != nil && c.write(ctx, js) == nil {
+			return nil
 		}
 		s.mu.Lock()
 		next := s.current
 		s.mu.Unlock()
-		if next == c || next == nil {
+		if next == nil || next == c {
 			// No other socket (yet): wait for the next connection.
 			if err := sleepCtx(ctx, 20*time.Millisecond); err != nil {
 				return fmt.Errorf("ack %s: no open socket: %w", envelopeID, err)
 			}
-			if next == c {
-				continue
-			}
+			continue
 		}
 		c = next
 	}
