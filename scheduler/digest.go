@@ -25,23 +25,11 @@ func (s *Scheduler) runDigests(ctx context.Context, r *run) error {
 	if err := r.p.loadGraph(ctx); err != nil {
 		return err
 	}
-	type target struct {
-		channel string
-		team    *okr.Team // nil for the company digest
-	}
-	var targets []target
-	if ch := r.p.settings.DigestChannel; ch != "" {
-		targets = append(targets, target{channel: ch})
-	}
-	teams, err := r.p.loadTeams(ctx)
+	all, err := r.p.digestTargets(ctx)
 	if err != nil {
 		return err
 	}
-	for _, t := range teams {
-		if t.Channel != "" {
-			targets = append(targets, target{channel: t.Channel, team: t})
-		}
-	}
+	targets := filter(all, func(t digestTarget) bool { return t.channel != "" })
 	for i, t := range targets {
 		if r.halted(ctx, len(targets)-i) {
 			return nil
@@ -51,6 +39,28 @@ func (s *Scheduler) runDigests(ctx context.Context, r *run) error {
 		}
 	}
 	return nil
+}
+
+// digestTarget is one digest and where it goes.
+type digestTarget struct {
+	channel string    // "" for the company digest when no channel is set
+	team    *okr.Team // nil for the company digest
+}
+
+// digestTargets are the digests of a digest run: the company's first, to
+// the digest channel, then each team with a channel of its own.
+func (p *pass) digestTargets(ctx context.Context) ([]digestTarget, error) {
+	teams, err := p.loadTeams(ctx)
+	if err != nil {
+		return nil, err
+	}
+	targets := []digestTarget{{channel: p.settings.DigestChannel}}
+	for _, t := range teams {
+		if t.Channel != "" {
+			targets = append(targets, digestTarget{channel: t.Channel, team: t})
+		}
+	}
+	return targets, nil
 }
 
 func (s *Scheduler) postDigest(ctx context.Context, r *run, channel string, team *okr.Team) error {

@@ -33,25 +33,17 @@ func PreviewDigests(ctx context.Context, store okr.RhythmStore, defaults okr.Set
 	if err := p.loadGraph(ctx); err != nil {
 		return nil, err
 	}
-	company, err := p.digest(ctx, nil)
+	targets, err := p.digestTargets(ctx)
 	if err != nil {
 		return nil, err
 	}
-	company.Channel = p.settings.DigestChannel
-	out := []*okr.Digest{company}
-	teams, err := p.loadTeams(ctx)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range teams {
-		if t.Channel == "" {
-			continue
-		}
-		d, err := p.digest(ctx, t)
+	var out []*okr.Digest
+	for _, t := range targets {
+		d, err := p.digest(ctx, t.team)
 		if err != nil {
 			return nil, err
 		}
-		d.Channel = t.Channel
+		d.Channel = t.channel
 		out = append(out, d)
 	}
 	return out, nil
