@@ -144,7 +144,9 @@ func CurrentCycle(ctx context.Context, cycles CycleService, s Settings, now time
 	if all, ferr := cycles.FindCycles(ctx); ferr != nil {
 		return nil, ferr
 	} else if len(all) > 0 {
-		return nil, err
+		// Cycles exist: either none is current, or another caller created
+		// the first one between the two reads. Ask again to tell which.
+		return cycles.CurrentCycle(ctx)
 	}
 	s = s.WithDefaults()
 	c = NewCycle(QuarterOf(now.In(s.Location), s.FiscalMonth), s.FiscalMonth, s.Location, CycleCurrent)

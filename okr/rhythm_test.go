@@ -46,8 +46,11 @@ type fakeCycles struct {
 	// beforeCreate, when set, runs inside CreateCycle before it checks for
 	// conflicts: another caller getting there first.
 	beforeCreate func()
-	created      int
-	err          error // returned by every method when set
+	// beforeFind, when set, runs once at the start of FindCycles: another
+	// caller creating the first cycle between two reads.
+	beforeFind func()
+	created    int
+	err        error // returned by every method when set
 }
 
 var _ okr.CycleService = (*fakeCycles)(nil)
@@ -98,6 +101,10 @@ func (f *fakeCycles) FindCycleByName(ctx context.Context, name string) (*okr.Cyc
 }
 
 func (f *fakeCycles) FindCycles(ctx context.Context) ([]*okr.Cycle, error) {
+	if hook := f.beforeFind; hook != nil {
+		f.beforeFind = nil
+		hook()
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.err != nil {
@@ -262,6 +269,24 @@ func TestCurrentCycle(t *testing.T) {
 		}
 		if got, want := f.count(), 1; got != want {
 			t.Fatalf("cycles stored = %d, want %d", got, want)
+		}
+	})
+
+	// The first read finds no current cycle, and by the second another
+	// caller has created it: that cycle is the answer, not "none yet".
+	t.Run("AnotherCallerCreatedItBetweenTheReads", func(t *testing.T) {
+		f := newFakeCycles()
+		f.beforeFind = func() {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			f.cycles = append(f.cycles, quarterCycle(t, "2026-Q4", time.UTC, 9, okr.CycleCurrent))
+		}
+		c, err := okr.CurrentCycle(ctx, f, okr.Settings{}, time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC))
+		if err != nil || c.ID != 9 {
+			t.Fatalf("CurrentCycle = %+v, %v; want the other caller's cycle 9", c, err)
+		}
+		if f.created != 0 {
+			t.Fatalf("created %d cycles, want 0", f.created)
 		}
 	})
 
