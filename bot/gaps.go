@@ -316,12 +316,12 @@ func (b *Bot) orphanBlocks(ctx context.Context, a *okr.Analysis, orphans []*okr.
 		lines := []string{listedObjectiveLine(a, o)}
 		var buttons []slack.BlockElement
 		for i, s := range ix.Suggest(o, krs, gapsSuggestions) {
-			lines = append(lines, fmt.Sprintf("%s↳ could support *%s* %s · %s · shares _%s_", indent, s.Objective.Ref(),
-				esc(trunc(s.Objective.Title, gapsSuggestionText)), s.Objective.Level.Label(), esc(strings.Join(s.Shared, ", "))))
+			lines = append(lines, fmt.Sprintf("%s↳ could support *%s* %s · %s · _%s_", indent, s.Objective.Ref(),
+				esc(trunc(s.Objective.Title, gapsSuggestionText)), s.Objective.Level.Label(), esc(s.Why)))
 			buttons = append(buttons, button("Link to "+s.Objective.Ref(), numbered(actLinkSuggested, i), o.Ref()+">"+targetValue(s.Objective.ID, 0)))
 		}
 		if len(buttons) == 0 {
-			lines = append(lines, indent+"↳ _no related objective found above it; choose one with Align…_")
+			lines = append(lines, indent+"↳ _nothing above it in this cycle to link to yet_")
 		}
 		buttons = append(buttons, button("Align…", actLinkOpen, o.Ref()))
 		out = append(out, lineSections(lines, 0)...)

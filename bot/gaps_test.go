@@ -31,8 +31,10 @@ func TestGaps_ReportsEveryKindOfGap(t *testing.T) {
 		// Orphans, each with its best parents, the words they share, and buttons.
 		"⚠️ *Unaligned objectives: 2* · below company level and supporting nothing",
 		fmt.Sprintf("🟠 *%s* Learn Go deeply · Personal", ref(o.learnGo)),
-		"↳ _no related objective found above it; choose one with Align…_\n[Align…]",
-		fmt.Sprintf("↳ could support *%s* Grow revenue in Europe · Company · shares _europe, grow, revenue, sign_\n[Link to %s] [Align…]", ref(o.revenue), ref(o.revenue)),
+		// No word in common: the person's own team's objectives.
+		fmt.Sprintf("↳ could support *%s* Make the platform reliable · Team · _your team's objective_", ref(o.reliable)),
+		fmt.Sprintf("↳ could support *%s* Grow revenue in Europe · Company · _above your department's objectives; shares europe, revenue, sign_\n", ref(o.revenue)) +
+			fmt.Sprintf("\u2003↳ could support *%s* Scale the engineering platform · Department · _your department's objective_\n[Link to %s] [Link to %s] [Align…]", ref(o.scale), ref(o.revenue), ref(o.scale)),
 		// Company objectives nothing supports.
 		"🏢 *Company objectives nothing supports: 1*",
 		fmt.Sprintf("*%s* Build a great engineering culture", ref(o.culture)),
@@ -85,7 +87,7 @@ func TestGaps_ReportsEveryKindOfGap(t *testing.T) {
 	// The next report counts the fix.
 	got = h.answer(lead, "gaps")
 	if !strings.Contains(got, "*86%* of objectives below company level are aligned (6 of 7).") ||
-		!strings.Contains(got, "⚠️ *Unaligned objectives: 1*") || strings.Contains(got, "[Link to") {
+		!strings.Contains(got, "⚠️ *Unaligned objectives: 1*") || strings.Contains(got, "could support *"+ref(o.revenue)) {
 		t.Fatalf("gaps after the link:\n%s", got)
 	}
 }

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -127,17 +126,11 @@ func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
 
 func (c *indexCache) build(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
 	start := time.Now()
-	objs, _, err := c.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycleID})
+	ix, err := okr.LoadSuggestionIndex(ctx, c.store, cycleID)
 	if err != nil {
-		return nil, fmt.Errorf("index objectives: %w", err)
+		return nil, err
 	}
-	live := false
-	krs, err := c.store.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &cycleID, Archived: &live})
-	if err != nil {
-		return nil, fmt.Errorf("index key results: %w", err)
-	}
-	ix := okr.NewSuggestionIndex(objs, krs)
-	c.log.Debug("suggestion index built", slog.Int64("cycle", cycleID), slog.Int("objectives", len(objs)), slog.Duration("took", time.Since(start)))
+	c.log.Debug("suggestion index built", slog.Int64("cycle", cycleID), slog.Int("objectives", ix.Len()), slog.Duration("took", time.Since(start)))
 	return ix, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 
@@ -16,6 +17,7 @@ const (
 
 	actLinkSuggested = "link_suggested" // value "<child ref>><target value>"
 	actLinkOpen      = "link_open"      // value: the objective's reference, or "<child ref>><target value>" to start with a parent
+	actNotRelated    = "not_related"    // value "<child ref>><target value>": a suggestion the person says is wrong
 
 	maxSuggested       = 5
 	maxObjectiveOption = 30
@@ -85,7 +87,7 @@ func (b *Bot) linkView(ctx context.Context, o *okr.Objective, initial *slack.Opt
 		}
 		var hints []string
 		for _, s := range ix.Suggest(o, krs, 3) {
-			hints = append(hints, fmt.Sprintf("*%s* %s (shares %s)", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)), esc(strings.Join(s.Shared, ", "))))
+			hints = append(hints, fmt.Sprintf("*%s* %s (%s)", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)), esc(s.Why)))
 		}
 		if len(hints) > 0 {
 			blocks = append(blocks, contextBlock("Suggested: "+strings.Join(hints, " · ")))
@@ -246,7 +248,7 @@ func (b *Bot) targetOptions(ctx context.Context, child *okr.Objective, krs []*ok
 	if strings.TrimSpace(query) == "" && upward {
 		for _, s := range ix.Suggest(child, krs, maxSuggested) {
 			seen[s.Objective.ID] = true
-			suggested = append(suggested, targetOption(s.Objective, nil, "shares "+strings.Join(s.Shared, ", ")))
+			suggested = append(suggested, targetOption(s.Objective, nil, s.Why))
 		}
 	}
 	objs, krMatches := ix.Match(query, child.CycleID, level, maxObjectiveOption+len(seen))
@@ -292,17 +294,15 @@ func (b *Bot) suggestionBlocks(ctx context.Context, o *okr.Objective, krs []*okr
 	found := ix.Suggest(o, krs, 3)
 	if len(found) == 0 {
 		return []slack.Block{
-			section(fmt.Sprintf("*%s* supports nothing yet, and I found no %s objective that looks related.", o.Ref(), "higher-level")),
+			section(fmt.Sprintf("*%s* supports nothing yet, and this cycle has no higher-level objective to link it to yet.", o.Ref())),
 			actions("link_"+o.Ref(), button("Align it…", actLinkOpen, o.Ref())),
 		}, nil
 	}
-	blocks := []slack.Block{section(fmt.Sprintf("*%s* supports nothing yet. These look related:", o.Ref()))}
+	blocks := []slack.Block{section(fmt.Sprintf("*%s* supports nothing yet. %s", o.Ref(), plural(len(found), "This one looks related:", "These look related:")))}
 	for _, s := range found {
-		text := fmt.Sprintf("*%s* %s · %s\n_shares: %s_", s.Objective.Ref(), esc(trunc(s.Objective.Title, 120)), s.Objective.Level.Label(),
-			esc(strings.Join(s.Shared, ", ")))
-		blk := section(text)
-		blk.Accessory = slack.NewAccessory(button("Link", actLinkSuggested, o.Ref()+">"+targetValue(s.Objective.ID, 0)))
-		blocks = append(blocks, blk)
+		text := fmt.Sprintf("*%s* %s · %s\n_%s_", s.Objective.Ref(), esc(trunc(s.Objective.Title, 120)), s.Objective.Level.Label(), esc(s.Why))
+		value := o.Ref() + ">" + targetValue(s.Objective.ID, 0)
+		blocks = append(blocks, section(text), actions("", button("Link to "+s.Objective.Ref(), actLinkSuggested, value), button("Not related", actNotRelated, value)))
 	}
 	blocks = append(blocks, actions("link_"+o.Ref(), button("Choose another…", actLinkOpen, o.Ref())))
 	return blocks, nil
@@ -329,12 +329,55 @@ func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, 
 	if err := b.store.SetParent(ctx, o.ID, okr.LinkTarget{ObjectiveID: objID, KeyResultID: krID}, okr.LinkOptions{}); err != nil {
 		return err
 	}
+	if objID != 0 {
+		// The suggestion was right: the ranking learns from it (see
+		// okr.SuggestionIndex). The link stands even if this fails.
+		if err := b.store.RecordSuggestionFeedback(ctx, okr.SuggestionFeedback{ChildID: o.ID, ParentID: objID, Accepted: true}, cb.User.ID); err != nil {
+			b.log.Warn("record accepted suggestion", slog.String("objective", o.Ref()), slog.Any("err", err))
+		}
+	}
 	b.changed()
 	text, err := b.linkedText(ctx, o, kind, objID, krID)
 	if err != nil {
 		return err
 	}
 	return b.send(ctx, replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}, say(text).replacing(cb.ResponseURL != ""))
+}
+
+// notRelated records that a suggested parent is wrong for an objective, so
+// it is not suggested for it again and weighs less for objectives like it,
+// and offers the next suggestions.
+func (b *Bot) notRelated(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
+	childRef, targetText, ok := strings.Cut(a.Value, ">")
+	if !ok {
+		return fmt.Errorf("not-related button value %q", a.Value)
+	}
+	o, err := b.resolveObjective(ctx, childRef)
+	if err != nil {
+		return err
+	}
+	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
+		return err
+	}
+	parentID, _ := parseTargetValue(targetText)
+	if err := b.store.RecordSuggestionFeedback(ctx, okr.SuggestionFeedback{ChildID: o.ID, ParentID: parentID}, cb.User.ID); err != nil {
+		return err
+	}
+	b.changed()
+	text := fmt.Sprintf("Got it: I won't suggest %s for *%s* again, and I'll weigh it less for objectives like it.", okr.ObjectiveRef(parentID), o.Ref())
+	to := replyTo{ResponseURL: cb.ResponseURL, UserID: cb.User.ID}
+	if o.HasParent() {
+		return b.send(ctx, to, say(text))
+	}
+	krs, err := b.liveKeyResults(ctx, o.ID)
+	if err != nil {
+		return err
+	}
+	blocks, err := b.suggestionBlocks(ctx, o, krs)
+	if err != nil {
+		return err
+	}
+	return b.send(ctx, to, message{Text: text, Blocks: append([]slack.Block{section(text)}, blocks...)})
 }
 
 // linkOpen opens the link modal from a button. Its value is the

@@ -209,20 +209,17 @@ func (b *Bot) nudgeMessage(ctx context.Context, nd *okr.Nudge) (message, error) 
 		blocks = append(blocks, section(fmt.Sprintf("🔗 Your objective *%s* %s is not aligned with anything yet. Linking it to the objective it serves shows how your work adds up, and counts it in that objective's progress.",
 			o.Ref(), esc(trunc(o.Title, 120)))))
 		if len(nd.Suggestions) == 0 {
-			blocks = append(blocks, section("I found no objective that looks related; choose one yourself:"))
+			blocks = append(blocks, section("This cycle has no higher-level objective to link it to yet; once there is one, choose it here:"))
 		} else {
 			blocks = append(blocks, section(plural(len(nd.Suggestions), "This one looks related:", "These look related:")))
 		}
 		for _, s := range nd.Suggestions {
 			p := s.Objective
-			why := s.Why
-			if len(s.Shared) > 0 {
-				why = "shares " + strings.Join(s.Shared, ", ")
-			}
-			blocks = append(blocks, section(fmt.Sprintf("*%s* %s · %s\n_%s_", p.Ref(), esc(trunc(p.Title, 120)), p.Level.Label(), esc(why))))
-			link := button("Link to "+p.Ref(), actLinkSuggested, o.Ref()+">"+targetValue(p.ID, 0))
+			blocks = append(blocks, section(fmt.Sprintf("*%s* %s · %s\n_%s_", p.Ref(), esc(trunc(p.Title, 120)), p.Level.Label(), esc(s.Why))))
+			value := o.Ref() + ">" + targetValue(p.ID, 0)
+			link := button("Link to "+p.Ref(), actLinkSuggested, value)
 			link.Style = slack.StylePrimary
-			blocks = append(blocks, actions("", link, button("Review first…", actLinkOpen, o.Ref()+">"+targetValue(p.ID, 0))))
+			blocks = append(blocks, actions("", link, button("Review first…", actLinkOpen, value), button("Not related", actNotRelated, value)))
 		}
 		example := "&lt;objective&gt;"
 		if len(nd.Suggestions) > 0 {

@@ -222,6 +222,52 @@ func TestOrphanGetsSuggestedParentsAndOneClickLink(t *testing.T) {
 		return err == nil && o.ParentObjectiveID == company.ID
 	})
 	h.reply(lead, "now supports")
+	// The accepted suggestion is remembered for the ranking.
+	fb, err := h.db.FindSuggestionFeedback(context.Background(), 0)
+	must(t, err)
+	if want := (okr.SuggestionFeedback{ChildID: child[0].ID, ParentID: company.ID, Accepted: true}); len(fb) != 1 || fb[0] != want {
+		t.Fatalf("feedback = %+v, want %+v", fb, want)
+	}
+}
+
+// TestOrphan_NotRelatedIsRemembered: "Not related" on a suggestion records
+// it, answers with the next suggestions, and the dismissed parent is not
+// suggested for that objective again.
+func TestOrphan_NotRelatedIsRemembered(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	revenue := h.objective(&okr.Objective{Title: "Grow revenue in Europe", Level: okr.LevelCompany, OwnerID: admin},
+		metricKR("Sign enterprise customers in Germany", admin, 0, 20))
+	culture := h.objective(&okr.Objective{Title: "Build a great engineering culture", Level: okr.LevelCompany, OwnerID: admin},
+		metricKR("Hire engineers", admin, 0, 15))
+	h.modal(lead, "new team", "okr_new")
+	if res := h.submit(lead, slackfake.Inputs{"title": "Win enterprise deals in Germany", "kr1_title": "Close enterprise customers", "kr1_target": "8"}); len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	first := h.reply(lead, "supports nothing yet")
+	child, _, err := h.db.FindObjectives(ctx, okr.ObjectiveFilter{Level: ptr(okr.LevelTeam)})
+	must(t, err)
+	value := child[0].Ref() + ">o:" + itoa(revenue.ID)
+	if !strings.Contains(first, "shares enterprise, germany") || !strings.Contains(first, "[Not related]") {
+		t.Fatalf("suggestions = %s", first)
+	}
+	var msg slackfake.Message
+	for _, m := range h.srv.Ephemerals(lead) {
+		if strings.Contains(slackfake.RenderMessage(m), "supports nothing yet") {
+			msg = m
+		}
+	}
+	_, err = h.srv.ClickButton(ctx, lead, slackfake.MessageRef{Channel: msg.Channel, TS: msg.TS}, "not_related", value)
+	must(t, err)
+	next := h.reply(lead, "I won't suggest "+revenue.Ref())
+	if strings.Contains(next, "[Link to "+revenue.Ref()+"]") || !strings.Contains(next, "[Link to "+culture.Ref()+"]") {
+		t.Fatalf("after Not related: %s", next)
+	}
+	fb, err := h.db.FindSuggestionFeedback(ctx, 0)
+	must(t, err)
+	if want := (okr.SuggestionFeedback{ChildID: child[0].ID, ParentID: revenue.ID}); len(fb) != 1 || fb[0] != want {
+		t.Fatalf("feedback = %+v, want %+v", fb, want)
+	}
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -44,6 +44,7 @@ func newRoutes() routes {
 			actArchive:       (*Bot).archiveConfirmed,
 			actKeep:          (*Bot).archiveCancelled,
 			actLinkSuggested: (*Bot).linkSuggested,
+			actNotRelated:    (*Bot).notRelated,
 			actLinkOpen:      (*Bot).linkOpen,
 			actPageMore:      (*Bot).onPage,
 			actPagePrev:      (*Bot).onPage,

@@ -12,6 +12,10 @@ import (
 	"github.com/slack-go/slack"
 )
 
+// maxTermsText bounds the workspace terms field: Slack's most for a plain
+// text input (docs/slack-platform.md, "Block Kit limits").
+const maxTermsText = 3000
+
 // cbSettings is the settings modal. Its input blocks are named by the
 // okr.Setting* keys, so the field errors of okr.Settings.Apply land under
 // the right field as they are.
@@ -31,6 +35,7 @@ var settingFields = []struct{ key, label string }{
 	{okr.SettingMinKeyResults, "Fewest key results per objective"},
 	{okr.SettingMaxKeyResults, "Most key results per objective"},
 	{okr.SettingStaleDays, "Days before a key result is stale"},
+	{okr.SettingTerms, "Workspace terms"},
 }
 
 // cmdSettings opens the settings form, filled with the settings in force.
@@ -59,6 +64,7 @@ func settingValues(s okr.Settings) map[string]string {
 		okr.SettingMinKeyResults:         strconv.Itoa(s.Policy.MinKeyResults),
 		okr.SettingMaxKeyResults:         strconv.Itoa(s.Policy.MaxKeyResults),
 		okr.SettingStaleDays:             strconv.Itoa(int(s.Policy.StaleAfter / (24 * time.Hour))),
+		okr.SettingTerms:                 s.Terms,
 	}
 }
 
@@ -101,6 +107,8 @@ func settingsView(s, defaults okr.Settings, meta viewMeta) slack.ModalViewReques
 		text(okr.SettingMinKeyResults, "Fewest key results per objective", "Objectives with fewer are pointed out.", 4),
 		text(okr.SettingMaxKeyResults, "Most key results per objective", "Objectives with more are pointed out.", 4),
 		text(okr.SettingStaleDays, "Days before a key result is stale", "A key result with no check-in for this long counts as stale.", 4),
+		hinted(textInput(okr.SettingTerms, "Workspace terms", "Atlas, booking engine, checkout\nfront office, front desk, concierge", cur[okr.SettingTerms], maxTermsText, true, true),
+			"Related words of your own (product names, team jargon) that help suggest which objective a new one supports. One group per line, separated by commas: objectives using words of one group are likely related."),
 	}
 	return modal(cbSettings, "OKR settings", "Save", meta, blocks)
 }
@@ -108,6 +116,15 @@ func settingsView(s, defaults okr.Settings, meta viewMeta) slack.ModalViewReques
 // normalizeSetting writes a typed value as it would be stored, so that "05"
 // and "5" compare equal to a default of 5.
 func normalizeSetting(key, v string) string {
+	if key == okr.SettingTerms { // one group per line: keep the lines
+		var lines []string
+		for _, line := range strings.Split(v, "\n") {
+			if line = strings.Join(strings.Fields(line), " "); line != "" {
+				lines = append(lines, line)
+			}
+		}
+		return strings.Join(lines, "\n")
+	}
 	v = strings.Join(strings.Fields(v), " ")
 	switch key {
 	case okr.SettingMaxObjectivesPerOwner, okr.SettingMinKeyResults, okr.SettingMaxKeyResults, okr.SettingStaleDays, okr.SettingFiscalYearStart:
@@ -162,6 +179,9 @@ func (b *Bot) submitSettings(ctx context.Context, cb *slack.InteractionCallback)
 		return b.generalError(cb, err), nil
 	}
 	after := b.settings(ctx)
+	if before.Terms != after.Terms {
+		b.changed() // the suggestion index reads the workspace terms
+	}
 	b.log.Info("settings changed", slog.String("by", cb.User.ID), slog.String("settings", after.String()))
 	return nil, func(ctx context.Context) error {
 		text := settingsSummary(before, after)
@@ -187,6 +207,13 @@ func settingsSummary(before, after okr.Settings) string {
 // settingText shows one stored value to a person.
 func settingText(key, v string) string {
 	switch key {
+	case okr.SettingTerms:
+		if v == "" {
+			return "none"
+		}
+		if l, err := okr.ParseLexicon(v); err == nil {
+			return countOf(l.Groups(), "group", "groups") + " of related terms"
+		}
 	case okr.SettingDigestChannel:
 		if v == "" {
 			return "no digest"

@@ -157,3 +157,39 @@ func TestSettings_BadValuesShowUnderTheirFields(t *testing.T) {
 		t.Fatalf("a refused form stored %v", stored)
 	}
 }
+
+// TestSettings_WorkspaceTermsGuideSuggestions: an admin's own related terms
+// are checked where they are typed, and once saved, a new objective using
+// one finds the parent using another, saying why.
+func TestSettings_WorkspaceTermsGuideSuggestions(t *testing.T) {
+	h := newHarness(t)
+	checkout := h.objective(&okr.Objective{Title: "Double checkout conversion", Level: okr.LevelCompany, OwnerID: admin},
+		metricKR("Conversion rate", admin, 2, 4))
+	h.objective(&okr.Objective{Title: "Hire a great sales team", Level: okr.LevelCompany, OwnerID: admin},
+		metricKR("Account executives hired", admin, 0, 6))
+
+	h.modal(admin, "settings", "okr_settings")
+	res := h.submit(admin, slackfake.Inputs{okr.SettingTerms: "Atlas"})
+	if got := res.Errors[okr.SettingTerms]; !strings.Contains(got, "Line 1: a group needs at least two related terms") {
+		t.Fatalf("errors = %v, want one under the terms", res.Errors)
+	}
+	res = h.submit(admin, slackfake.Inputs{okr.SettingTerms: "Atlas,  payment page ,checkout\n\n"})
+	if len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	h.reply(admin, "• Workspace terms: none → 1 group of related terms")
+	stored, err := h.db.Settings(context.Background())
+	must(t, err)
+	if got := stored[okr.SettingTerms]; got != "Atlas, payment page ,checkout" {
+		t.Fatalf("stored terms = %q", got)
+	}
+
+	h.modal(lead, "new team", "okr_new")
+	if res := h.submit(lead, slackfake.Inputs{"title": "Ship Atlas to every shop", "kr1_title": "Shops on Atlas", "kr1_target": "40"}); len(res.Errors) > 0 {
+		t.Fatalf("errors = %v", res.Errors)
+	}
+	reply := h.reply(lead, "supports nothing yet")
+	if want := "*" + checkout.Ref() + "* Double checkout conversion · Company\n_atlas ~ checkout_"; !strings.Contains(reply, want) {
+		t.Fatalf("suggestions lack %q:\n%s", want, reply)
+	}
+}

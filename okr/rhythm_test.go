@@ -590,6 +590,8 @@ func TestLoadSettings(t *testing.T) {
 	})
 }
 
+// TestSuggestionIndex_Structural: objectives with no word in common still
+// get suggestions from the organisation chart, each saying why.
 func TestSuggestionIndex_Structural(t *testing.T) {
 	const (
 		dept      = 10 // a department
@@ -629,8 +631,8 @@ func TestSuggestionIndex_Structural(t *testing.T) {
 	for _, o := range objectives {
 		byID[o.ID] = o
 	}
-	ix := okr.NewSuggestionIndex(objectives, nil)
-	const deptWhy, companyWhy = "your department's objective", "a company objective"
+	ix := okr.NewSuggestionIndex(okr.SuggestionInput{CycleID: 1, Objectives: objectives, Teams: teams})
+	const deptWhy, companyWhy, teamWhy = "your department's objective", "a company objective", "your team's objective"
 
 	type want struct {
 		id  int64
@@ -639,23 +641,21 @@ func TestSuggestionIndex_Structural(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		child int64
-		skip  map[int64]bool
 		limit int
 		want  []want
 	}{
-		{"TeamInDepartment", 50, nil, 0, []want{{2, deptWhy}, {6, deptWhy}, {52, deptWhy}, {3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
-		{"Personal", 51, nil, 0, []want{{2, deptWhy}, {6, deptWhy}, {52, deptWhy}, {3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
-		{"Skip", 50, map[int64]bool{2: true, 8: true}, 0, []want{{6, deptWhy}, {52, deptWhy}, {3, companyWhy}, {16, companyWhy}}},
-		{"Limit", 50, nil, 4, []want{{2, deptWhy}, {6, deptWhy}, {52, deptWhy}, {3, companyWhy}}},
-		{"LimitWithinDepartment", 50, nil, 1, []want{{2, deptWhy}}},
-		{"DepartmentChild", 52, nil, 0, []want{{3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
-		{"NoTeam", 53, nil, 0, []want{{3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
-		{"OtherDepartment", 54, nil, 0, []want{{13, deptWhy}, {3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
-		{"Company", 3, nil, 0, nil},
+		{"TeamInDepartment", 50, 0, []want{{2, deptWhy}, {6, deptWhy}, {52, deptWhy}, {3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
+		{"PersonalLooksAtTheTeamFirst", 51, 0, []want{{14, teamWhy}, {50, teamWhy}, {2, deptWhy}, {6, deptWhy}, {52, deptWhy}, {3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
+		{"Limit", 50, 4, []want{{2, deptWhy}, {6, deptWhy}, {52, deptWhy}, {3, companyWhy}}},
+		{"LimitWithinDepartment", 50, 1, []want{{2, deptWhy}}},
+		{"DepartmentChild", 52, 0, []want{{3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
+		{"NoTeam", 53, 0, []want{{3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
+		{"OtherDepartment", 54, 0, []want{{13, deptWhy}, {3, companyWhy}, {8, companyWhy}, {16, companyWhy}}},
+		{"Company", 3, 0, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			child := byID[tt.child]
-			got := ix.Structural(child, teams, tt.skip, tt.limit)
+			got := ix.Suggest(child, nil, tt.limit)
 			var gotW []want
 			for _, s := range got {
 				gotW = append(gotW, want{s.Objective.ID, s.Why})
@@ -664,7 +664,7 @@ func TestSuggestionIndex_Structural(t *testing.T) {
 				}
 			}
 			if !slices.Equal(gotW, tt.want) {
-				t.Fatalf("Structural = %v, want %v", gotW, tt.want)
+				t.Fatalf("Suggest = %v, want %v", gotW, tt.want)
 			}
 		})
 	}

@@ -19,6 +19,10 @@ type Settings struct {
 	NudgeSchedule    string // cron spec, in each owner's own time zone
 	DigestChannel    string // channel ID; "" for no digest
 	Policy           Policy
+	// Terms are the workspace's own groups of related terms (product
+	// names, team jargon) for parent suggestions, in the format of
+	// okr/lexicon.txt; "" for none.
+	Terms string
 }
 
 // The schedules okrbot keeps when nobody configures others: the check-in
@@ -84,6 +88,9 @@ const (
 	SettingMinKeyResults         = "min_key_results"
 	SettingMaxKeyResults         = "max_key_results"
 	SettingStaleDays             = "stale_days"
+	// SettingTerms are the workspace's own related terms, in the format of
+	// okr/lexicon.txt (see ParseLexicon).
+	SettingTerms = "terms"
 )
 
 // Apply returns s with the stored overrides applied. Every value is checked;
@@ -129,6 +136,12 @@ func (s Settings) Apply(values map[string]string) (Settings, error) {
 			}
 		case SettingDigestChannel:
 			s.DigestChannel = v
+		case SettingTerms:
+			if _, err := ParseLexicon(v); err != nil {
+				bad(key, "%s", ErrorMessage(err))
+				continue
+			}
+			s.Terms = v
 		case SettingMaxObjectivesPerOwner, SettingMinKeyResults, SettingMaxKeyResults, SettingStaleDays:
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 1 || n > 1000 {

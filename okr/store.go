@@ -14,6 +14,7 @@ type Store interface {
 	UserService
 	SettingService
 	LedgerService
+	SuggestionFeedbackService
 }
 
 // RhythmStore is what the scheduler reads and records: who owns what and
@@ -28,4 +29,5 @@ type RhythmStore interface {
 	UserService
 	SettingService
 	LedgerService
+	SuggestionFeedbackService
 }

@@ -2,22 +2,81 @@ package okr
 
 import (
 	"cmp"
+	"context"
+	"fmt"
 	"math"
 	"slices"
 	"strings"
+	"sync"
 )
 
-// SuggestionIndex ranks candidate parents for an objective by how much its
-// words overlap theirs: TF-IDF over each objective's title (counted twice,
-// as titles say the most), description and key-result titles, with stemming
-// and stop words, compared by cosine similarity. It is built once per cycle
-// and is safe for concurrent reads.
+// SuggestionIndex ranks candidate parents for an objective. It weighs, for
+// each candidate:
+//
+//   - the organisation chart: a team's own department objectives, the
+//     company objectives above them, a person's team objectives, and where
+//     the child's teammates already link;
+//   - the words, scored with BM25F (Robertson and Zaragoza, "The
+//     Probabilistic Relevance Framework: BM25 and Beyond", 2009) over the
+//     candidate's title, description, key results and the objectives
+//     already linked to it, in this cycle and, when it is carried over,
+//     in past ones; a word that appears in many objectives counts little and
+//     one repeated in a candidate's text stops counting after a few times,
+//     so a decoy sharing one incidental word does not bury a parent
+//     matching through its key results;
+//   - related terms from a Lexicon (beds ~ occupancy);
+//   - associations learned from links people made (a child's words and its
+//     parent's), minus the suggestions they dismissed.
+//
+// Every suggestion says why in a few words. The index is built once per
+// cycle and is safe for concurrent reads.
 type SuggestionIndex struct {
-	docs     []suggestDoc
-	byID     map[int64]int
-	postings map[string][]posting // stem -> documents containing it
-	idf      map[string]float64
-	krs      []matchKR // live key results, for matching by title
+	cycleID int64
+	lex     *Lexicon
+	vocab   map[string]int32 // stem or group key -> feature
+	group   []bool           // by feature: a lexicon group, not a stem
+	// groupFeatures are the features of the lexicon's groups, -1 for a
+	// group no indexed text uses.
+	groupFeatures []int32
+	docs          []suggestDoc    // the cycle's objectives
+	byID          map[int64]int32 // objective ID -> doc
+	// postings lists, for each feature, the candidate documents with its
+	// BM25F saturation there, ready to multiply by the query's weight.
+	postings [][]posting
+	idf      []float64
+
+	teamParent map[int64]int64    // team -> department
+	userTeams  map[string][]int64 // person -> teams they lead or belong to
+	byTeam     map[int64][]int32  // team -> the cycle's objectives of it
+	company    []int32            // the cycle's company objectives
+	learned    map[int32][]association
+	dismissed  map[[2]int64]bool // (child, parent) people said no to
+
+	krs []matchKR // live key results, for type-ahead
+}
+
+type suggestDoc struct {
+	objective  *Objective
+	lowerTitle string
+	krTitles   []string
+	children   []*suggestText // linked objectives whose text joins the profile
+}
+
+// suggestText is an objective's text for the explanations: its title and
+// key results.
+type suggestText struct {
+	title    string
+	krTitles []string
+}
+
+type posting struct {
+	doc int32
+	sat float32
+}
+
+type association struct {
+	feature  int32
+	strength float32 // share of the links with the child's feature that had it; < 0 for dismissals
 }
 
 type matchKR struct {
@@ -25,21 +84,10 @@ type matchKR struct {
 	lowerTitle string
 }
 
-type suggestDoc struct {
-	objective  *Objective
-	lowerTitle string
-	norm       float64
-	words      map[string]string // stem -> a word as written, to explain a match
-}
-
-type posting struct {
-	doc    int
-	weight float64 // tf-idf, not normalised
-}
-
-// Suggestion is a candidate parent with its similarity (0..1) and the words
-// it shares with the objective, which explain the rank to a person; a
-// candidate found through the organisation chart says so in Why instead.
+// Suggestion is a candidate parent, its score (higher is better; only the
+// order means something) and why, in a few words for a person: "your
+// department's objective; beds ~ occupancy". Shared are the words the child
+// and the candidate have in common.
 type Suggestion struct {
 	Objective *Objective
 	Score     float64
@@ -47,147 +95,717 @@ type Suggestion struct {
 	Why       string
 }
 
-// NewSuggestionIndex indexes the objectives with their key results. Archived
-// and closed objectives are indexed for word statistics but never suggested.
-func NewSuggestionIndex(objectives []*Objective, krs []*KeyResult) *SuggestionIndex {
+// SuggestionInput is what the index learns from.
+type SuggestionInput struct {
+	CycleID int64 // the cycle whose objectives are suggested
+	// Objectives are the cycle's objectives, and past cycles' objectives
+	// that were linked (children and parents), the workspace's own
+	// evidence of what supports what.
+	Objectives []*Objective
+	KeyResults []*KeyResult // the live key results of those objectives
+	Teams      []*Team
+	Feedback   []SuggestionFeedback
+	Lexicon    *Lexicon // nil for none
+}
+
+// SuggestionFeedback is a person's answer to a suggestion: they linked the
+// child to it, or said it is not related.
+type SuggestionFeedback struct {
+	ChildID, ParentID int64
+	Accepted          bool
+}
+
+// The weights of the ranking, tuned on the tuning half of the evaluation set
+// in okr/testdata/alignment (see TestSuggestionAccuracy).
+var (
+	bm25K1 = 1.2
+	bm25B  = 0.5
+
+	// Fields of a candidate.
+	weightTitle    = 2.0
+	weightDesc     = 0.5
+	weightKRs      = 1.0
+	weightChildren = 0.6
+
+	// Parts of the child that asks.
+	queryTitle = 1.0
+	queryKRs   = 0.6
+	queryDesc  = 0.4
+
+	weightRelated = 0.5 // a related term, relative to the same word
+	weightLearned = 0.6 // an association learned from links
+
+	// The organisation chart.
+	priorOwn      = 1.2 // the child's department's (or, for a person, team's) objective
+	priorAbove    = 0.7 // a company objective the child's department links to
+	priorCompany  = 0.3 // any company objective, for a team or person
+	priorSiblings = 0.5 // per objective of the child's team linked there, up to three
+
+	learnedPerFeature = 12  // associations kept per child feature
+	minLearnedLinks   = 2.0 // links that must share a pair of words before it counts
+	featuresPerLink   = 16  // features of each side a link teaches
+)
+
+// groupFeature is the feature of a lexicon group, made when add is set.
+// Its key cannot be a stem: stems never start with "~".
+func (ix *SuggestionIndex) groupFeature(g int32, add bool) (int32, bool) {
+	if int(g) < len(ix.groupFeatures) && ix.groupFeatures[g] >= 0 {
+		return ix.groupFeatures[g], true
+	}
+	if !add {
+		return 0, false
+	}
+	for len(ix.groupFeatures) <= int(g) {
+		ix.groupFeatures = append(ix.groupFeatures, -1)
+	}
+	f := int32(len(ix.vocab))
+	ix.vocab[fmt.Sprintf("~%d", g)] = f
+	ix.group = append(ix.group, true)
+	ix.groupFeatures[g] = f
+	return f, true
+}
+
+// feature is one occurrence of a feature in a text, with the words it came
+// from, to explain a match.
+type feature struct {
+	id   int32
+	word string
+}
+
+// featurise turns text into features: its stems, and the lexicon groups of
+// its terms (a term may be several words in a row). Unknown stems get a new
+// feature when add is set and are left out otherwise.
+func (ix *SuggestionIndex) featurise(text string, add bool, buf []term, out []feature) ([]term, []feature) {
+	buf = terms(text, buf[:0])
+	id := func(key string) (int32, bool) {
+		f, ok := ix.vocab[key]
+		if !ok && add {
+			f = int32(len(ix.vocab))
+			ix.vocab[key] = f
+			ix.group = append(ix.group, strings.HasPrefix(key, "~"))
+			ok = true
+		}
+		return f, ok
+	}
+	for i, t := range buf {
+		if f, ok := id(t.stem); ok {
+			out = append(out, feature{f, t.word})
+		}
+		if ix.lex == nil {
+			continue
+		}
+		// The terms starting here: this word, then the longer ones the
+		// lexicon has (whose first words it lists as prefixes).
+		var keyBuf [128]byte
+		key := append(keyBuf[:0], t.stem...)
+		for n := 1; n <= ix.lex.maxWords && i+n <= len(buf); n++ {
+			if n > 1 {
+				key = append(append(key, ' '), buf[i+n-1].stem...)
+			}
+			if gs := ix.lex.byKey[string(key)]; len(gs) > 0 {
+				word := t.word
+				for _, w := range buf[i+1 : i+n] {
+					word += " " + w.word
+				}
+				for _, g := range gs {
+					if f, ok := ix.groupFeature(g, add); ok {
+						out = append(out, feature{f, word})
+					}
+				}
+			}
+			if !ix.lex.prefixes[string(key)] {
+				break
+			}
+		}
+	}
+	return buf, out
+}
+
+// NewSuggestionIndex indexes the cycle's objectives with their key results,
+// the organisation chart and the links and feedback it can learn from.
+// Archived and closed objectives count in word statistics but are never
+// suggested.
+func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 	ix := &SuggestionIndex{
-		docs:     make([]suggestDoc, len(objectives)),
-		byID:     make(map[int64]int, len(objectives)),
-		postings: map[string][]posting{},
-		idf:      map[string]float64{},
+		cycleID:    in.CycleID,
+		lex:        in.Lexicon,
+		vocab:      map[string]int32{},
+		byID:       map[int64]int32{},
+		teamParent: map[int64]int64{},
+		userTeams:  map[string][]int64{},
+		byTeam:     map[int64][]int32{},
+		learned:    map[int32][]association{},
+		dismissed:  map[[2]int64]bool{},
 	}
-	texts := make([][]string, len(objectives))
-	for i, o := range objectives {
-		ix.byID[o.ID] = i
-		ix.docs[i] = suggestDoc{objective: o, lowerTitle: strings.ToLower(o.Title)}
-		texts[i] = []string{o.Title, o.Title, o.Description}
+	for _, t := range in.Teams {
+		ix.teamParent[t.ID] = t.ParentID
+		if t.LeadID != "" {
+			ix.userTeams[t.LeadID] = append(ix.userTeams[t.LeadID], t.ID)
+		}
+		for _, m := range t.Members {
+			if m != t.LeadID {
+				ix.userTeams[m] = append(ix.userTeams[m], t.ID)
+			}
+		}
 	}
-	for _, kr := range krs {
+	all := make(map[int64]*Objective, len(in.Objectives))
+	for _, o := range in.Objectives {
+		all[o.ID] = o
+		if o.CycleID == in.CycleID {
+			ix.byID[o.ID] = int32(len(ix.docs))
+			ix.docs = append(ix.docs, suggestDoc{objective: o, lowerTitle: strings.ToLower(o.Title)})
+			ix.byTeam[o.TeamID] = append(ix.byTeam[o.TeamID], ix.byID[o.ID])
+			if o.Level == LevelCompany {
+				ix.company = append(ix.company, ix.byID[o.ID])
+			}
+		}
+	}
+	krTitles := map[int64][]string{}
+	for _, kr := range in.KeyResults {
 		if kr.Archived {
 			continue
 		}
-		ix.krs = append(ix.krs, matchKR{kr: kr, lowerTitle: strings.ToLower(kr.Title)})
-		if i, ok := ix.byID[kr.ObjectiveID]; ok {
-			texts[i] = append(texts[i], kr.Title)
+		krTitles[kr.ObjectiveID] = append(krTitles[kr.ObjectiveID], kr.Title)
+		if d, ok := ix.byID[kr.ObjectiveID]; ok {
+			ix.docs[d].krTitles = append(ix.docs[d].krTitles, kr.Title)
+			ix.krs = append(ix.krs, matchKR{kr: kr, lowerTitle: strings.ToLower(kr.Title)})
 		}
 	}
-	counts := make([]map[string]int, len(objectives))
-	var buf []term
-	for i, parts := range texts {
-		tf := map[string]int{}
-		words := map[string]string{}
-		for _, p := range parts {
-			buf = terms(p, buf[:0])
-			for _, t := range buf {
-				tf[t.stem]++
-				if _, ok := words[t.stem]; !ok {
-					words[t.stem] = t.word
-				}
+	texts := map[int64]*suggestText{}
+	text := func(o *Objective) *suggestText {
+		t := texts[o.ID]
+		if t == nil {
+			t = &suggestText{title: o.Title, krTitles: krTitles[o.ID]}
+			texts[o.ID] = t
+		}
+		return t
+	}
+
+	// A candidate's profile takes in its linked children, and those of the
+	// past objectives it carries on (the same title in an earlier cycle).
+	sameTitle := map[string][]int32{}
+	for d := range ix.docs {
+		k := strings.ToLower(NormaliseLine(ix.docs[d].objective.Title))
+		sameTitle[k] = append(sameTitle[k], int32(d))
+	}
+	for _, o := range in.Objectives {
+		p := all[o.ParentObjectiveID]
+		if p == nil || o.Status == StatusArchived {
+			continue
+		}
+		if d, ok := ix.byID[p.ID]; ok {
+			ix.docs[d].children = append(ix.docs[d].children, text(o))
+		} else if p.CycleID != in.CycleID {
+			for _, d := range sameTitle[strings.ToLower(NormaliseLine(p.Title))] {
+				ix.docs[d].children = append(ix.docs[d].children, text(o))
 			}
 		}
-		counts[i] = tf
-		ix.docs[i].words = words
-		for stem := range tf {
-			ix.idf[stem]++ // document frequency for now
-		}
 	}
-	n := float64(len(objectives))
-	for stem, df := range ix.idf {
-		ix.idf[stem] = math.Log(1 + n/df)
-	}
-	for i, tf := range counts {
-		var norm float64
-		for stem, c := range tf {
-			w := (1 + math.Log(float64(c))) * ix.idf[stem]
-			ix.postings[stem] = append(ix.postings[stem], posting{doc: i, weight: w})
-			norm += w * w
-		}
-		ix.docs[i].norm = math.Sqrt(norm)
-	}
+
+	ix.index()
+	ix.learn(in, all, text)
 	return ix
 }
 
-// Suggest returns up to limit active objectives of the child's cycle at a
-// higher level, most similar first, leaving out those sharing no word. Ties
-// go to the nearer level, then to the older objective.
-func (ix *SuggestionIndex) Suggest(child *Objective, childKRs []*KeyResult, limit int) []Suggestion {
-	parts := []string{child.Title, child.Title, child.Description}
-	for _, kr := range childKRs {
-		parts = append(parts, kr.Title)
+// index computes the word statistics and the postings.
+func (ix *SuggestionIndex) index() {
+	const fields = 4 // title, description, key results, children
+	weights := [fields]float64{weightTitle, weightDesc, weightKRs, weightChildren}
+	type count struct {
+		f int32
+		c [fields]float32
 	}
-	query := map[string]float64{}
+	type docTF struct {
+		counts []count
+		len    [fields]float64
+	}
+	tfs := make([]docTF, len(ix.docs))
+	var avg [fields]float64
 	var buf []term
-	for _, p := range parts {
-		buf = terms(p, buf[:0])
-		for _, t := range buf {
-			query[t.stem]++
+	var fs []feature
+	var df []int32
+	slot := map[int32]int{} // feature -> its count in the document at hand
+	for d := range ix.docs {
+		doc := &ix.docs[d]
+		var t docTF
+		clear(slot)
+		addText := func(field int, s string) {
+			buf, fs = ix.featurise(s, true, buf, fs[:0])
+			for _, f := range fs {
+				i, ok := slot[f.id]
+				if !ok {
+					i = len(t.counts)
+					slot[f.id] = i
+					t.counts = append(t.counts, count{f: f.id})
+				}
+				t.counts[i].c[field]++
+			}
+			t.len[field] += float64(len(buf))
+		}
+		addText(0, doc.objective.Title)
+		addText(1, doc.objective.Description)
+		for _, kt := range doc.krTitles {
+			addText(2, kt)
+		}
+		for _, c := range doc.children {
+			addText(3, c.title)
+			for _, kt := range c.krTitles {
+				addText(3, kt)
+			}
+		}
+		for len(df) < len(ix.vocab) {
+			df = append(df, 0)
+		}
+		for _, c := range t.counts {
+			if c.c[0]+c.c[1]+c.c[2] > 0 { // children do not make a word common
+				df[c.f]++
+			}
+		}
+		for i := range avg {
+			avg[i] += t.len[i]
+		}
+		tfs[d] = t
+	}
+	n := float64(len(ix.docs))
+	for i := range avg {
+		avg[i] = max(avg[i]/max(n, 1), 1)
+	}
+	ix.idf = make([]float64, len(ix.vocab))
+	for f := range ix.idf {
+		ix.idf[f] = math.Log(1 + (n-float64(df[f])+0.5)/(float64(df[f])+0.5))
+	}
+	ix.postings = make([][]posting, len(ix.vocab))
+	for d, t := range tfs {
+		if !ix.docs[d].objective.Level.Above(LevelPersonal) {
+			continue // never a parent: only its statistics count
+		}
+		for _, c := range t.counts {
+			var w float64
+			for i := range fields {
+				w += weights[i] * float64(c.c[i]) / (1 - bm25B + bm25B*t.len[i]/avg[i])
+			}
+			ix.postings[c.f] = append(ix.postings[c.f], posting{doc: int32(d), sat: float32(w / (bm25K1 + w))})
 		}
 	}
-	var qnorm float64
-	for stem, c := range query {
-		w := (1 + math.Log(c)) * ix.idf[stem] // unknown stems have idf 0: no weight
-		query[stem] = w
-		qnorm += w * w
+}
+
+// learn turns links, accepted suggestions and dismissed ones into
+// associations between a child's features and its parent's: in a hotel
+// group where "beds" objectives have linked to "revenue" ones, the next
+// "beds" objective finds a "revenue" parent even with new words.
+func (ix *SuggestionIndex) learn(in SuggestionInput, all map[int64]*Objective, text func(*Objective) *suggestText) {
+	type pair struct{ child, parent int64 }
+	signs := map[pair]float64{}
+	for _, o := range in.Objectives {
+		if o.ParentObjectiveID != 0 && all[o.ParentObjectiveID] != nil && o.Status != StatusArchived {
+			signs[pair{o.ID, o.ParentObjectiveID}] = 1
+		}
 	}
-	if qnorm == 0 {
-		return nil
-	}
-	scores := map[int]float64{}
-	for stem, qw := range query {
-		if qw == 0 {
+	for _, fb := range in.Feedback {
+		if all[fb.ChildID] == nil || all[fb.ParentID] == nil {
 			continue
 		}
-		for _, p := range ix.postings[stem] {
-			if ix.candidate(child, ix.docs[p.doc].objective) {
-				scores[p.doc] += qw * p.weight
+		if fb.Accepted {
+			signs[pair{fb.ChildID, fb.ParentID}] = 1
+		} else {
+			ix.dismissed[[2]int64{fb.ChildID, fb.ParentID}] = true
+			signs[pair{fb.ChildID, fb.ParentID}] = -1
+		}
+	}
+	var buf []term
+	memo := map[*suggestText][]int32{} // a parent is read once, however many children it has
+	features := func(t *suggestText) []int32 {
+		if f, ok := memo[t]; ok {
+			return f
+		}
+		var out []int32
+		var fs []feature
+		defer func() { memo[t] = out }()
+		for _, s := range append([]string{t.title}, t.krTitles...) {
+			buf, fs = ix.featurise(s, false, buf, fs[:0])
+			for _, f := range fs {
+				if !slices.Contains(out, f.id) && len(out) < featuresPerLink {
+					out = append(out, f.id)
+				}
+			}
+		}
+		return out
+	}
+	counts := map[[2]int32]float64{}
+	seen := map[int32]float64{}
+	for _, pr := range slices.SortedFunc(func(yield func(pair) bool) {
+		for p := range signs {
+			if !yield(p) {
+				return
+			}
+		}
+	}, func(a, b pair) int { return cmp.Or(cmp.Compare(a.child, b.child), cmp.Compare(a.parent, b.parent)) }) {
+		sign := signs[pr]
+		cf, pf := features(text(all[pr.child])), features(text(all[pr.parent]))
+		for _, c := range cf {
+			if sign > 0 {
+				seen[c]++
+			}
+			for _, p := range pf {
+				if p != c {
+					counts[[2]int32{c, p}] += sign
+				}
 			}
 		}
 	}
-	out := make([]Suggestion, 0, len(scores))
-	for doc, dot := range scores {
-		d := &ix.docs[doc]
-		out = append(out, Suggestion{Objective: d.objective, Score: dot / (math.Sqrt(qnorm) * d.norm)})
+	for k, n := range counts {
+		// One link is an anecdote: its words meet by chance as often as
+		// not. Two links with the same pair of words are a pattern; a
+		// single "not related" is meant, and counts.
+		if n > -1 && n < minLearnedLinks {
+			continue
+		}
+		s := n / (seen[k[0]] + 1)
+		ix.learned[k[0]] = append(ix.learned[k[0]], association{feature: k[1], strength: float32(s)})
 	}
-	slices.SortFunc(out, func(a, b Suggestion) int {
+	for c, as := range ix.learned {
+		slices.SortFunc(as, func(a, b association) int {
+			return cmp.Or(cmp.Compare(math.Abs(float64(b.strength)), math.Abs(float64(a.strength))), cmp.Compare(a.feature, b.feature))
+		})
+		ix.learned[c] = as[:min(len(as), learnedPerFeature)]
+	}
+}
+
+// queryTerm is a feature the child asks about, with its weight and where it
+// came from, to explain the match.
+type queryTerm struct {
+	weight float64
+	word   string // the child's word
+	via    int32  // for a learned association, the child's feature; -1 otherwise
+}
+
+// query turns the child into weighted features.
+func (ix *SuggestionIndex) query(child *Objective, childKRs []*KeyResult) map[int32]queryTerm {
+	q := map[int32]queryTerm{}
+	var buf []term
+	var fs []feature
+	add := func(s string, w float64) {
+		buf, fs = ix.featurise(s, false, buf, fs[:0])
+		for _, f := range fs {
+			if ix.group[f.id] {
+				w := w * weightRelated
+				if q[f.id].weight < w {
+					q[f.id] = queryTerm{w, f.word, -1}
+				}
+				continue
+			}
+			if q[f.id].weight < w {
+				q[f.id] = queryTerm{w, f.word, -1}
+			}
+		}
+	}
+	add(child.Title, queryTitle)
+	add(child.Description, queryDesc)
+	for _, kr := range childKRs {
+		add(kr.Title, queryKRs)
+	}
+	direct := make([]int32, 0, len(q))
+	for f := range q {
+		direct = append(direct, f)
+	}
+	slices.Sort(direct)
+	for _, c := range direct {
+		qt := q[c]
+		for _, a := range ix.learned[c] {
+			w := qt.weight * weightLearned * float64(a.strength)
+			if cur, ok := q[a.feature]; ok && (cur.via < 0 || math.Abs(cur.weight) >= math.Abs(w)) {
+				continue
+			}
+			q[a.feature] = queryTerm{w, qt.word, c}
+		}
+	}
+	return q
+}
+
+// Suggest returns up to limit active objectives of the child's cycle at a
+// higher level, the likeliest parent first, each with why. Unless the cycle
+// has no objective above the child, it never comes back empty: when no word
+// matches, the organisation chart still points somewhere.
+func (ix *SuggestionIndex) Suggest(child *Objective, childKRs []*KeyResult, limit int) []Suggestion {
+	if child.CycleID != ix.cycleID {
+		return nil
+	}
+	q := ix.query(child, childKRs)
+	features := make([]int32, 0, len(q))
+	for f := range q {
+		features = append(features, f)
+	}
+	slices.Sort(features) // sums in one order: equal candidates tie exactly
+	sc := ix.scratch(len(ix.docs))
+	defer scratchPool.Put(sc)
+	// What was learned from links, dismissals included, is kept apart:
+	// it may lower a candidate's score by half at most, so that one "not
+	// related" never hides a parent from every objective like it.
+	for _, f := range features {
+		qt, idf := q[f], ix.idf[f]
+		into := sc.score
+		if qt.via >= 0 {
+			into = sc.learned
+		}
+		for _, p := range ix.postings[f] {
+			sc.touch(p.doc)
+			into[p.doc] += qt.weight * idf * float64(p.sat)
+		}
+	}
+	priors := ix.priors(child)
+	for d, p := range priors {
+		sc.touch(d)
+		sc.score[d] += p.score
+	}
+	// The best few, kept in order as they come: far cheaper than sorting
+	// thousands of candidates that share a common word.
+	better := func(a, b Suggestion) int {
 		return cmp.Or(
 			cmp.Compare(b.Score, a.Score),
 			cmp.Compare(b.Objective.Level.Rank(), a.Objective.Level.Rank()), // nearer level first
 			cmp.Compare(a.Objective.ID, b.Objective.ID),
 		)
-	})
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
+	}
+	var out []Suggestion
+	for _, d := range sc.touched {
+		s := sc.score[d] + max(sc.learned[d], -sc.score[d]/2)
+		o := ix.docs[d].objective
+		if s <= 0 || !ix.candidate(child, o) {
+			continue
+		}
+		cand := Suggestion{Objective: o, Score: s}
+		if limit > 0 && len(out) == limit && better(cand, out[limit-1]) >= 0 {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(out, cand, better)
+		out = slices.Insert(out, i, cand)
+		if limit > 0 && len(out) > limit {
+			out = out[:limit]
+		}
 	}
 	for i := range out {
-		out[i].Shared = ix.shared(query, ix.byID[out[i].Objective.ID])
+		d := ix.byID[out[i].Objective.ID]
+		out[i].Shared, out[i].Why = ix.explain(q, d, priors[d])
 	}
 	return out
 }
 
-// shared lists the words a document shares with the query, the most telling
-// (highest weight) first, at most five.
-func (ix *SuggestionIndex) shared(query map[string]float64, doc int) []string {
-	type scored struct {
-		word string
-		w    float64
+// suggestScratch is one Suggest call's working memory, by document.
+type suggestScratch struct {
+	score, learned []float64
+	seen           []bool
+	touched        []int32
+}
+
+var scratchPool sync.Pool
+
+// scratch is zeroed working memory for n documents.
+func (ix *SuggestionIndex) scratch(n int) *suggestScratch {
+	sc, _ := scratchPool.Get().(*suggestScratch)
+	if sc == nil || cap(sc.score) < n {
+		sc = &suggestScratch{score: make([]float64, n), learned: make([]float64, n), seen: make([]bool, n)}
 	}
-	var hits []scored
-	for stem, w := range ix.docs[doc].words {
-		if qw := query[stem]; qw > 0 {
-			hits = append(hits, scored{w, qw})
+	for _, d := range sc.touched {
+		sc.score[d], sc.learned[d], sc.seen[d] = 0, 0, false
+	}
+	sc.score, sc.learned, sc.seen, sc.touched = sc.score[:n], sc.learned[:n], sc.seen[:n], sc.touched[:0]
+	return sc
+}
+
+func (sc *suggestScratch) touch(d int32) {
+	if !sc.seen[d] {
+		sc.seen[d] = true
+		sc.touched = append(sc.touched, d)
+	}
+}
+
+// prior is what the organisation chart says of a candidate, and why.
+type prior struct {
+	score float64
+	why   string
+}
+
+// priors scores the candidates the organisation chart points to.
+func (ix *SuggestionIndex) priors(child *Objective) map[int32]prior {
+	out := map[int32]prior{}
+	set := func(d int32, score float64, why string) {
+		if cur := out[d]; score > cur.score {
+			out[d] = prior{score, why}
 		}
 	}
-	slices.SortFunc(hits, func(a, b scored) int { return cmp.Or(cmp.Compare(b.w, a.w), strings.Compare(a.word, b.word)) })
-	words := make([]string, 0, min(len(hits), 5))
-	for _, h := range hits[:min(len(hits), 5)] {
-		words = append(words, h.word)
+	teams := []int64{child.TeamID}
+	if child.TeamID == 0 || child.Level == LevelPersonal {
+		teams = append(teams, ix.userTeams[child.OwnerID]...)
 	}
-	return words
+	for _, team := range teams {
+		if team == 0 {
+			continue
+		}
+		// The objectives one level up in the chart: a person's team's, a
+		// team's department's.
+		own, ownLevel, ownWhy := ix.teamParent[team], LevelDepartment, "your department's objective"
+		if child.Level == LevelPersonal {
+			own, ownLevel, ownWhy = team, LevelTeam, "your team's objective"
+		}
+		if child.Level == LevelDepartment {
+			own = 0 // a department's parents are company objectives
+		}
+		for _, d := range ix.byTeam[own] {
+			if own == 0 || ix.docs[d].objective.Level != ownLevel {
+				continue
+			}
+			set(d, priorOwn, ownWhy)
+			// What those objectives link to is above the child too.
+			if pd, ok := ix.byID[ix.docs[d].objective.ParentObjectiveID]; ok {
+				set(pd, priorAbove, "above your department's objectives")
+			}
+		}
+		if child.Level == LevelPersonal {
+			for _, d := range ix.byTeam[ix.teamParent[team]] {
+				if ix.teamParent[team] != 0 && ix.docs[d].objective.Level == LevelDepartment {
+					set(d, priorOwn/2, "your department's objective")
+				}
+			}
+		}
+		// Where the child's teammates' objectives link.
+		linked := map[int32]int{}
+		for _, d := range ix.byTeam[team] {
+			o := ix.docs[d].objective
+			if o.ID == child.ID || o.Level != child.Level || o.Status == StatusArchived {
+				continue
+			}
+			if pd, ok := ix.byID[o.ParentObjectiveID]; ok {
+				linked[pd]++
+			}
+		}
+		for d, n := range linked {
+			set(d, priorSiblings*float64(min(n, 3)), fmt.Sprintf("%s of your team link here", countWords(n, "objective", "objectives")))
+		}
+	}
+	if child.Level != LevelCompany {
+		for _, d := range ix.company {
+			set(d, priorCompany, "a company objective")
+		}
+	}
+	return out
+}
+
+// countWords is "1 objective", "3 objectives".
+func countWords(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// explain says why a candidate ranks where it does: the words shared, the
+// related terms, links like this one, the organisation chart; the strongest
+// reasons first, at most three.
+func (ix *SuggestionIndex) explain(q map[int32]queryTerm, d int32, pr prior) ([]string, string) {
+	doc := &ix.docs[d]
+	var buf []term
+	var fs []feature
+	own := map[int32]string{}
+	for _, s := range append([]string{doc.objective.Title, doc.objective.Description}, doc.krTitles...) {
+		buf, fs = ix.featurise(s, false, buf, fs[:0])
+		for _, f := range fs {
+			if _, ok := own[f.id]; !ok {
+				own[f.id] = f.word
+			}
+		}
+	}
+	type reason struct {
+		weight float64
+		text   string
+	}
+	var shared, related, learned []reason
+	for f, qt := range q {
+		word, ok := own[f]
+		if !ok || qt.weight <= 0 {
+			continue
+		}
+		w := qt.weight * ix.idf[f]
+		switch {
+		case qt.via >= 0:
+			learned = append(learned, reason{w, qt.word + " ~ " + word})
+		case ix.group[f]:
+			if !sameStems(qt.word, word) {
+				related = append(related, reason{w, qt.word + " ~ " + word})
+			}
+		default:
+			shared = append(shared, reason{w, word})
+		}
+	}
+	// Linked objectives that share the child's words: "3 objectives like
+	// this one link here".
+	alike := 0
+	for _, c := range doc.children {
+		for _, s := range append([]string{c.title}, c.krTitles...) {
+			buf, fs = ix.featurise(s, false, buf, fs[:0])
+			if slices.ContainsFunc(fs, func(f feature) bool { return q[f.id].weight > 0 && q[f.id].via < 0 }) {
+				alike++
+				break
+			}
+		}
+	}
+	byWeight := func(a, b reason) int { return cmp.Or(cmp.Compare(b.weight, a.weight), strings.Compare(a.text, b.text)) }
+	for _, rs := range [][]reason{shared, related, learned} {
+		slices.SortFunc(rs, byWeight)
+	}
+	var sharedWords []string
+	var sharedWeight float64
+	for _, r := range shared[:min(len(shared), 5)] {
+		if !slices.Contains(sharedWords, r.text) {
+			sharedWords = append(sharedWords, r.text)
+			sharedWeight += r.weight
+		}
+	}
+	var reasons []reason
+	if pr.why != "" && pr.why != "a company objective" {
+		reasons = append(reasons, reason{pr.score * 10, pr.why}) // the chart is the reason people trust most
+	}
+	if len(sharedWords) > 0 {
+		reasons = append(reasons, reason{sharedWeight, "shares " + strings.Join(sharedWords[:min(len(sharedWords), 3)], ", ")})
+	}
+	var pairs []string
+	var pairWeight float64
+	for _, r := range related[:min(len(related), 2)] {
+		if !slices.Contains(pairs, r.text) {
+			pairs = append(pairs, r.text)
+			pairWeight += r.weight
+		}
+	}
+	if len(pairs) > 0 {
+		reasons = append(reasons, reason{pairWeight, strings.Join(pairs, ", ")})
+	}
+	if alike > 0 {
+		reasons = append(reasons, reason{float64(alike), countWords(alike, "objective like this one links here", "objectives like this one link here")})
+	}
+	if len(learned) > 0 && alike == 0 {
+		reasons = append(reasons, reason{learned[0].weight, "past links: " + learned[0].text})
+	}
+	slices.SortStableFunc(reasons, func(a, b reason) int { return cmp.Compare(b.weight, a.weight) })
+	var texts []string
+	for _, r := range reasons[:min(len(reasons), 3)] {
+		texts = append(texts, r.text)
+	}
+	if len(texts) == 0 {
+		texts = append(texts, pr.why)
+	}
+	return sharedWords, strings.Join(texts, "; ")
+}
+
+// sameStems reports whether two phrases are the same words but for their
+// endings ("bed" and "beds"), which is no news to explain as related.
+func sameStems(a, b string) bool {
+	ta, tb := terms(a, nil), terms(b, nil)
+	return len(ta) == len(tb) && slices.EqualFunc(ta, tb, func(x, y term) bool { return x.stem == y.stem })
 }
 
 // candidate reports whether p may be suggested as a parent of child.
 func (ix *SuggestionIndex) candidate(child, p *Objective) bool {
-	return p.ID != child.ID && p.Status == StatusActive && p.CycleID == child.CycleID && p.Level.Above(child.Level)
+	return p.ID != child.ID && p.Status == StatusActive && p.CycleID == child.CycleID && p.Level.Above(child.Level) &&
+		!ix.dismissed[[2]int64{child.ID, p.ID}]
 }
 
 // Match finds objectives above level (any level when level is "") and key
@@ -232,40 +850,15 @@ func (ix *SuggestionIndex) Match(text string, cycleID int64, level Level, limit 
 	return objs, krs
 }
 
-// Structural lists candidate parents the organisation chart points to,
-// whatever their words: the objectives of the child's department (a team's
-// parent team), then the company objectives, oldest first, each with why.
-// Those in skip are left out. It lets a suggestion never come back empty
-// when the words of a child and its parent differ.
-func (ix *SuggestionIndex) Structural(child *Objective, teams []*Team, skip map[int64]bool, limit int) []Suggestion {
-	department := int64(0)
-	for _, t := range teams {
-		if t.ID == child.TeamID {
-			department = t.ParentID
-		}
-	}
-	var dept, company []Suggestion
-	for i := range ix.docs {
-		o := ix.docs[i].objective
-		if skip[o.ID] || !ix.candidate(child, o) {
-			continue
-		}
-		switch {
-		case department != 0 && o.TeamID == department && o.Level == LevelDepartment:
-			dept = append(dept, Suggestion{Objective: o, Why: "your department's objective"})
-		case o.Level == LevelCompany:
-			company = append(company, Suggestion{Objective: o, Why: "a company objective"})
-		}
-	}
-	byID := func(a, b Suggestion) int { return cmp.Compare(a.Objective.ID, b.Objective.ID) }
-	slices.SortFunc(dept, byID)
-	slices.SortFunc(company, byID)
-	out := append(dept, company...)
-	if limit > 0 && len(out) > limit {
-		out = out[:limit]
-	}
-	return out
-}
-
-// Len is the number of indexed objectives.
+// Len is the number of indexed objectives of the cycle.
 func (ix *SuggestionIndex) Len() int { return len(ix.docs) }
+
+// SuggestionFeedbackService keeps what people answered to suggestions.
+type SuggestionFeedbackService interface {
+	// RecordSuggestionFeedback stores a person's answer for a (child,
+	// parent) pair, replacing an earlier one.
+	RecordSuggestionFeedback(ctx context.Context, fb SuggestionFeedback, userID string) error
+	// FindSuggestionFeedback lists the answers, newest first, at most limit
+	// (0 for all).
+	FindSuggestionFeedback(ctx context.Context, limit int) ([]SuggestionFeedback, error)
+}

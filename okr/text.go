@@ -24,24 +24,76 @@ var okrStopWords = map[string]bool{
 	"per": true, "etc": true, "also": true, "across": true, "every": true, "within": true,
 }
 
-// stemCache memoises stems: the vocabulary of an organisation's OKRs is small
-// and stemming is the costly part of indexing.
-var stemCache sync.Map // word -> stem
+// okrGenericWords are the generic vocabulary of OKRs: the verbs every
+// objective starts with, comparisons, dates, durations and counts. Sharing
+// one says nothing about alignment, so they are dropped with every form
+// that stems the same ("improving", "launched").
+var okrGenericWords = strings.Fields(`
+	improve increase decrease reduce grow fix launch ship deliver drive boost raise cut lower
+	ensure maintain reach hit keep start complete implement establish enable create build
+	expand double halve accelerate optimise optimize enhance strengthen sustain
+	better best more less fewer most least higher lowest top first second third next last
+	day days week weeks weekly month months monthly year years yearly annual annually hour
+	hours quarterly daily today date dates end eoq eoy eom fy ytd yoy qoq mom h1 h2 h3 h4
+	january february march april may june july august september october november december
+	jan feb mar apr jun jul aug sep sept oct nov dec
+	one two three four five six seven eight nine ten twelve twenty fifty hundred thousand
+	million billion percent pct per cent number
+	team teams company our all each least`)
+
+// okrStopStems are the stems of okrGenericWords.
+var okrStopStems = sync.OnceValue(func() map[string]bool {
+	out := make(map[string]bool, len(okrGenericWords))
+	for _, w := range okrGenericWords {
+		out[english.Stem(w, true)] = true
+	}
+	return out
+})
+
+// wordCache memoises, for each lower-case word seen, its stem, or "" when
+// the word is not indexed (a stop word, a number, a generic OKR word): the
+// vocabulary of an organisation's OKRs is small, and stemming and the stop
+// lists are the costly part of indexing.
+var wordCache sync.Map // word -> stem or ""
 
 // terms splits text into indexable terms: lower-cased letter-and-digit runs,
 // without stop words, pure numbers or single letters, stemmed.
 func terms(text string, out []term) []term {
-	for _, w := range strings.FieldsFunc(strings.ToLower(text), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}) {
-		if len(w) < 2 || english.IsStopWord(w) || okrStopWords[w] || isDigits(w) {
+	lower := strings.ToLower(text)
+	start := -1
+	for i, r := range lower {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
 			continue
 		}
-		stem, ok := stemCache.Load(w)
-		if !ok {
-			stem, _ = stemCache.LoadOrStore(w, english.Stem(w, true))
+		if start >= 0 {
+			out = appendTerm(out, lower[start:i])
+			start = -1
 		}
-		out = append(out, term{stem: stem.(string), word: w})
+	}
+	if start >= 0 {
+		out = appendTerm(out, lower[start:])
+	}
+	return out
+}
+
+// appendTerm appends the lower-case word w as a term, unless it is not
+// indexed.
+func appendTerm(out []term, w string) []term {
+	v, ok := wordCache.Load(w)
+	if !ok {
+		stem := ""
+		if len(w) >= 2 && !english.IsStopWord(w) && !okrStopWords[w] && !isDigits(w) {
+			if stem = english.Stem(w, true); okrStopStems()[stem] {
+				stem = ""
+			}
+		}
+		v, _ = wordCache.LoadOrStore(strings.Clone(w), stem) // w may hold a long text in memory
+	}
+	if stem := v.(string); stem != "" {
+		out = append(out, term{stem: stem, word: w})
 	}
 	return out
 }

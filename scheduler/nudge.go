@@ -213,20 +213,9 @@ func (s *Scheduler) orphanNudges(ctx context.Context, r *run, add func(*okr.Nudg
 		if err != nil {
 			return err
 		}
-		// The words first; when they find too few, what the organisation
-		// chart points to, so the owner always has somewhere to start.
+		// The ranking weighs the words and the organisation chart, so the
+		// owner always has somewhere to start.
 		found := ix.Suggest(o, krs, suggestionsPerNudge)
-		if len(found) < suggestionsPerNudge {
-			teams, err := p.loadTeams(ctx)
-			if err != nil {
-				return err
-			}
-			skip := map[int64]bool{}
-			for _, s := range found {
-				skip[s.Objective.ID] = true
-			}
-			found = append(found, ix.Structural(o, teams, skip, suggestionsPerNudge-len(found))...)
-		}
 		add(&okr.Nudge{
 			Key: okr.NudgeKey(o.OwnerID, r.week(), okr.NudgeOrphan, o.Ref()), Kind: okr.NudgeOrphan, UserID: o.OwnerID,
 			Objective: o, Suggestions: found,
@@ -295,17 +284,12 @@ func (p *pass) suggestionIndex(ctx context.Context) (*okr.SuggestionIndex, error
 	if p.index != nil {
 		return p.index, nil
 	}
-	objs, _, err := p.s.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &p.cycle.ID})
+	ix, err := okr.LoadSuggestionIndex(ctx, p.s.store, p.cycle.ID)
 	if err != nil {
 		return nil, err
 	}
-	live := false
-	krs, err := p.s.store.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &p.cycle.ID, Archived: &live})
-	if err != nil {
-		return nil, err
-	}
-	p.index = okr.NewSuggestionIndex(objs, krs)
-	return p.index, nil
+	p.index = ix
+	return ix, nil
 }
 
 func latest(a, b time.Time) time.Time {
