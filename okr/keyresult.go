@@ -202,7 +202,10 @@ type KeyResultFilter struct {
 	OwnerID     *string
 	CycleID     *int64
 	Archived    *bool
-	Limit       int
+	// Linked keeps only key results of objectives with a parent objective
+	// or a child (see ObjectiveFilter.Linked).
+	Linked bool
+	Limit  int
 }
 
 // KeyResultService stores key results.

@@ -123,7 +123,9 @@ type ObjectiveFilter struct {
 	OwnerID  *string
 	TeamID   *int64
 	ParentID *int64 // objectives whose parent objective is this one
-	Status   *ObjectiveStatus
+	// Linked keeps only objectives with a parent objective or a child.
+	Linked bool
+	Status *ObjectiveStatus
 	// TitlePrefix matches titles starting with it, case-insensitively.
 	TitlePrefix *string
 	// Search matches titles containing it, case-insensitively.

@@ -58,30 +58,17 @@ func LoadSuggestionIndex(ctx context.Context, store SuggestionStore, cycleID int
 		return nil, err
 	}
 	for _, c := range past {
-		objs, _, err := store.FindObjectives(ctx, ObjectiveFilter{CycleID: &c.ID})
+		// Only what was linked teaches anything; the rest stays on disk.
+		objs, _, err := store.FindObjectives(ctx, ObjectiveFilter{CycleID: &c.ID, Linked: true})
 		if err != nil {
 			return nil, fmt.Errorf("index past objectives: %w", err)
 		}
-		linked := map[int64]bool{}
-		for _, o := range objs {
-			if o.ParentObjectiveID != 0 {
-				linked[o.ID], linked[o.ParentObjectiveID] = true, true
-			}
-		}
-		for _, o := range objs {
-			if linked[o.ID] {
-				in.Objectives = append(in.Objectives, o)
-			}
-		}
-		krs, err := store.FindKeyResults(ctx, KeyResultFilter{CycleID: &c.ID, Archived: &live})
+		krs, err := store.FindKeyResults(ctx, KeyResultFilter{CycleID: &c.ID, Archived: &live, Linked: true})
 		if err != nil {
 			return nil, fmt.Errorf("index past key results: %w", err)
 		}
-		for _, kr := range krs {
-			if linked[kr.ObjectiveID] {
-				in.KeyResults = append(in.KeyResults, kr)
-			}
-		}
+		in.Objectives = append(in.Objectives, objs...)
+		in.KeyResults = append(in.KeyResults, krs...)
 	}
 	return NewSuggestionIndex(in), nil
 }

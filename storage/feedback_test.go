@@ -50,3 +50,48 @@ func TestSuggestionFeedback_LatestAnswerPerPair(t *testing.T) {
 		t.Fatalf("feedback on a missing objective: %v, want ENOTFOUND", err)
 	}
 }
+
+// TestLoadSuggestionIndex_LearnsFromPastCycles: the index reads the links of
+// past cycles (and only those objectives), so what supported what last
+// quarter guides this quarter's suggestions.
+func TestLoadSuggestionIndex_LearnsFromPastCycles(t *testing.T) {
+	ctx := context.Background()
+	db, _ := mustOpenDB(t)
+	past := okr.NewCycle(okr.Quarter{Year: 2026, Q: 3}, time.January, time.UTC, okr.CycleCurrent)
+	if err := db.CreateCycle(ctx, past); err != nil {
+		t.Fatal(err)
+	}
+	delight := mustObjective(t, db, &okr.Objective{Title: "Delight our guests", Level: okr.LevelCompany, OwnerID: "U1", CycleID: past.ID})
+	for _, title := range []string{"Spa treatments people rave about", "A spa in every city hotel"} {
+		mustObjective(t, db, &okr.Objective{Title: title, Level: okr.LevelTeam, OwnerID: "U2", CycleID: past.ID, ParentObjectiveID: delight.ID},
+			metric("Spa bookings", "U2", 0, 100))
+	}
+	mustObjective(t, db, &okr.Objective{Title: "Spa staff rota", Level: okr.LevelTeam, OwnerID: "U2", CycleID: past.ID}) // linked to nothing
+	now := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleUpcoming)
+	if err := db.CreateCycle(ctx, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.StartCycle(ctx, now.ID); err != nil {
+		t.Fatal(err)
+	}
+	guests := mustObjective(t, db, &okr.Objective{Title: "Be the guests' first choice in every city", Level: okr.LevelCompany, OwnerID: "U1", CycleID: now.ID})
+	mustObjective(t, db, &okr.Objective{Title: "Open three hotels in Spain", Level: okr.LevelCompany, OwnerID: "U1", CycleID: now.ID})
+	child := mustObjective(t, db, &okr.Objective{Title: "Upgrade the spa", Level: okr.LevelTeam, OwnerID: "U2", CycleID: now.ID})
+
+	ix, err := okr.LoadSuggestionIndex(ctx, db, now.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := ix.Suggest(child, nil, 3)
+	if len(got) == 0 || got[0].Objective.ID != guests.ID || got[0].Why != "past links: spa ~ guests" {
+		t.Fatalf("Suggest = %+v, want %s first, learned from last quarter", got, guests.Ref())
+	}
+	linked, _, err := db.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &past.ID, Linked: true})
+	if err != nil || len(linked) != 3 {
+		t.Fatalf("linked objectives of the past cycle = %d, %v; want the parent and its two children", len(linked), err)
+	}
+	krs, err := db.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &past.ID, Linked: true})
+	if err != nil || len(krs) != 2 {
+		t.Fatalf("linked key results of the past cycle = %d, %v; want the two children's", len(krs), err)
+	}
+}

@@ -111,6 +111,9 @@ func (db *DB) FindKeyResults(ctx context.Context, f okr.KeyResultFilter) ([]*okr
 	if f.Archived != nil {
 		where, args = append(where, `archived = ?`), append(args, *f.Archived)
 	}
+	if f.Linked {
+		where = append(where, linkedObjective("objective_id"))
+	}
 	query := `SELECT ` + keyResultColumns + ` FROM key_results`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)

@@ -148,6 +148,9 @@ func findObjectives(ctx context.Context, tx *Tx, f okr.ObjectiveFilter) ([]*okr.
 	if f.ParentID != nil {
 		where, args = append(where, `parent_objective_id = ?`), append(args, *f.ParentID)
 	}
+	if f.Linked {
+		where = append(where, linkedObjective("id"))
+	}
 	if f.Status != nil {
 		where, args = append(where, `status = ?`), append(args, *f.Status)
 	}
@@ -430,3 +433,10 @@ func checkTeamExists(ctx context.Context, tx *Tx, teamID int64) error {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// linkedObjective is the condition that the objective with the ID in column
+// has a parent objective or a child.
+func linkedObjective(column string) string {
+	return `(` + column + ` IN (SELECT id FROM objectives WHERE parent_objective_id IS NOT NULL)
+		OR ` + column + ` IN (SELECT parent_objective_id FROM objectives WHERE parent_objective_id IS NOT NULL))`
+}
