@@ -357,7 +357,7 @@ func (d *demo) link(ctx context.Context, user string, o *okr.Objective) error {
 	}
 	fmt.Fprintf(d.out, "The form suggests, best first:\n")
 	for i, opt := range opts[:min(len(opts), 3)] {
-		fmt.Fprintf(d.out, "  %d. %s\n", i+1, opt.Text)
+		fmt.Fprintf(d.out, "  %d. %s (%s)\n", i+1, opt.Text, opt.Description)
 	}
 	fmt.Fprintf(d.out, "%s picks the first and submits.\n", d.name(user))
 	res, err := d.srv.SubmitView(ctx, user, slackfake.Inputs{"parent": opts[0].Value})

@@ -149,6 +149,9 @@ type Result struct {
 type Option struct {
 	Text  string
 	Value string
+	// Description is the option's second line, as a select shows it; not
+	// sent when a test picks an option.
+	Description string
 }
 
 func newResult(envID string, payload json.RawMessage, latency time.Duration) *Result {
@@ -173,11 +176,13 @@ func newResult(envID string, payload json.RawMessage, latency time.Duration) *Re
 
 // decodeOptions reads {"options":[…]} or {"option_groups":[{"options":[…]}]}.
 func decodeOptions(payload json.RawMessage) []Option {
+	type text struct {
+		Text string `json:"text"`
+	}
 	type opt struct {
-		Text struct {
-			Text string `json:"text"`
-		} `json:"text"`
-		Value string `json:"value"`
+		Text        text   `json:"text"`
+		Value       string `json:"value"`
+		Description text   `json:"description"`
 	}
 	var p struct {
 		Options      []opt `json:"options"`
@@ -190,11 +195,11 @@ func decodeOptions(payload json.RawMessage) []Option {
 	}
 	var out []Option
 	for _, o := range p.Options {
-		out = append(out, Option{Text: o.Text.Text, Value: o.Value})
+		out = append(out, Option{Text: o.Text.Text, Value: o.Value, Description: o.Description.Text})
 	}
 	for _, g := range p.OptionGroups {
 		for _, o := range g.Options {
-			out = append(out, Option{Text: o.Text.Text, Value: o.Value})
+			out = append(out, Option{Text: o.Text.Text, Value: o.Value, Description: o.Description.Text})
 		}
 	}
 	return out
