@@ -46,6 +46,7 @@ type SuggestionIndex struct {
 	idf      []float64
 
 	teamParent map[int64]int64    // team -> department
+	teamNames  map[int64]string   // team -> its name
 	userTeams  map[string][]int64 // person -> teams they lead or belong to
 	byTeam     map[int64][]int32  // team -> the cycle's objectives of it
 	company    []int32            // the cycle's company objectives
@@ -118,19 +119,20 @@ type SuggestionFeedback struct {
 // The weights of the ranking, tuned on the tuning half of the evaluation set
 // in okr/testdata/alignment (see TestSuggestionAccuracy).
 var (
-	bm25K1 = 1.2
+	bm25K1 = 3.6
 	bm25B  = 0.5
 
 	// Fields of a candidate.
-	weightTitle    = 2.0
+	weightTitle    = 1.0
 	weightDesc     = 0.5
 	weightKRs      = 1.0
-	weightChildren = 0.6
+	weightChildren = 1.2
 
 	// Parts of the child that asks.
 	queryTitle = 1.0
 	queryKRs   = 0.6
 	queryDesc  = 0.4
+	queryTeam  = 0.3 // the name of the child's team
 
 	weightRelated = 0.5 // a related term, relative to the same word
 	weightLearned = 0.6 // an association learned from links
@@ -139,7 +141,7 @@ var (
 	priorOwn      = 1.2 // the child's department's (or, for a person, team's) objective
 	priorAbove    = 0.7 // a company objective the child's department links to
 	priorCompany  = 0.3 // any company objective, for a team or person
-	priorSiblings = 0.5 // per objective of the child's team linked there, up to three
+	priorSiblings = 1.5 // per objective of the child's team linked there, up to three
 
 	learnedPerFeature = 12  // associations kept per child feature
 	minLearnedLinks   = 2.0 // links that must share a pair of words before it counts
@@ -232,6 +234,7 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 		vocab:      map[string]int32{},
 		byID:       map[int64]int32{},
 		teamParent: map[int64]int64{},
+		teamNames:  map[int64]string{},
 		userTeams:  map[string][]int64{},
 		byTeam:     map[int64][]int32{},
 		learned:    map[int32][]association{},
@@ -239,6 +242,7 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 	}
 	for _, t := range in.Teams {
 		ix.teamParent[t.ID] = t.ParentID
+		ix.teamNames[t.ID] = t.Name
 		if t.LeadID != "" {
 			ix.userTeams[t.LeadID] = append(ix.userTeams[t.LeadID], t.ID)
 		}
@@ -504,6 +508,13 @@ func (ix *SuggestionIndex) query(child *Objective, childKRs []*KeyResult) map[in
 	for _, kr := range childKRs {
 		add(kr.Title, queryKRs)
 	}
+	// The team says what the objective is about too: "Revenue
+	// management", "Facilities".
+	team := child.TeamID
+	if team == 0 && len(ix.userTeams[child.OwnerID]) == 1 {
+		team = ix.userTeams[child.OwnerID][0]
+	}
+	add(ix.teamNames[team], queryTeam)
 	direct := make([]int32, 0, len(q))
 	for f := range q {
 		direct = append(direct, f)
