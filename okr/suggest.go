@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -144,6 +145,7 @@ var (
 	priorSiblings = 1.5 // per objective of the child's team linked there, up to three
 
 	learnedPerFeature = 12  // associations kept per child feature
+	carryOverShare    = 0.2 // how much of a past objective's words a candidate must share to carry it on
 	minLearnedLinks   = 2.0 // links that must share a pair of words before it counts
 	featuresPerLink   = 16  // features of each side a link teaches
 )
@@ -286,12 +288,14 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 	}
 
 	// A candidate's profile takes in its linked children, and those of the
-	// past objectives it carries on (the same title in an earlier cycle).
+	// past objective it carries on: one with the same title, or else the
+	// one it resembles most (see index).
 	sameTitle := map[string][]int32{}
 	for d := range ix.docs {
 		k := strings.ToLower(NormaliseLine(ix.docs[d].objective.Title))
 		sameTitle[k] = append(sameTitle[k], int32(d))
 	}
+	past := map[*Objective][]*suggestText{}
 	for _, o := range in.Objectives {
 		p := all[o.ParentObjectiveID]
 		if p == nil || o.Status == StatusArchived {
@@ -300,19 +304,27 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 		if d, ok := ix.byID[p.ID]; ok {
 			ix.docs[d].children = append(ix.docs[d].children, text(o))
 		} else if p.CycleID != in.CycleID {
-			for _, d := range sameTitle[strings.ToLower(NormaliseLine(p.Title))] {
-				ix.docs[d].children = append(ix.docs[d].children, text(o))
+			if ds := sameTitle[strings.ToLower(NormaliseLine(p.Title))]; len(ds) > 0 {
+				for _, d := range ds {
+					ix.docs[d].children = append(ix.docs[d].children, text(o))
+				}
+			} else {
+				past[p] = append(past[p], text(o))
 			}
 		}
 	}
 
-	ix.index()
+	ix.index(past, text)
 	ix.learn(in, all, text)
 	return ix
 }
 
-// index computes the word statistics and the postings.
-func (ix *SuggestionIndex) index() {
+// index computes the word statistics and the postings. The objectives
+// of past cycles in past, with their linked children, are matched first to
+// the candidate they resemble most (past quarters' objectives are often
+// reworded: "Zero falls from height" became "Everyone home safe, every
+// day"), so their children join its profile.
+func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*Objective) *suggestText) {
 	const fields = 4 // title, description, key results, children
 	weights := [fields]float64{weightTitle, weightDesc, weightKRs, weightChildren}
 	type count struct {
@@ -321,62 +333,76 @@ func (ix *SuggestionIndex) index() {
 	}
 	type docTF struct {
 		counts []count
+		slot   map[int32]int // feature -> its count
 		len    [fields]float64
 	}
 	tfs := make([]docTF, len(ix.docs))
-	var avg [fields]float64
 	var buf []term
 	var fs []feature
-	var df []int32
-	slot := map[int32]int{} // feature -> its count in the document at hand
+	addText := func(t *docTF, field int, s string) {
+		buf, fs = ix.featurise(s, true, buf, fs[:0])
+		for _, f := range fs {
+			i, ok := t.slot[f.id]
+			if !ok {
+				i = len(t.counts)
+				t.slot[f.id] = i
+				t.counts = append(t.counts, count{f: f.id})
+			}
+			t.counts[i].c[field]++
+		}
+		t.len[field] += float64(len(buf))
+	}
+	// The candidates' own text first: it alone makes a word common.
 	for d := range ix.docs {
-		doc := &ix.docs[d]
-		var t docTF
-		clear(slot)
-		addText := func(field int, s string) {
-			buf, fs = ix.featurise(s, true, buf, fs[:0])
-			for _, f := range fs {
-				i, ok := slot[f.id]
-				if !ok {
-					i = len(t.counts)
-					slot[f.id] = i
-					t.counts = append(t.counts, count{f: f.id})
-				}
-				t.counts[i].c[field]++
-			}
-			t.len[field] += float64(len(buf))
-		}
-		addText(0, doc.objective.Title)
-		addText(1, doc.objective.Description)
+		doc, t := &ix.docs[d], &tfs[d]
+		t.slot = map[int32]int{}
+		addText(t, 0, doc.objective.Title)
+		addText(t, 1, doc.objective.Description)
 		for _, kt := range doc.krTitles {
-			addText(2, kt)
+			addText(t, 2, kt)
 		}
-		for _, c := range doc.children {
-			addText(3, c.title)
-			for _, kt := range c.krTitles {
-				addText(3, kt)
-			}
-		}
-		for len(df) < len(ix.vocab) {
-			df = append(df, 0)
-		}
+	}
+	df := make([]int32, len(ix.vocab))
+	for _, t := range tfs {
 		for _, c := range t.counts {
-			if c.c[0]+c.c[1]+c.c[2] > 0 { // children do not make a word common
-				df[c.f]++
-			}
+			df[c.f]++
 		}
-		for i := range avg {
-			avg[i] += t.len[i]
-		}
-		tfs[d] = t
 	}
 	n := float64(len(ix.docs))
-	for i := range avg {
-		avg[i] = max(avg[i]/max(n, 1), 1)
-	}
 	ix.idf = make([]float64, len(ix.vocab))
 	for f := range ix.idf {
 		ix.idf[f] = math.Log(1 + (n-float64(df[f])+0.5)/(float64(df[f])+0.5))
+	}
+	ix.carryOver(past, text, func(d int32) []int32 {
+		out := make([]int32, len(tfs[d].counts))
+		for i, c := range tfs[d].counts {
+			out[i] = c.f
+		}
+		return out
+	})
+	// Then the linked children. Their words are new to the statistics: an
+	// idf of 0 (no candidate uses them) would make them count for nothing.
+	for d := range ix.docs {
+		t := &tfs[d]
+		for _, c := range ix.docs[d].children {
+			addText(t, 3, c.title)
+			for _, kt := range c.krTitles {
+				addText(t, 3, kt)
+			}
+		}
+		t.slot = nil
+	}
+	for f := len(ix.idf); f < len(ix.vocab); f++ {
+		ix.idf = append(ix.idf, math.Log(1+(n+0.5)/0.5))
+	}
+	var avg [fields]float64
+	for _, t := range tfs {
+		for i := range avg {
+			avg[i] += t.len[i]
+		}
+	}
+	for i := range avg {
+		avg[i] = max(avg[i]/max(n, 1), 1)
 	}
 	ix.postings = make([][]posting, len(ix.vocab))
 	for d, t := range tfs {
@@ -389,6 +415,65 @@ func (ix *SuggestionIndex) index() {
 				w += weights[i] * float64(c.c[i]) / (1 - bm25B + bm25B*t.len[i]/avg[i])
 			}
 			ix.postings[c.f] = append(ix.postings[c.f], posting{doc: int32(d), sat: float32(w / (bm25K1 + w))})
+		}
+	}
+}
+
+// carryOver gives each past objective's linked children to the candidate
+// of its level it resembles most, when the resemblance is clear: the
+// features they share, weighed by idf, make up at least carryOverShare of
+// the past objective's own. features lists a candidate's features.
+func (ix *SuggestionIndex) carryOver(past map[*Objective][]*suggestText, text func(*Objective) *suggestText, features func(int32) []int32) {
+	if len(past) == 0 {
+		return
+	}
+	byFeature := map[int32][]int32{} // feature -> candidates with it
+	for d := range ix.docs {
+		if ix.docs[d].objective.Level.Above(LevelPersonal) {
+			for _, f := range features(int32(d)) {
+				byFeature[f] = append(byFeature[f], int32(d))
+			}
+		}
+	}
+	maxIDF := math.Log(1 + (float64(len(ix.docs))+0.5)/0.5)
+	parents := slices.SortedFunc(maps.Keys(past), func(a, b *Objective) int { return cmp.Compare(a.ID, b.ID) })
+	var buf []term
+	var fs []feature
+	for _, p := range parents {
+		seen := map[int32]bool{}
+		var own float64
+		score := map[int32]float64{}
+		t := text(p)
+		unknown := map[string]bool{}
+		for _, s := range append([]string{t.title}, t.krTitles...) {
+			buf, fs = ix.featurise(s, false, buf, fs[:0])
+			for _, tm := range buf {
+				if _, ok := ix.vocab[tm.stem]; !ok && !unknown[tm.stem] {
+					unknown[tm.stem] = true
+					own += maxIDF // a word no candidate has: as telling as a word can be
+				}
+			}
+			for _, f := range fs {
+				if seen[f.id] {
+					continue
+				}
+				seen[f.id] = true
+				own += ix.idf[f.id]
+				for _, d := range byFeature[f.id] {
+					if ix.docs[d].objective.Level == p.Level {
+						score[d] += ix.idf[f.id]
+					}
+				}
+			}
+		}
+		best, bestScore := int32(-1), 0.0
+		for d, sc := range score {
+			if sc > bestScore || sc == bestScore && d < best {
+				best, bestScore = d, sc
+			}
+		}
+		if best >= 0 && bestScore >= carryOverShare*own {
+			ix.docs[best].children = append(ix.docs[best].children, past[p]...)
 		}
 	}
 }

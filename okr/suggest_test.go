@@ -336,37 +336,48 @@ func TestSuggestionIndex_RelatedTermsExplainThemselves(t *testing.T) {
 	}
 }
 
-// TestSuggestionIndex_LearnsFromLinks: past cycles' links teach which words
-// go with which, and the objectives linked to a parent join its profile.
+// TestSuggestionIndex_LearnsFromLinks: the objectives linked to a parent
+// join its profile, also from a past cycle when the parent was reworded;
+// and word pairs two links share teach which words go together.
 func TestSuggestionIndex_LearnsFromLinks(t *testing.T) {
 	in := hotelOrg()
 	in.Lexicon = nil // words only: what links teach
 	child := &okr.Objective{ID: 50, Title: "Upgrade the spa", Level: okr.LevelTeam, TeamID: 21, CycleID: 2, Status: okr.StatusActive}
 	in.Objectives = append(in.Objectives, child)
-	before := okr.NewSuggestionIndex(in).Suggest(child, nil, 3)
-	if len(before) == 0 || before[0].Objective.ID == 2 && before[0].Why != "a company objective" {
-		t.Fatalf("before any link: %v", describe(before))
+	if got := okr.NewSuggestionIndex(in).Suggest(child, nil, 3); len(got) == 0 || got[0].Why != "a company objective" {
+		t.Fatalf("before any link: %v", describe(got))
 	}
-	// Last quarter, one spa objective supported "Delight our guests": one
-	// link is an anecdote, not yet a pattern.
-	in.Objectives = append(in.Objectives,
+	// Last quarter, a spa objective supported "Delight our guests", which
+	// this quarter reads "Be the guests' first choice in every city".
+	past := append(slices.Clone(in.Objectives),
 		&okr.Objective{ID: 90, Title: "Delight our guests", Level: okr.LevelCompany, CycleID: 1, Status: okr.StatusClosed},
 		&okr.Objective{ID: 91, Title: "Spa treatments people rave about", Level: okr.LevelTeam, CycleID: 1, Status: okr.StatusClosed, ParentObjectiveID: 90})
-	if got := okr.NewSuggestionIndex(in).Suggest(child, nil, 3); len(got) == 0 || got[0].Why != "a company objective" {
-		t.Fatalf("after one past link: %v", describe(got))
+	carried := in
+	carried.Objectives = past
+	got := okr.NewSuggestionIndex(carried).Suggest(child, nil, 3)
+	if len(got) == 0 || got[0].Objective.ID != 2 || got[0].Why != "1 objective like this one links here" {
+		t.Fatalf("after a past link: %v (%q), want O2 first", describe(got), got[0].Why)
 	}
-	// Two are.
-	in.Objectives = append(in.Objectives,
-		&okr.Objective{ID: 92, Title: "A spa in every city hotel", Level: okr.LevelTeam, CycleID: 1, Status: okr.StatusClosed, ParentObjectiveID: 90})
-	got := okr.NewSuggestionIndex(in).Suggest(child, nil, 3)
-	if len(got) == 0 || got[0].Objective.ID != 2 {
-		t.Fatalf("after a past link: %v, want O2 first", describe(got))
+	// When the past parent resembles nothing of this quarter, one link is
+	// an anecdote; two with the same pair of words are a pattern.
+	unlike := func(children ...string) okr.SuggestionInput {
+		out := in
+		out.Objectives = append(slices.Clone(in.Objectives),
+			&okr.Objective{ID: 80, Title: "Guests tell their friends about us", Level: okr.LevelCompany, CycleID: 1, Status: okr.StatusClosed})
+		for i, title := range children {
+			out.Objectives = append(out.Objectives,
+				&okr.Objective{ID: int64(81 + i), Title: title, Level: okr.LevelTeam, CycleID: 1, Status: okr.StatusClosed, ParentObjectiveID: 80})
+		}
+		return out
 	}
-	if !strings.Contains(got[0].Why, "past links: spa ~ guests") {
-		t.Fatalf("why = %q, want the learned association", got[0].Why)
+	if got := okr.NewSuggestionIndex(unlike("Spa treatments people rave about")).Suggest(child, nil, 3); len(got) == 0 || got[0].Why != "a company objective" {
+		t.Fatalf("after one unlike past link: %v", describe(got))
 	}
-	// This quarter, two spa objectives already link to O2: "objectives
-	// like this one link here".
+	got = okr.NewSuggestionIndex(unlike("Spa treatments people rave about", "A spa in every city hotel")).Suggest(child, nil, 3)
+	if len(got) == 0 || got[0].Objective.ID != 2 || got[0].Why != "past links: spa ~ guests" {
+		t.Fatalf("after two past links: %v (%q), want O2 first, learned", describe(got), got[0].Why)
+	}
+	// This quarter, two spa objectives already link to O2.
 	in.Objectives = append(in.Objectives,
 		&okr.Objective{ID: 60, Title: "Spa open on Sundays", Level: okr.LevelTeam, CycleID: 2, Status: okr.StatusActive, ParentObjectiveID: 2},
 		&okr.Objective{ID: 61, Title: "New spa menu", Level: okr.LevelTeam, CycleID: 2, Status: okr.StatusActive, ParentObjectiveID: 2})

@@ -83,7 +83,7 @@ func TestLoadSuggestionIndex_LearnsFromPastCycles(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := ix.Suggest(child, nil, 3)
-	if len(got) == 0 || got[0].Objective.ID != guests.ID || got[0].Why != "past links: spa ~ guests" {
+	if len(got) == 0 || got[0].Objective.ID != guests.ID || got[0].Why != "2 objectives like this one link here" {
 		t.Fatalf("Suggest = %+v, want %s first, learned from last quarter", got, guests.Ref())
 	}
 	linked, _, err := db.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &past.ID, Linked: true})
