@@ -775,7 +775,7 @@ func (ix *SuggestionIndex) priors(child *Objective) map[int32]prior {
 			}
 		}
 		for d, n := range linked {
-			set(d, priorSiblings*float64(min(n, 3)), fmt.Sprintf("%s of your team link here", countWords(n, "objective", "objectives")))
+			set(d, priorSiblings*float64(min(n, 3)), countWords(n, "objective of your team links here", "objectives of your team link here"))
 		}
 	}
 	if child.Level != LevelCompany {
