@@ -333,33 +333,41 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 	}
 	type docTF struct {
 		counts []count
-		slot   map[int32]int // feature -> its count
 		len    [fields]float64
 	}
 	tfs := make([]docTF, len(ix.docs))
 	var buf []term
 	var fs []feature
-	addText := func(t *docTF, field int, s string) {
+	// slot[f] is feature f's place in the counts of the document at hand,
+	// valid while owner[f] is that document (plus one): a map per document
+	// costs more than all the rest of indexing.
+	var slot, owner []int32
+	use := func(d int, t *docTF) {
+		for i, c := range t.counts {
+			slot[c.f], owner[c.f] = int32(i), int32(d+1)
+		}
+	}
+	addText := func(d int, t *docTF, field int, s string) {
 		buf, fs = ix.featurise(s, true, buf, fs[:0])
+		for len(slot) < len(ix.vocab) {
+			slot, owner = append(slot, 0), append(owner, 0)
+		}
 		for _, f := range fs {
-			i, ok := t.slot[f.id]
-			if !ok {
-				i = len(t.counts)
-				t.slot[f.id] = i
+			if owner[f.id] != int32(d+1) {
+				slot[f.id], owner[f.id] = int32(len(t.counts)), int32(d+1)
 				t.counts = append(t.counts, count{f: f.id})
 			}
-			t.counts[i].c[field]++
+			t.counts[slot[f.id]].c[field]++
 		}
 		t.len[field] += float64(len(buf))
 	}
 	// The candidates' own text first: it alone makes a word common.
 	for d := range ix.docs {
 		doc, t := &ix.docs[d], &tfs[d]
-		t.slot = map[int32]int{}
-		addText(t, 0, doc.objective.Title)
-		addText(t, 1, doc.objective.Description)
+		addText(d, t, 0, doc.objective.Title)
+		addText(d, t, 1, doc.objective.Description)
 		for _, kt := range doc.krTitles {
-			addText(t, 2, kt)
+			addText(d, t, 2, kt)
 		}
 	}
 	df := make([]int32, len(ix.vocab))
@@ -384,13 +392,16 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 	// idf of 0 (no candidate uses them) would make them count for nothing.
 	for d := range ix.docs {
 		t := &tfs[d]
+		if len(ix.docs[d].children) == 0 {
+			continue
+		}
+		use(d, t)
 		for _, c := range ix.docs[d].children {
-			addText(t, 3, c.title)
+			addText(d, t, 3, c.title)
 			for _, kt := range c.krTitles {
-				addText(t, 3, kt)
+				addText(d, t, 3, kt)
 			}
 		}
-		t.slot = nil
 	}
 	for f := len(ix.idf); f < len(ix.vocab); f++ {
 		ix.idf = append(ix.idf, math.Log(1+(n+0.5)/0.5))
@@ -427,9 +438,13 @@ func (ix *SuggestionIndex) carryOver(past map[*Objective][]*suggestText, text fu
 	if len(past) == 0 {
 		return
 	}
-	byFeature := map[int32][]int32{} // feature -> candidates with it
+	levels := map[Level]bool{}
+	for p := range past {
+		levels[p.Level] = true
+	}
+	byFeature := map[int32][]int32{} // feature -> candidates with it, at the past objectives' levels
 	for d := range ix.docs {
-		if ix.docs[d].objective.Level.Above(LevelPersonal) {
+		if levels[ix.docs[d].objective.Level] {
 			for _, f := range features(int32(d)) {
 				byFeature[f] = append(byFeature[f], int32(d))
 			}
