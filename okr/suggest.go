@@ -579,7 +579,7 @@ func (ix *SuggestionIndex) learn(in SuggestionInput, all map[int64]*Objective, t
 // came from, to explain the match.
 type queryTerm struct {
 	weight float64
-	word   string // the child's word
+	word   string // the child's word; "" for its team's name, which explains nothing
 	via    int32  // for a learned association, the child's feature; -1 otherwise
 }
 
@@ -588,25 +588,25 @@ func (ix *SuggestionIndex) query(child *Objective, childKRs []*KeyResult) map[in
 	q := map[int32]queryTerm{}
 	var buf []term
 	var fs []feature
-	add := func(s string, w float64) {
+	add := func(s string, w float64, explains bool) {
 		buf, fs = ix.featurise(s, false, buf, fs[:0])
 		for _, f := range fs {
+			w, word := w, f.word
 			if ix.group[f.id] {
-				w := w * weightRelated
-				if q[f.id].weight < w {
-					q[f.id] = queryTerm{w, f.word, -1}
-				}
-				continue
+				w *= weightRelated
+			}
+			if !explains {
+				word = ""
 			}
 			if q[f.id].weight < w {
-				q[f.id] = queryTerm{w, f.word, -1}
+				q[f.id] = queryTerm{w, word, -1}
 			}
 		}
 	}
-	add(child.Title, queryTitle)
-	add(child.Description, queryDesc)
+	add(child.Title, queryTitle, true)
+	add(child.Description, queryDesc, true)
 	for _, kr := range childKRs {
-		add(kr.Title, queryKRs)
+		add(kr.Title, queryKRs, true)
 	}
 	// The team says what the objective is about too: "Revenue
 	// management", "Facilities".
@@ -614,7 +614,7 @@ func (ix *SuggestionIndex) query(child *Objective, childKRs []*KeyResult) map[in
 	if team == 0 && len(ix.userTeams[child.OwnerID]) == 1 {
 		team = ix.userTeams[child.OwnerID][0]
 	}
-	add(ix.teamNames[team], queryTeam)
+	add(ix.teamNames[team], queryTeam, false)
 	direct := make([]int32, 0, len(q))
 	for f := range q {
 		direct = append(direct, f)
@@ -832,7 +832,7 @@ func (ix *SuggestionIndex) explain(q map[int32]queryTerm, d int32, pr prior) ([]
 	var shared, related, learned []reason
 	for f, qt := range q {
 		word, ok := own[f]
-		if !ok || qt.weight <= 0 {
+		if !ok || qt.weight <= 0 || qt.word == "" {
 			continue
 		}
 		w := qt.weight * ix.idf[f]
@@ -853,7 +853,7 @@ func (ix *SuggestionIndex) explain(q map[int32]queryTerm, d int32, pr prior) ([]
 	for _, c := range doc.children {
 		for _, s := range append([]string{c.title}, c.krTitles...) {
 			buf, fs = ix.featurise(s, false, buf, fs[:0])
-			if slices.ContainsFunc(fs, func(f feature) bool { return q[f.id].weight > 0 && q[f.id].via < 0 }) {
+			if slices.ContainsFunc(fs, func(f feature) bool { return q[f.id].weight > 0 && q[f.id].via < 0 && q[f.id].word != "" }) {
 				alike++
 				break
 			}

@@ -138,3 +138,59 @@ func TestDigest_TeamChannelGetsItsOwnObjectives(t *testing.T) {
 		t.Fatalf("the company digest:\n%s", all)
 	}
 }
+
+// TestNudges_OrphanGetsRankedParentsWithReasons: the orphan nudge ranks by
+// the organisation chart and related terms, and says why, when the orphan
+// shares no word with any parent.
+func TestNudges_OrphanGetsRankedParentsWithReasons(t *testing.T) {
+	const owner, ceo = "UOWNER", "UCEO"
+	r := newRig(t, rigConfig{start: monday10.Add(-8 * 24 * time.Hour), users: []slackfake.User{
+		{ID: owner, Name: "owner", TZ: "UTC"}, {ID: ceo, Name: "ceo", TZ: "UTC", IsAdmin: true},
+	}})
+	ctx := context.Background()
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	must(t, r.db.CreateCycle(ctx, c))
+	commercial := &okr.Team{Name: "Commercial"}
+	must(t, r.db.CreateTeam(ctx, commercial))
+	revenue := &okr.Team{Name: "Revenue management", ParentID: commercial.ID, LeadID: owner}
+	must(t, r.db.CreateTeam(ctx, revenue))
+	objective := func(o *okr.Objective, kr string) *okr.Objective {
+		o.CycleID = c.ID
+		must(t, r.db.CreateObjective(ctx, o, []*okr.KeyResult{{Title: kr, Kind: okr.KindIncrease, Target: 10, OwnerID: o.OwnerID}}, okr.LinkOptions{}))
+		return o
+	}
+	revpar := objective(&okr.Objective{Title: "Grow revenue per available room", Level: okr.LevelCompany, OwnerID: ceo}, "RevPAR from $142 to $155")
+	objective(&okr.Objective{Title: "Open three hotels in Spain", Level: okr.LevelCompany, OwnerID: ceo}, "Sign three leases")
+	corporate := objective(&okr.Objective{Title: "Win more group and corporate business", Level: okr.LevelDepartment, TeamID: commercial.ID, OwnerID: ceo},
+		"Corporate accounts signed")
+	objective(&okr.Objective{Title: "Fill empty midweek beds", Level: okr.LevelTeam, TeamID: revenue.ID, OwnerID: owner}, "Midweek occupancy from 61% to 75%")
+	r.clock.Set(monday10.Add(-time.Hour))
+	live := false
+	krs, err := r.db.FindKeyResults(ctx, okr.KeyResultFilter{Archived: &live})
+	must(t, err)
+	var cs []*okr.Checkin
+	for _, kr := range krs {
+		cs = append(cs, &okr.Checkin{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: 1, Confidence: okr.OnTrack})
+	}
+	must(t, r.db.CreateCheckins(ctx, cs))
+
+	r.startScheduler()
+	r.runUntil(monday10.Add(24*time.Hour), nil)
+	nudges := withKind(r.dms(owner), "nudge")
+	if len(nudges) == 0 {
+		t.Fatal("no orphan nudge")
+	}
+	text := slackfake.RenderMessage(nudges[0].Message)
+	for _, want := range []string{
+		"*" + corporate.Ref() + "* Win more group and corporate business · Department\n_your department's objective",
+		"*" + revpar.Ref() + "* Grow revenue per available room · Company\n_",
+		"[Link to " + revpar.Ref() + "]", "[Not related]",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the nudge lacks %q:\n%s", want, text)
+		}
+	}
+	if !strings.Contains(text, " ~ ") {
+		t.Errorf("the nudge names no related terms:\n%s", text)
+	}
+}
