@@ -71,6 +71,7 @@ type Analysis struct {
 
 	Objectives []*ObjectiveState // by ID
 	index      map[int64]int     // objective ID -> position in Objectives
+	delivered  deliveries        // the key results objectives deliver (driven.go)
 
 	// Orphans are objectives below company level with no parent, by ID.
 	Orphans []*Objective
@@ -86,7 +87,7 @@ type Analysis struct {
 	TooFewKeyResults  []*ObjectiveState
 	TooManyKeyResults []*ObjectiveState
 	// Quiet lists owners of live key results who checked none of them in
-	// during the past seven days, by ID.
+	// during the past seven days, by ID; a driven key result owes none.
 	Quiet []string
 
 	// Aligned of Alignable objectives below company level have a parent.
@@ -111,11 +112,29 @@ func (a *Analysis) Objective(id int64) *ObjectiveState {
 	return nil
 }
 
+// StateOf returns the state of kr as analysed, carrying kr itself (a full
+// row, say, where the analysis has one without its title); ok is false
+// when kr is not a live key result of an analysed objective.
+func (a *Analysis) StateOf(kr *KeyResult) (st KeyResultState, ok bool) {
+	s := a.Objective(kr.ObjectiveID)
+	if s == nil {
+		return st, false
+	}
+	for _, k := range s.KeyResults {
+		if k.KeyResult.ID == kr.ID {
+			k.KeyResult = kr
+			return k, true
+		}
+	}
+	return st, false
+}
+
 // Week is the window for week-over-week change and for quiet owners.
 const Week = 7 * 24 * time.Hour
 
 // Analyze computes progress, health, change and the alignment gaps of g at
-// now under policy p.
+// now under policy p. A key result that objectives deliver may be driven by
+// them: see driven.go for that rule and how rollups count it once.
 func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	a := &Analysis{Cycle: g.Cycle, At: now, index: make(map[int64]int, len(g.Objectives))}
 	// One allocation for all objective states and one for all key-result
@@ -148,6 +167,7 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 		s.KeyResults = slab[offset : offset : offset+counts[j]]
 		offset += counts[j]
 	}
+	a.delivered = findDeliveries(a, g.KeyResults, owner)
 
 	// An owner is quiet when a key result of theirs was due a check-in this
 	// week (it existed a week ago) and none of theirs got one.
@@ -155,6 +175,14 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	owners := map[string]*activity{}
 	weekAgo := now.Add(-Week)
 	var atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst reported last
+	report := func(st KeyResultState) {
+		if st.Stale {
+			a.Stale = append(a.Stale, st)
+		}
+		if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
+			atRisk[st.Health] = append(atRisk[st.Health], st)
+		}
+	}
 	for i, kr := range g.KeyResults {
 		if owner[i] < 0 {
 			continue
@@ -170,12 +198,12 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 			st.Previous = st.Progress
 		}
 		s.KeyResults = append(s.KeyResults, st)
-		if st.Stale {
-			a.Stale = append(a.Stale, st)
+		if a.delivered.driven(kr.ID) != nil {
+			// Reported once its deliverers are rolled up; it owes no
+			// check-in of its own.
+			continue
 		}
-		if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
-			atRisk[st.Health] = append(atRisk[st.Health], st)
-		}
+		report(st)
 		act := owners[kr.OwnerID]
 		if act == nil {
 			act = &activity{}
@@ -199,8 +227,19 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 		}
 	}
 
-	current := rollup(a, func(k KeyResultState) float64 { return k.Progress })
-	previous := rollup(a, func(k KeyResultState) float64 { return k.Previous })
+	current := rollup(a, a.delivered, func(k *KeyResultState) *float64 { return &k.Progress })
+	previous := rollup(a, a.delivered, func(k *KeyResultState) *float64 { return &k.Previous })
+	settleDriven(a, p, now)
+	for i, s := range a.Objectives {
+		if a.delivered.holds == nil || !a.delivered.holds[i] {
+			continue
+		}
+		for _, st := range s.KeyResults {
+			if st.Driven {
+				report(st)
+			}
+		}
+	}
 
 	load := map[OwnerLoad]int{}
 	expected := 0.0
@@ -254,10 +293,12 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 }
 
 // rollup computes every objective's progress, indexed like a.Objectives,
-// with krProgress giving each key result's progress: the weighted mean of
-// its key results and, when the objective rolls up its children, of their
-// progress with their weights.
-func rollup(a *Analysis, krProgress func(KeyResultState) float64) []float64 {
+// with field pointing at the key-result progress it rolls up (now, or a
+// week ago): the weighted mean of its key results and, when the objective
+// rolls up its children, of their progress with their weights. A driven
+// key result's progress is set on the way from the objectives that deliver
+// it, and those count through it rather than as children (see driven.go).
+func rollup(a *Analysis, d deliveries, field func(*KeyResultState) *float64) []float64 {
 	const (
 		unvisited = iota
 		visiting
@@ -276,12 +317,21 @@ func rollup(a *Analysis, krProgress func(KeyResultState) float64) []float64 {
 		state[i] = visiting
 		s := a.Objectives[i]
 		var sum, weight float64
-		for _, k := range s.KeyResults {
-			sum += krProgress(k) * k.KeyResult.Weight
+		for x := range s.KeyResults {
+			k := &s.KeyResults[x]
+			if d.holds != nil && d.holds[i] {
+				if dl := d.driven(k.KeyResult.ID); dl != nil {
+					*field(k) = drivenProgress(a, dl, visit)
+				}
+			}
+			sum += *field(k) * k.KeyResult.Weight
 			weight += k.KeyResult.Weight
 		}
 		if s.Objective.RollupChildren {
 			for _, c := range s.Children {
+				if d.countsThrough(c) {
+					continue
+				}
 				if j, ok := a.index[c.ID]; ok {
 					sum += visit(j) * c.Weight
 					weight += c.Weight
