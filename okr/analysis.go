@@ -21,6 +21,8 @@ type Graph struct {
 	// the last check-in. Their Title and Unit are left empty, as loading
 	// fifty thousand strings nobody reads is the costliest part of a load;
 	// load the few that are shown with KeyResultService.FindKeyResults.
+	// ByHand is read only for the key results the objectives deliver (the
+	// only ones it changes); it is false on the others.
 	KeyResults []*KeyResult
 	Links      []*Link
 	// WeekAgo, when not nil, holds each key result's value (same index) a

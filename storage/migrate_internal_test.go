@@ -207,3 +207,70 @@ func TestOpen_CleansTextStoredBeforeNormalisation(t *testing.T) {
 		t.Errorf("generation %d -> %d (%v), want it moved", generation, after, err)
 	}
 }
+
+// TestOpen_KeyResultsCheckedInAreSetByHand: the migration to schema 4 sets
+// every key result already checked in by hand, so that upgrading changes no
+// progress a person set; one never checked in is driven by what delivers
+// it from then on.
+func TestOpen_KeyResultsCheckedInAreSetByHand(t *testing.T) {
+	const before = 3 // the last schema version without key_results.by_hand
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "okrbot.db")
+	ms, err := migrations()
+	if err != nil || len(ms) <= before {
+		t.Fatalf("migrations = %d, %v", len(ms), err)
+	}
+	old, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustExec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := old.Exec(q, args...); err != nil {
+			t.Fatalf("%.60s: %v", q, err)
+		}
+	}
+	mustExec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`)
+	for _, m := range ms[:before] {
+		if m.step != nil {
+			tx, err := old.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.step(ctx, tx); err != nil {
+				t.Fatalf("%s: %v", m.name, err)
+			}
+			if err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			mustExec(m.sql)
+		}
+		mustExec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.version, m.name)
+	}
+	mustExec(`INSERT INTO cycles (id, name, start_at, end_at, status) VALUES (1, '2026-Q4', 0, 1, 'current')`)
+	mustExec(`INSERT INTO objectives (id, cycle_id, title, level, owner_id, created_at, updated_at) VALUES (1, 1, 'Top', 'company', 'U1', 5, 6)`)
+	mustExec(`INSERT INTO key_results (id, objective_id, cycle_id, title, kind, start, target, current, owner_id, created_at, updated_at)
+		VALUES (1, 1, 1, 'Checked in', 'increase', 0, 10, 3, 'U1', 5, 6), (2, 1, 1, 'Never', 'increase', 0, 10, 0, 'U1', 5, 6)`)
+	mustExec(`INSERT INTO checkins (key_result_id, author_id, value, previous, confidence, created_at) VALUES (1, 'U1', 3, 0, 'on_track', 7)`)
+	mustExec(`UPDATE key_results SET checked_at = 7, confidence = 'on_track' WHERE id = 1`)
+	old.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for id, want := range map[int64]bool{1: true, 2: false} {
+		kr, err := db.FindKeyResultByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kr.ByHand != want {
+			t.Errorf("KR%d by hand = %v, want %v", id, kr.ByHand, want)
+		}
+		if kr.UpdatedAt.UnixMilli() != 6 {
+			t.Errorf("KR%d: updated_at = %v; the migration is not an edit", id, kr.UpdatedAt)
+		}
+	}
+}
