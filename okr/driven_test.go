@@ -24,6 +24,14 @@ func stateOf(t *testing.T, a *okr.Analysis, kr *okr.KeyResult) okr.KeyResultStat
 	return st
 }
 
+// companyKR is an org with one company objective (owned by ceo) and its
+// key result at value, never checked in.
+func companyKR(now time.Time, ceo string, value float64) (*org, *okr.Objective, *okr.KeyResult) {
+	o := newOrg(now)
+	parent := o.objective(okr.LevelCompany, ceo, 0)
+	return o, parent, o.kr(parent, value, "", -1)
+}
+
 func same(x, y float64) bool { return math.Abs(x-y) < 1e-9 }
 
 func TestAnalyze_DrivenKeyResults(t *testing.T) {
@@ -110,9 +118,7 @@ func TestAnalyze_DrivenKeyResults(t *testing.T) {
 // key result whose deliverers are all gone falls back to its own value.
 func TestAnalyze_DrivenOnlyByAnalysedObjectives(t *testing.T) {
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
-	o := newOrg(now)
-	parent := o.objective(okr.LevelCompany, "U1", 0)
-	kr := o.kr(parent, 30, "", -1)
+	o, parent, kr := companyKR(now, "U1", 30)
 	active := o.objective(okr.LevelTeam, "U2", 0)
 	o.kr(active, 90, okr.OnTrack, day)
 	deliver(active, parent, kr)
@@ -138,9 +144,7 @@ func TestAnalyze_DrivenOnlyByAnalysedObjectives(t *testing.T) {
 
 func TestAnalyze_DrivenWeekOverWeek(t *testing.T) {
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
-	o := newOrg(now)
-	parent := o.objective(okr.LevelCompany, "U1", 0)
-	kr := o.kr(parent, 0, "", -1)
+	o, parent, kr := companyKR(now, "U1", 0)
 	team := o.objective(okr.LevelTeam, "U2", 0)
 	o.kr(team, 60, okr.OnTrack, day) // was 20 a week ago
 	deliver(team, parent, kr)
@@ -207,9 +211,7 @@ func TestAnalyze_DrivenHealth(t *testing.T) {
 // key result is driven is not quiet.
 func TestAnalyze_DrivenOwesNoCheckin(t *testing.T) {
 	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
-	o := newOrg(now)
-	parent := o.objective(okr.LevelCompany, "ceo", 0)
-	kr := o.kr(parent, 0, "", -1)
+	o, parent, kr := companyKR(now, "ceo", 0)
 	handKR := o.kr(o.objective(okr.LevelCompany, "cfo", 0), 0, okr.OnTrack, 10*day)
 	team := o.objective(okr.LevelTeam, "lead", 0)
 	o.kr(team, 50, okr.OnTrack, day)
