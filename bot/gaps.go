@@ -112,8 +112,8 @@ func (b *Bot) gapKinds(a *okr.Analysis, p okr.Policy, loc *time.Location) []gapK
 			}
 			var out []string
 			for _, st := range shown {
-				line := keyResultLine(st) + " · in " + okr.ObjectiveRef(st.KeyResult.ObjectiveID)
-				if stale {
+				line := keyResultLine(st, a.DeliveredBy(st.KeyResult.ID)) + " · in " + okr.ObjectiveRef(st.KeyResult.ObjectiveID)
+				if stale && !st.Driven {
 					line += " · " + lastCheckin(st.KeyResult, a.At, loc)
 				}
 				out = append(out, line)

@@ -1,6 +1,9 @@
 package okr
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Driven key results: explicit alignment in the numbers (docs/progress.md).
 //
@@ -105,6 +108,13 @@ func (a *Analysis) DeliveredBy(keyResultID int64) []int64 {
 		return dl.ids
 	}
 	return nil
+}
+
+// Drives reports whether the analysed objective o drives the key result it
+// delivers, rather than delivering one set by hand.
+func (a *Analysis) Drives(o *Objective) bool {
+	dl := a.delivered.driven(o.ParentKeyResultID)
+	return dl != nil && slices.Contains(dl.ids, o.ID)
 }
 
 // driven returns the delivery of a key result its deliverers drive, or nil.
