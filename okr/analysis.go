@@ -176,15 +176,9 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	type activity struct{ due, recent bool }
 	owners := map[string]*activity{}
 	weekAgo := now.Add(-Week)
-	var atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst reported last
-	report := func(st KeyResultState) {
-		if st.Stale {
-			a.Stale = append(a.Stale, st)
-		}
-		if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
-			atRisk[st.Health] = append(atRisk[st.Health], st)
-		}
-	}
+	// The gaps the key results report; the driven ones' apart, once what
+	// drives them is rolled up.
+	var reported, driven gaps
 	for i, kr := range g.KeyResults {
 		if owner[i] < 0 {
 			continue
@@ -205,7 +199,7 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 			// check-in of its own.
 			continue
 		}
-		report(st)
+		reported.add(st)
 		act := owners[kr.OwnerID]
 		if act == nil {
 			act = &activity{}
@@ -238,7 +232,7 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 		}
 		for _, st := range s.KeyResults {
 			if st.Driven {
-				report(st)
+				driven.add(st)
 			}
 		}
 	}
@@ -285,10 +279,9 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	slices.SortFunc(a.OverLoaded, func(x, y OwnerLoad) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.OwnerID, y.OwnerID), cmp.Compare(x.Level.Rank(), y.Level.Rank()))
 	})
-	sortByID(a.Stale)
-	for h := len(atRisk) - 1; h >= 0; h-- { // worst first, then by ID
-		sortByID(atRisk[h])
-		a.AtRisk = append(a.AtRisk, atRisk[h]...)
+	a.Stale = mergeByID(reported.stale, driven.stale)
+	for h := len(reported.atRisk) - 1; h >= 0; h-- { // worst first, then by ID
+		a.AtRisk = append(a.AtRisk, mergeByID(reported.atRisk[h], driven.atRisk[h])...)
 	}
 	slices.Sort(a.Quiet)
 	return a
@@ -350,6 +343,40 @@ func rollup(a *Analysis, d deliveries, field func(*KeyResultState) *float64) []f
 		visit(i)
 	}
 	return out
+}
+
+// gaps are the key results reported stale and at risk.
+type gaps struct {
+	stale  []KeyResultState
+	atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst last
+}
+
+func (g *gaps) add(st KeyResultState) {
+	if st.Stale {
+		g.stale = append(g.stale, st)
+	}
+	if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
+		g.atRisk[st.Health] = append(g.atRisk[st.Health], st)
+	}
+}
+
+// mergeByID sorts two lists of key-result states by ID and merges them: a
+// few driven ones into the many others, without sorting those again.
+func mergeByID(x, y []KeyResultState) []KeyResultState {
+	sortByID(x)
+	if len(y) == 0 {
+		return x
+	}
+	sortByID(y)
+	out := make([]KeyResultState, 0, len(x)+len(y))
+	for len(x) > 0 && len(y) > 0 {
+		if y[0].KeyResult.ID < x[0].KeyResult.ID {
+			out, y = append(out, y[0]), y[1:]
+		} else {
+			out, x = append(out, x[0]), x[1:]
+		}
+	}
+	return append(append(out, x...), y...)
 }
 
 // sortByID sorts key-result states by ID. Storage usually hands them over

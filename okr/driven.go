@@ -163,16 +163,16 @@ func settleDriven(a *Analysis, p Policy, now time.Time) {
 	type under struct {
 		last       time.Time
 		confidence Confidence
+		seen       bool
 	}
-	memo := make(map[int]*under)
+	memo := make([]under, len(a.Objectives))
 	var visit func(i int) *under
 	visit = func(i int) *under {
-		u := memo[i]
-		if u != nil {
+		u := &memo[i]
+		if u.seen {
 			return u // done, or a loop in stored data: what it has so far
 		}
-		u = &under{}
-		memo[i] = u
+		u.seen = true
 		s := a.Objectives[i]
 		for x := range s.KeyResults {
 			k := &s.KeyResults[x]
