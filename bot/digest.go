@@ -367,7 +367,7 @@ func digestDriven(d *okr.Digest, st okr.KeyResultState) string {
 // check-ins do not move it).
 func digestStaleSince(d *okr.Digest, st okr.KeyResultState) string {
 	if st.Driven {
-		return "no recent check-in on what drives it"
+		return drivenStale
 	}
 	return digestLastCheckin(st.KeyResult, d.At, d.Location)
 }

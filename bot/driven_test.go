@@ -65,8 +65,13 @@ func TestDriven_ShownEverywhereAndACheckinSetsItByHand(t *testing.T) {
 	if want := "↓ *" + ref(w.sales) + "* Sell more · Team · 60% → drives " + krRef(w.revenue); !strings.Contains(show, want) {
 		t.Errorf("/okr show %s lacks %q:\n%s", ref(w.company), want, show)
 	}
-	if home := h.srv.RenderView(h.openHome(admin)); !strings.Contains(home, by) || !strings.Contains(home, "no check-in needed") {
-		t.Errorf("the App Home does not show %q, no check-in needed:\n%s", by, home)
+	home := h.openHome(admin)
+	if text := h.srv.RenderView(home); !strings.Contains(text, by) || !strings.Contains(text, "no check-in needed") {
+		t.Errorf("the App Home does not show %q, no check-in needed:\n%s", by, text)
+	}
+	buttons := strings.Join(viewButtons(t, home), " ")
+	if !strings.Contains(buttons, "checkin_open="+itoa(w.margin.ID)) || strings.Contains(buttons, "checkin_open="+itoa(w.revenue.ID)) {
+		t.Errorf("the App Home's check-in buttons are %s; want one for %s and none for the driven %s", buttons, krRef(w.margin), krRef(w.revenue))
 	}
 	if tree := h.answer(admin, "tree"); !strings.Contains(tree, "→ drives "+krRef(w.revenue)) {
 		t.Errorf("the tree does not show what drives %s:\n%s", krRef(w.revenue), tree)

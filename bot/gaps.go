@@ -113,8 +113,8 @@ func (b *Bot) gapKinds(a *okr.Analysis, p okr.Policy, loc *time.Location) []gapK
 			var out []string
 			for _, st := range shown {
 				line := keyResultLine(st, a.DeliveredBy(st.KeyResult.ID)) + " · in " + okr.ObjectiveRef(st.KeyResult.ObjectiveID)
-				if stale && !st.Driven {
-					line += " · " + lastCheckin(st.KeyResult, a.At, loc)
+				if stale {
+					line += " · " + checkinStatus(st, a.At, loc)
 				}
 				out = append(out, line)
 			}

@@ -273,7 +273,9 @@ func (h *home) keyResultBlocks() []slack.Block {
 			text += fmt.Sprintf("\nfor *%s* %s · %s", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)), last)
 		}
 		blk := section(text)
-		blk.Accessory = slack.NewAccessory(button("Check in", actCheckinOpen, idValue(k.KeyResult.ID)))
+		if !k.Driven { // it owes no check-in, and one would set it by hand
+			blk.Accessory = slack.NewAccessory(button("Check in", actCheckinOpen, idValue(k.KeyResult.ID)))
+		}
 		blocks = append(blocks, blk)
 	}
 	if rest := len(h.krs) - homeMaxKeyResults; rest > 0 {
@@ -346,7 +348,7 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 		since := "never checked in"
 		switch {
 		case k.Driven:
-			since = "nothing that drives it was checked in lately (" + objectiveRefs(h.a.DeliveredBy(k.KeyResult.ID)) + ")"
+			since = drivenStale + " (" + objectiveRefs(h.a.DeliveredBy(k.KeyResult.ID)) + ")"
 		case !k.KeyResult.CheckedAt.IsZero():
 			since = "last check-in " + daysAgo(k.KeyResult.CheckedAt, h.now, h.loc)
 		}

@@ -54,7 +54,9 @@ func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
 	shown := r.KeyResults[:min(len(r.KeyResults), promptMaxKeyResults)]
 	for _, st := range shown {
 		blk := section(promptKeyResultText(st, r.Objectives[st.KeyResult.ObjectiveID], r.DrivenBy[st.KeyResult.ID], r.At, loc))
-		blk.Accessory = slack.NewAccessory(button("Update", actCheckinOpen, idValue(st.KeyResult.ID)))
+		if !st.Driven { // it owes no check-in, and one would set it by hand
+			blk.Accessory = slack.NewAccessory(button("Update", actCheckinOpen, idValue(st.KeyResult.ID)))
+		}
 		blocks = append(blocks, blk)
 	}
 	if rest := len(r.KeyResults) - len(shown); rest > 0 {

@@ -82,7 +82,7 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 	var checkins []slack.BlockElement
 	for i, ks := range krs {
 		if i < showKeyResults {
-			lines = append(lines, keyResultLine(ks, a.DeliveredBy(ks.KeyResult.ID))+" · "+lastCheckin(ks.KeyResult, a.At, loc))
+			lines = append(lines, keyResultLine(ks, a.DeliveredBy(ks.KeyResult.ID))+" · "+checkinStatus(ks, a.At, loc))
 		}
 		if ks.KeyResult.OwnerID == viewer && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed && len(checkins) < showCheckinButtons {
 			checkins = append(checkins, button("Check in "+ks.KeyResult.Ref(), actCheckinOpen, strconv.FormatInt(ks.KeyResult.ID, 10)))

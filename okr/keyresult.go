@@ -73,8 +73,8 @@ type KeyResult struct {
 	Confidence Confidence // the last check-in's confidence; "" when none
 
 	// ByHand keeps the key result's progress its own value even when
-	// objectives deliver it; otherwise they drive it (see Analyze, "Driven
-	// key results"). A check-in sets it; KeyResultUpdate clears it.
+	// objectives deliver it; otherwise they drive it (okr/driven.go). A
+	// check-in sets it; KeyResultUpdate.ByHand clears it (/okr drive).
 	ByHand bool
 }
 

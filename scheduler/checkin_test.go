@@ -112,7 +112,17 @@ func TestPrompt_DrivenKeyResultsOweNoCheckin(t *testing.T) {
 	if n := len(withKind(r.dms(ids[0]), "checkin")); n != 0 {
 		t.Fatalf("%s owns only a driven key result and got %d prompts", ids[0], n)
 	}
-	text := slackfake.RenderMessage(withKind(r.dms(ids[1]), "checkin")[0].Message)
+	prompt := withKind(r.dms(ids[1]), "checkin")[0]
+	own := objectiveOf(ids[1]).ID
+	manual, err := r.db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &own})
+	must(t, err)
+	update := func(kr *okr.KeyResult) bool {
+		return strings.Contains(string(prompt.Blocks), `"value":"`+itoa(int(kr.ID))+`"`)
+	}
+	if !update(manual[0]) || update(revenue) {
+		t.Errorf("the prompt's Update buttons: %v for %s, %v for the driven %s; want only the first", update(manual[0]), manual[0].Ref(), update(revenue), revenue.Ref())
+	}
+	text := slackfake.RenderMessage(prompt.Message)
 	for _, want := range []string{"*KR" + itoa(int(revenue.ID)) + "* Revenue", "0% · driven by " + driver.Ref() + " · 0 → 100",
 		"No check-in needed: the check-ins on what drives it move it"} {
 		if !strings.Contains(text, want) {
