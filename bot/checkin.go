@@ -80,7 +80,13 @@ func (b *Bot) openCheckin(ctx context.Context, userID, triggerID, ref string, me
 	if err != nil {
 		return err
 	}
-	if len(set.krs) == 0 {
+	switch {
+	case len(set.krs) == 0 && len(set.driven) > 0:
+		text := fmt.Sprintf(":link: The objectives that deliver them drive %s, so none needs a check-in: %s. "+
+			"To set one by hand, check in on it by name: `/okr checkin %s`.", plural(len(set.driven), "your key result", "your key results"),
+			drivenList(set.driven, set.drivenBy), set.driven[0].Ref())
+		return b.send(ctx, to, say(text))
+	case len(set.krs) == 0:
 		text := fmt.Sprintf(":seedling: You don't own any key results in *%s* yet, so there is nothing to check in on. "+
 			"Create an objective with its key results with `/okr new`, or add a key result to an objective with `/okr kr O12`.", set.cycle.Name)
 		return b.send(ctx, to, say(text))
@@ -94,6 +100,52 @@ type checkinSet struct {
 	cycle      *okr.Cycle // the current cycle, for "you own none in …"
 	krs        []*okr.KeyResult
 	objectives map[int64]*okr.Objective
+	// driven are the key results the objectives that deliver them drive,
+	// which a form for all of someone's key results lists without fields:
+	// they owe no check-in, and one would set them by hand. A key result
+	// named on its own is in krs even when driven, with a warning.
+	driven []*okr.KeyResult
+	// drivenBy names the objectives driving each driven key result of krs
+	// and driven, by key-result ID.
+	drivenBy map[int64][]int64
+	progress map[int64]float64 // a driven key result's progress
+}
+
+// setAside moves the driven key results of krs to driven, except one named
+// by itself (keep), and notes what drives each.
+func (b *Bot) setAside(ctx context.Context, set *checkinSet, keep int64) error {
+	driven, err := b.drivenNow(ctx, set.krs, set.objectives)
+	if err != nil {
+		return err
+	}
+	set.drivenBy, set.progress = map[int64][]int64{}, map[int64]float64{}
+	for id, d := range driven {
+		set.drivenBy[id], set.progress[id] = d.by, d.state.Progress
+	}
+	set.krs = slices.DeleteFunc(set.krs, func(kr *okr.KeyResult) bool {
+		if _, ok := driven[kr.ID]; ok && kr.ID != keep {
+			set.driven = append(set.driven, kr)
+			return true
+		}
+		return false
+	})
+	return nil
+}
+
+// drivenMaxListed is how many driven key results a sentence names.
+const drivenMaxListed = 10
+
+// drivenList names driven key results with what drives each:
+// "*KR45* (driven by O12, O15) and *KR46* (driven by O20)".
+func drivenList(krs []*okr.KeyResult, by map[int64][]int64) string {
+	parts := make([]string, 0, min(len(krs), drivenMaxListed)+1)
+	for _, kr := range krs[:min(len(krs), drivenMaxListed)] {
+		parts = append(parts, fmt.Sprintf("*%s* (%s)", kr.Ref(), drivenText(by[kr.ID])))
+	}
+	if rest := len(krs) - drivenMaxListed; rest > 0 {
+		parts = append(parts, countOf(rest, "more", "more"))
+	}
+	return joinAnd(parts)
 }
 
 // myCheckinSet is every live key result the person owns in the current
@@ -130,6 +182,9 @@ func (b *Bot) myCheckinSet(ctx context.Context, userID string) (checkinSet, erro
 			set.krs = append(set.krs, kr)
 		}
 	}
+	if err := b.setAside(ctx, &set, 0); err != nil {
+		return checkinSet{}, err
+	}
 	sortByNeed(set.krs)
 	return set, nil
 }
@@ -156,7 +211,7 @@ func (b *Bot) namedCheckinSet(ctx context.Context, actor okr.Actor, ref string) 
 			return checkinSet{}, okr.Errorf(okr.ECONFLICT, "%s is archived; it takes no more check-ins.", kr.Ref())
 		}
 		set.krs = []*okr.KeyResult{kr}
-		return set, nil
+		return set, b.setAside(ctx, &set, kr.ID)
 	}
 	live, err := b.liveKeyResults(ctx, o.ID)
 	if err != nil {
@@ -178,6 +233,9 @@ func (b *Bot) namedCheckinSet(ctx context.Context, actor okr.Actor, ref string) 
 				o.Ref(), esc(trunc(o.Title, 80)), mentions(owners))
 		}
 		set.krs = live
+	}
+	if err := b.setAside(ctx, &set, 0); err != nil {
+		return checkinSet{}, err
 	}
 	sortByNeed(set.krs)
 	return set, nil
@@ -253,12 +311,22 @@ func checkinView(set checkinSet, actorID string, meta viewMeta, now time.Time, l
 		if i > 0 {
 			blocks = append(blocks, divider())
 		}
-		blocks = append(blocks, section(checkinSummaryText(kr, set.objectives[kr.ObjectiveID], actorID, now, loc)))
-		blocks = append(blocks, checkinInputs(kr)...)
+		text, current := checkinSummaryText(kr, set.objectives[kr.ObjectiveID], actorID, now, loc), kr.Current
+		if by, driven := set.drivenBy[kr.ID]; driven {
+			text = drivenSummaryText(kr, set.objectives[kr.ObjectiveID], by, set.progress[kr.ID])
+			current = drivenValue(kr, set.progress[kr.ID])
+		}
+		blocks = append(blocks, section(text))
+		blocks = append(blocks, checkinInputs(kr, current)...)
 	}
 	if rest := len(set.krs) - len(shown); rest > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf(":hourglass_flowing_sand: …and %s. This form shows the ones waiting longest; "+
 			"submit it, then run `/okr checkin` again to see the rest.", countOf(rest, "more key result", "more key results"))))
+	}
+	if len(set.driven) > 0 {
+		blocks = append(blocks, contextBlock(fmt.Sprintf(":link: No check-in needed on %s: the objectives that deliver %s drive %s. "+
+			"To set one by hand, check in on it by name: `/okr checkin %s`.", drivenList(set.driven, set.drivenBy),
+			plural(len(set.driven), "it", "them"), plural(len(set.driven), "it", "them"), set.driven[0].Ref())))
 	}
 	title, submit := "Check in", "Save check-ins"
 	if len(shown) == 1 {
@@ -281,6 +349,20 @@ func checkinSummaryText(kr *okr.KeyResult, o *okr.Objective, actorID string, now
 	if kr.OwnerID != actorID {
 		b.WriteString(" · owned by " + mention(kr.OwnerID))
 	}
+	return b.String()
+}
+
+// drivenSummaryText describes a driven key result above the fields of a
+// check-in on it, warning that the check-in sets it by hand.
+func drivenSummaryText(kr *okr.KeyResult, o *okr.Objective, by []int64, progress float64) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "*%s* %s\n", kr.Ref(), esc(trunc(kr.Title, 150)))
+	if o != nil {
+		fmt.Fprintf(&b, "for *%s* %s\n", o.Ref(), esc(trunc(o.Title, 100)))
+	}
+	fmt.Fprintf(&b, "%s · %s · %s %s\n", esc(krTarget(kr)), drivenText(by), bar(progress), pct(progress))
+	fmt.Fprintf(&b, ":warning: A check-in sets it by hand from now on: its progress becomes the value you enter instead of coming from %s. "+
+		"`/okr drive %s` turns it back.", objectiveRefs(by), kr.Ref())
 	return b.String()
 }
 
@@ -313,9 +395,20 @@ func daysAgo(t, now time.Time, loc *time.Location) string {
 	return countOf(days/7, "week", "weeks") + " ago"
 }
 
-// checkinInputs are one key result's fields, pre-filled so that submitting
-// unchanged records "still here, same confidence".
-func checkinInputs(kr *okr.KeyResult) []slack.Block {
+// drivenValue is the value at which a driven key result's own progress
+// would be its driven progress, so that a check-in left as pre-filled
+// keeps where it stands; a threshold or a milestone keeps its own value.
+func drivenValue(kr *okr.KeyResult, progress float64) float64 {
+	if kr.Kind != okr.KindIncrease && kr.Kind != okr.KindDecrease {
+		return kr.Current
+	}
+	return kr.Start + progress*(kr.Target-kr.Start)
+}
+
+// checkinInputs are one key result's fields, pre-filled with current (its
+// value, or a driven one's equivalent) so that submitting unchanged records
+// "still here, same confidence".
+func checkinInputs(kr *okr.KeyResult, current float64) []slack.Block {
 	p := krPrefix(kr.ID)
 	var valueInput slack.Block
 	if kr.Kind == okr.KindMilestone {
@@ -328,7 +421,7 @@ func checkinInputs(kr *okr.KeyResult) []slack.Block {
 			option("⬜ Not done", milestoneNotDone, ""),
 		}, initial, false)
 	} else {
-		valueInput = textInput(p+"value", "New value", "e.g. "+value(kr, kr.Target), value(kr, kr.Current), maxValueInput, false, false)
+		valueInput = textInput(p+"value", "New value", "e.g. "+value(kr, kr.Target), value(kr, current), maxValueInput, false, false)
 	}
 	confidence := kr.Confidence
 	if !confidence.Valid() {
@@ -426,6 +519,12 @@ func (b *Bot) submitCheckin(ctx context.Context, cb *slack.InteractionCallback) 
 	for id, kr := range byID {
 		before[id] = *kr
 	}
+	// What was driven until now, for the note that the check-in set it by
+	// hand.
+	wasDriven, err := b.drivenNow(ctx, krs, nil)
+	if err != nil {
+		return b.generalError(cb, err), nil
+	}
 	if err := b.store.CreateCheckins(ctx, checkins); err != nil {
 		return b.generalError(cb, err), nil
 	}
@@ -434,7 +533,7 @@ func (b *Bot) submitCheckin(ctx context.Context, cb *slack.InteractionCallback) 
 	b.log.Info("check-ins recorded", slog.String("user", actor.ID), slog.Int("key_results", len(checkins)))
 	return nil, func(ctx context.Context) error {
 		var errs []error
-		msg, err := b.checkinSummary(ctx, actor.ID, checkins, before)
+		msg, err := b.checkinSummary(ctx, actor.ID, checkins, before, wasDriven)
 		if err != nil {
 			errs = append(errs, err)
 		} else {
@@ -511,9 +610,11 @@ func (b *Bot) userName(ctx context.Context, id string) string {
 }
 
 // checkinSummary confirms what was recorded, one line per key result
-// (before → after, progress, confidence), and offers the key results still
-// due a check-in this week.
-func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr.Checkin, before map[int64]okr.KeyResult) (message, error) {
+// (before → after, progress, confidence), says which key results the
+// check-in set by hand that were driven until now, and offers the key
+// results still due a check-in this week.
+func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr.Checkin, before map[int64]okr.KeyResult,
+	wasDriven map[int64]drivenKR) (message, error) {
 	text := fmt.Sprintf(":white_check_mark: Checked in on %s.", countOf(len(checkins), "key result", "key results"))
 	var lines []string
 	recorded := map[int64]bool{}
@@ -521,8 +622,13 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		recorded[c.KeyResultID] = true
 		kr := before[c.KeyResultID]
 		old, now := kr.ProgressAt(kr.Current), kr.ProgressAt(c.Value)
+		from := esc(value(&kr, kr.Current))
+		d, wasDriven := wasDriven[c.KeyResultID]
+		if wasDriven {
+			old, from = d.state.Progress, fmt.Sprintf("%s (%s)", drivenText(d.by), pct(d.state.Progress))
+		}
 		line := fmt.Sprintf("%s *%s* %s: %s → *%s* · %s %s", confidenceEmoji(c.Confidence), kr.Ref(), esc(trunc(kr.Title, 100)),
-			esc(value(&kr, kr.Current)), esc(value(&kr, c.Value)), bar(now), pct(now))
+			from, esc(value(&kr, c.Value)), bar(now), pct(now))
 		if d := change(now - old); d != "±0" {
 			line += " (" + d + ")"
 		}
@@ -530,6 +636,9 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 			line += " · :construction: blockers noted"
 		}
 		lines = append(lines, line)
+		if wasDriven {
+			lines = append(lines, indent+byHandNote(&kr, d.by))
+		}
 	}
 	blocks := append([]slack.Block{section(text)}, lineSections(lines, 0)...)
 	set, err := b.myCheckinSet(ctx, userID)
@@ -549,6 +658,13 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		blocks = append(blocks, more)
 	}
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}, nil
+}
+
+// byHandNote tells a person that their check-in set a driven key result by
+// hand, and how to turn that back.
+func byHandNote(kr *okr.KeyResult, by []int64) string {
+	return fmt.Sprintf(":information_source: %s was %s; your check-in sets it by hand from now on. `/okr drive %s` turns it back.",
+		kr.Ref(), drivenText(by), kr.Ref())
 }
 
 // confidenceEmoji marks a confidence like healthEmoji marks a health.

@@ -77,8 +77,8 @@ func digestSummary(d *okr.Digest) message {
 		lines := []string{fmt.Sprintf("⚠️ *%s* at risk, off track or behind", countOf(n, "key result", "key results"))}
 		for _, st := range d.AtRisk[:min(n, digestPreview)] {
 			st = digestRisk(st)
-			lines = append(lines, fmt.Sprintf("• %s *%s* %s · %s · %s", healthEmoji(st.Health), st.KeyResult.Ref(),
-				digestText(st.KeyResult.Title, digestSummaryTitle), st.Health.Label(), mention(st.KeyResult.OwnerID)))
+			lines = append(lines, fmt.Sprintf("• %s *%s* %s · %s · %s%s", healthEmoji(st.Health), st.KeyResult.Ref(),
+				digestText(st.KeyResult.Title, digestSummaryTitle), st.Health.Label(), mention(st.KeyResult.OwnerID), digestDriven(d, st)))
 		}
 		gaps = append(gaps, section(digestMore(lines, n, digestPreview)))
 	}
@@ -86,7 +86,7 @@ func digestSummary(d *okr.Digest) message {
 		lines := []string{fmt.Sprintf("⏳ *%s* without a recent check-in", countOf(n, "key result", "key results"))}
 		for _, st := range d.Stale[:min(n, digestPreview)] {
 			lines = append(lines, fmt.Sprintf("• *%s* %s · %s · %s", st.KeyResult.Ref(), digestText(st.KeyResult.Title, digestSummaryTitle),
-				mention(st.KeyResult.OwnerID), digestLastCheckin(st.KeyResult, d.At, d.Location)))
+				mention(st.KeyResult.OwnerID), digestStaleSince(d, st)))
 		}
 		gaps = append(gaps, section(digestMore(lines, n, digestPreview)))
 	}
@@ -137,7 +137,7 @@ func digestThread(d *okr.Digest) []digestPart {
 			plural(n, "its", "their"))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, st := range d.Wins[:min(n, digestListLines)] {
-			lines = append(lines, keyResultLine(st)+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
+			lines = append(lines, keyResultLine(st, d.DrivenBy[st.KeyResult.ID])+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
 		}
 		parts = append(parts, digestPart{"wins", digestListPart(head, lines, n, "", "Wins this week")})
 	}
@@ -146,7 +146,7 @@ func digestThread(d *okr.Digest) []digestPart {
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, st := range d.AtRisk[:min(n, digestListLines)] {
 			st = digestRisk(st)
-			lines = append(lines, keyResultLine(st)+" · "+st.Health.Label()+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
+			lines = append(lines, keyResultLine(st, d.DrivenBy[st.KeyResult.ID])+" · "+st.Health.Label()+" · in *"+okr.ObjectiveRef(st.KeyResult.ObjectiveID)+"*")
 		}
 		parts = append(parts, digestPart{"at-risk", digestListPart(head, lines, n, "`/okr gaps at-risk`", "At risk, off track or behind")})
 	}
@@ -154,7 +154,7 @@ func digestThread(d *okr.Digest) []digestPart {
 		head := fmt.Sprintf("⏳ *Stale* · %s without a recent check-in", countOf(n, "key result", "key results"))
 		lines := make([]string, 0, min(n, digestListLines))
 		for _, st := range d.Stale[:min(n, digestListLines)] {
-			lines = append(lines, keyResultLine(st)+" · "+digestLastCheckin(st.KeyResult, d.At, d.Location))
+			lines = append(lines, keyResultLine(st, d.DrivenBy[st.KeyResult.ID])+" · "+digestStaleSince(d, st))
 		}
 		parts = append(parts, digestPart{"stale", digestListPart(head, lines, n, "`/okr gaps stale`", "Stale key results")})
 	}
@@ -203,7 +203,7 @@ func digestObjectivePart(d *okr.Digest, do okr.DigestObjective) message {
 	if len(st.KeyResults) > 0 {
 		krs := make([]string, 0, min(len(st.KeyResults), digestListLines))
 		for _, k := range st.KeyResults[:min(len(st.KeyResults), digestListLines)] {
-			krs = append(krs, digestKeyResultLine(k))
+			krs = append(krs, digestKeyResultLine(d, k))
 		}
 		krs = digestFit(krs, len(st.KeyResults), budget/2, fmt.Sprintf("`/okr show %s`", o.Ref()))
 		lines = append(append(lines, "*Key results*"), krs...)
@@ -211,7 +211,7 @@ func digestObjectivePart(d *okr.Digest, do okr.DigestObjective) message {
 	if len(do.Supporters) == 0 {
 		lines = append(lines, fmt.Sprintf("_Nothing is aligned under it yet: teams link theirs with `/okr link &lt;objective&gt; to %s`._", o.Ref()))
 	} else {
-		tree := digestTree(o.ID, do.Supporters)
+		tree := digestTree(d, o.ID, do.Supporters)
 		shown := digestFit(tree[:min(len(tree), digestListLines)], len(tree), budget-digestTextOf(lines), fmt.Sprintf("`/okr tree %s`", o.Ref()))
 		lines = append(append(lines, "*Aligned under it*"), shown...)
 	}
@@ -286,7 +286,7 @@ func digestTextOf(lines []string) int {
 // level first, so a parent is always met before its children; one whose
 // parent is not among them (stored data changed under the analysis) hangs
 // directly under top.
-func digestTree(top int64, supporters []*okr.ObjectiveState) []string {
+func digestTree(d *okr.Digest, top int64, supporters []*okr.ObjectiveState) []string {
 	in := make(map[int64]bool, len(supporters))
 	for _, s := range supporters {
 		in[s.Objective.ID] = true
@@ -310,7 +310,10 @@ func digestTree(top int64, supporters []*okr.ObjectiveState) []string {
 			}
 			seen[o.ID] = true
 			line := strings.Repeat(digestIndent, min(depth, digestMaxDepth)) + "└ " + objectiveLine(o, s.Progress, s.Health)
-			if o.ParentKeyResultID != 0 {
+			switch {
+			case o.ParentKeyResultID != 0 && d.DrivenBy[o.ParentKeyResultID] != nil:
+				line += " · drives " + okr.KeyResultRef(o.ParentKeyResultID)
+			case o.ParentKeyResultID != 0:
 				line += " · delivers " + okr.KeyResultRef(o.ParentKeyResultID)
 			}
 			out = append(out, line)
@@ -342,11 +345,31 @@ func digestRisk(st okr.KeyResultState) okr.KeyResultState {
 // loads key results without their titles and units (okr.Graph); one
 // without its title is shown by reference, health, progress and owner,
 // without numbers that would read wrong without their unit.
-func digestKeyResultLine(st okr.KeyResultState) string {
+func digestKeyResultLine(d *okr.Digest, st okr.KeyResultState) string {
 	if st.KeyResult.Title != "" {
-		return keyResultLine(st)
+		return keyResultLine(st, d.DrivenBy[st.KeyResult.ID])
 	}
-	return fmt.Sprintf("%s *%s* · %s · %s", healthEmoji(st.Health), st.KeyResult.Ref(), pct(st.Progress), mention(st.KeyResult.OwnerID))
+	return fmt.Sprintf("%s *%s* · %s · %s%s", healthEmoji(st.Health), st.KeyResult.Ref(), pct(st.Progress), mention(st.KeyResult.OwnerID),
+		digestDriven(d, st))
+}
+
+// digestDriven marks a driven key result on a line that does not say where
+// it stands: " · driven by O12, O15", or nothing.
+func digestDriven(d *okr.Digest, st okr.KeyResultState) string {
+	if !st.Driven {
+		return ""
+	}
+	return " · " + drivenText(d.DrivenBy[st.KeyResult.ID])
+}
+
+// digestStaleSince says why a key result is stale: its last check-in, or
+// for a driven one that nothing under it was checked in lately (its own
+// check-ins do not move it).
+func digestStaleSince(d *okr.Digest, st okr.KeyResultState) string {
+	if st.Driven {
+		return drivenStale
+	}
+	return digestLastCheckin(st.KeyResult, d.At, d.Location)
 }
 
 // digestTopLine is a top objective on the summary: where it stands against

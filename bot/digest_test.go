@@ -3,6 +3,7 @@ package bot
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"regexp"
 	"slices"
 	"strconv"
@@ -45,8 +46,9 @@ func digestTestGraph() *okr.Graph {
 	}
 	kr := func(id, objective int64, title string, kind okr.Kind, start, target, current float64, unit, owner string,
 		checked time.Time, conf okr.Confidence) *okr.KeyResult {
+		// A key result checked in is set by hand, as a check-in stores it.
 		return &okr.KeyResult{ID: id, ObjectiveID: objective, Title: title, Kind: kind, Start: start, Target: target, Current: current,
-			Unit: unit, OwnerID: owner, Weight: 1, CreatedAt: created, CheckedAt: checked, Confidence: conf}
+			Unit: unit, OwnerID: owner, Weight: 1, CreatedAt: created, CheckedAt: checked, Confidence: conf, ByHand: !checked.IsZero()}
 	}
 	return &okr.Graph{
 		Cycle: c,
@@ -119,6 +121,12 @@ func digestFrom(t testing.TB, g *okr.Graph, now time.Time, values map[int64][]fl
 		for _, k := range st.KeyResults {
 			if k.Progress >= 1 && k.Previous < 1 {
 				d.Wins = append(d.Wins, k)
+			}
+			if k.Driven {
+				if d.DrivenBy == nil {
+					d.DrivenBy = map[int64][]int64{}
+				}
+				d.DrivenBy[k.KeyResult.ID] = a.DeliveredBy(k.KeyResult.ID)
 			}
 		}
 	}
@@ -338,6 +346,38 @@ func TestDigestSummary_ParticipationAndWeek(t *testing.T) {
 				t.Fatalf("context = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestDigest_DrivenKeyResult: a key result an objective drives shows so in
+// the summary's and the thread's lists and its objective's part, and its
+// objective counts the driver once, through it.
+func TestDigest_DrivenKeyResult(t *testing.T) {
+	g := digestTestGraph()
+	// KR1 was never checked in: O5, which delivers it, drives it, at risk
+	// and a quarter of the way (1 of 4 partners).
+	kr1 := g.KeyResults[0]
+	kr1.CheckedAt, kr1.Confidence, kr1.ByHand = time.Time{}, "", false
+	d, a := digestFrom(t, g, digestTestNow, digestTestValues(g, 6))
+	if got := a.Objective(1).Progress; math.Abs(got-(0.25+1)/2) > 1e-9 {
+		t.Fatalf("O1 progress = %v, want (25%% + 100%%) / 2", got)
+	}
+	names, msgs := threadParts(d)
+	o1 := digestRender(msgs[slices.Index(names, "O1")])
+	for _, want := range []string{
+		"🟡 *KR1* Qualified leads · 0 leads → 100 leads, driven by O5 · 25% · <@UCEO>",
+		"└ 🟡 *O5* Partner channel · Team · ▰▰▰▱▱▱▱▱▱▱ 25% · <@UPART> · drives KR1",
+	} {
+		if !strings.Contains(o1, want) {
+			t.Errorf("O1's part lacks %q:\n%s", want, o1)
+		}
+	}
+	atRisk := digestRender(msgs[slices.Index(names, "at-risk")])
+	if want := "🟡 *KR1* Qualified leads · 0 leads → 100 leads, driven by O5 · 25% · <@UCEO> · At risk · in *O1*"; !strings.Contains(atRisk, want) {
+		t.Errorf("the at-risk part lacks %q:\n%s", want, atRisk)
+	}
+	if summary := digestRender(digestSummary(d)); !strings.Contains(summary, "*KR1* Qualified leads · At risk · <@UCEO> · driven by O5") {
+		t.Errorf("the summary does not show KR1 as driven:\n%s", summary)
 	}
 }
 

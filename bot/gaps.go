@@ -112,9 +112,9 @@ func (b *Bot) gapKinds(a *okr.Analysis, p okr.Policy, loc *time.Location) []gapK
 			}
 			var out []string
 			for _, st := range shown {
-				line := keyResultLine(st) + " · in " + okr.ObjectiveRef(st.KeyResult.ObjectiveID)
+				line := keyResultLine(st, a.DeliveredBy(st.KeyResult.ID)) + " · in " + okr.ObjectiveRef(st.KeyResult.ObjectiveID)
 				if stale {
-					line += " · " + lastCheckin(st.KeyResult, a.At, loc)
+					line += " · " + checkinStatus(st, a.At, loc)
 				}
 				out = append(out, line)
 			}

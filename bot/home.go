@@ -264,12 +264,18 @@ func (h *home) keyResultBlocks() []slack.Block {
 	}
 	for _, k := range h.krs[:min(len(h.krs), homeMaxKeyResults)] {
 		k = h.keyResult(k)
-		text := keyResultLine(k)
+		text := keyResultLine(k, h.a.DeliveredBy(k.KeyResult.ID))
 		if s := h.a.Objective(k.KeyResult.ObjectiveID); s != nil {
-			text += fmt.Sprintf("\nfor *%s* %s · %s", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)), lastCheckinText(k.KeyResult, h.now, h.loc))
+			last := lastCheckinText(k.KeyResult, h.now, h.loc)
+			if k.Driven {
+				last = "no check-in needed"
+			}
+			text += fmt.Sprintf("\nfor *%s* %s · %s", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)), last)
 		}
 		blk := section(text)
-		blk.Accessory = slack.NewAccessory(button("Check in", actCheckinOpen, idValue(k.KeyResult.ID)))
+		if !k.Driven { // it owes no check-in, and one would set it by hand
+			blk.Accessory = slack.NewAccessory(button("Check in", actCheckinOpen, idValue(k.KeyResult.ID)))
+		}
 		blocks = append(blocks, blk)
 	}
 	if rest := len(h.krs) - homeMaxKeyResults; rest > 0 {
@@ -317,7 +323,7 @@ func (h *home) alignment(s *okr.ObjectiveState) string {
 		parent = "*" + parent + "*"
 	}
 	if o.ParentKeyResultID != 0 {
-		return fmt.Sprintf("↳ delivers *%s* of %s", okr.KeyResultRef(o.ParentKeyResultID), parent)
+		return fmt.Sprintf("↳ %s *%s* of %s", deliversVerb(h.a, o), okr.KeyResultRef(o.ParentKeyResultID), parent)
 	}
 	return "↳ supports " + parent
 }
@@ -340,7 +346,10 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 	for _, k := range stale[:min(len(stale), homeMaxAttention)] { // only these have titles loaded
 		k = h.keyResult(k)
 		since := "never checked in"
-		if !k.KeyResult.CheckedAt.IsZero() {
+		switch {
+		case k.Driven:
+			since = drivenStale + " (" + objectiveRefs(h.a.DeliveredBy(k.KeyResult.ID)) + ")"
+		case !k.KeyResult.CheckedAt.IsZero():
 			since = "last check-in " + daysAgo(k.KeyResult.CheckedAt, h.now, h.loc)
 		}
 		items = append(items, fmt.Sprintf("⏳ *%s* %s: %s", k.KeyResult.Ref(), esc(trunc(k.KeyResult.Title, 80)), since))

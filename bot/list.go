@@ -274,7 +274,7 @@ func (b *Bot) keyResultListPage(ctx context.Context, a *okr.Analysis, q pageQuer
 			}
 			lines = append(lines, line)
 		}
-		lines = append(lines, "\u2003└ "+keyResultLine(st)+" · "+lastCheckin(st.KeyResult, a.At, loc))
+		lines = append(lines, "\u2003└ "+keyResultLine(st, a.DeliveredBy(st.KeyResult.ID))+" · "+checkinStatus(st, a.At, loc))
 	}
 	nav := pageNav(q, hi-lo, len(states), listKeyResultsPage, noun)
 	return message{Text: plainTitle(heading, a.Cycle), Blocks: assemble(head, lineSections(lines, 0), nav)}, nil

@@ -53,8 +53,10 @@ func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
 	}
 	shown := r.KeyResults[:min(len(r.KeyResults), promptMaxKeyResults)]
 	for _, st := range shown {
-		blk := section(promptKeyResultText(st, r.Objectives[st.KeyResult.ObjectiveID], r.At, loc))
-		blk.Accessory = slack.NewAccessory(button("Update", actCheckinOpen, idValue(st.KeyResult.ID)))
+		blk := section(promptKeyResultText(st, r.Objectives[st.KeyResult.ObjectiveID], r.DrivenBy[st.KeyResult.ID], r.At, loc))
+		if !st.Driven { // it owes no check-in, and one would set it by hand
+			blk.Accessory = slack.NewAccessory(button("Update", actCheckinOpen, idValue(st.KeyResult.ID)))
+		}
 		blocks = append(blocks, blk)
 	}
 	if rest := len(r.KeyResults) - len(shown); rest > 0 {
@@ -68,13 +70,19 @@ func checkinRequestMessage(r *okr.CheckinRequest, loc *time.Location) message {
 	return message{Text: text, Blocks: blocks}
 }
 
-// promptKeyResultText is one key result in a check-in DM.
-func promptKeyResultText(st okr.KeyResultState, o *okr.Objective, now time.Time, loc *time.Location) string {
+// promptKeyResultText is one key result in a check-in DM; by names what
+// drives a driven one, which owes no check-in.
+func promptKeyResultText(st okr.KeyResultState, o *okr.Objective, by []int64, now time.Time, loc *time.Location) string {
 	kr := st.KeyResult
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s *%s* %s\n", healthEmoji(st.Health), kr.Ref(), esc(trunc(kr.Title, 120)))
 	if o != nil {
 		fmt.Fprintf(&b, "for *%s* %s\n", o.Ref(), esc(trunc(o.Title, 80)))
+	}
+	if st.Driven {
+		fmt.Fprintf(&b, "%s %s · %s · %s\n", bar(st.Progress), pct(st.Progress), drivenText(by), esc(krTarget(kr)))
+		b.WriteString("No check-in needed: the check-ins on what drives it move it")
+		return b.String()
 	}
 	fmt.Fprintf(&b, "%s %s · now *%s* · %s\n", bar(st.Progress), pct(st.Progress), esc(value(kr, kr.Current)), esc(krTarget(kr)))
 	b.WriteString(lastCheckinText(kr, now, loc))
@@ -83,7 +91,9 @@ func promptKeyResultText(st okr.KeyResultState, o *okr.Objective, now time.Time,
 
 // checkinRecordedMessage replaces a check-in DM once the person checked
 // in: what their key results stand at now, and a way to update again.
-func checkinRecordedMessage(userID string, states []okr.KeyResultState, objectives map[int64]*okr.Objective, now time.Time, loc *time.Location) message {
+// The driven key results of set are listed as driven: they took no
+// check-in.
+func checkinRecordedMessage(userID string, states []okr.KeyResultState, set checkinSet, now time.Time, loc *time.Location) message {
 	text := fmt.Sprintf("✅ Checked in on %s. Thank you!", now.In(loc).Format("Mon, Jan 2"))
 	blocks := []slack.Block{section(fmt.Sprintf("✅ Thanks %s, your check-in on %s is recorded:", mention(userID), now.In(loc).Format("Monday, Jan 2")))}
 	var lines []string
@@ -96,10 +106,15 @@ func checkinRecordedMessage(userID string, states []okr.KeyResultState, objectiv
 		} else {
 			line += " · _not updated this week_"
 		}
-		if o := objectives[kr.ObjectiveID]; o != nil {
+		if o := set.objectives[kr.ObjectiveID]; o != nil {
 			line += fmt.Sprintf("\n      for *%s* %s", o.Ref(), esc(trunc(o.Title, 60)))
 		}
 		lines = append(lines, line)
+	}
+	for _, kr := range set.driven {
+		p := set.progress[kr.ID]
+		lines = append(lines, fmt.Sprintf("🔗 *%s* %s · %s · %s %s · no check-in needed", kr.Ref(), esc(trunc(kr.Title, 100)),
+			drivenText(set.drivenBy[kr.ID]), bar(p), pct(p)))
 	}
 	blocks = append(blocks, lineSections(lines, 20)...)
 	blocks = append(blocks, actions("checkin_prompt", button("Update again", actCheckinOpen, checkinAll)))
@@ -136,7 +151,7 @@ func (b *Bot) refreshCheckinDMs(ctx context.Context, userID string) error {
 	for i, kr := range set.krs {
 		states[i] = policy.KeyResultHealth(kr, set.cycle, b.opts.Now())
 	}
-	msg := checkinRecordedMessage(userID, states, set.objectives, b.opts.Now(), b.userLocation(ctx, userID))
+	msg := checkinRecordedMessage(userID, states, set, b.opts.Now(), b.userLocation(ctx, userID))
 	for _, d := range refs {
 		if err := b.sender.update(ctx, d.Ref, d.Key, msg); err != nil {
 			return fmt.Errorf("update check-in DM %s: %w", d.Key, err)

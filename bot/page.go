@@ -231,6 +231,22 @@ func shortDate(t, now time.Time, loc *time.Location) string {
 	return t.Format("Jan 2")
 }
 
+// checkinStatus is lastCheckin, or for a driven key result, whose own
+// check-ins do not move it, that it needs none (or, stale, that what
+// drives it had none lately).
+func checkinStatus(st okr.KeyResultState, now time.Time, loc *time.Location) string {
+	switch {
+	case st.Driven && st.Stale:
+		return drivenStale
+	case st.Driven:
+		return "no check-in needed"
+	}
+	return lastCheckin(st.KeyResult, now, loc)
+}
+
+// drivenStale says why a driven key result is stale.
+const drivenStale = "no recent check-in on what drives it"
+
 // lastCheckin says when a key result was last updated.
 func lastCheckin(kr *okr.KeyResult, now time.Time, loc *time.Location) string {
 	if kr.CheckedAt.IsZero() {

@@ -254,11 +254,55 @@ func objectiveLine(o *okr.Objective, progress float64, h okr.Health) string {
 }
 
 // keyResultLine is a key result on one line: health, reference, title,
-// where it stands against its target, progress, owner.
-func keyResultLine(st okr.KeyResultState) string {
+// where it stands against its target (or, driven, what drives it: by
+// lists those objectives, see okr.Analysis.DeliveredBy), progress, owner.
+func keyResultLine(st okr.KeyResultState, by []int64) string {
 	kr := st.KeyResult
-	return fmt.Sprintf("%s *%s* %s · %s, now %s · %s · %s", healthEmoji(st.Health), kr.Ref(), esc(trunc(kr.Title, 120)),
-		esc(krTarget(kr)), esc(value(kr, kr.Current)), pct(st.Progress), mention(kr.OwnerID))
+	where := "now " + esc(value(kr, kr.Current))
+	if st.Driven {
+		where = drivenText(by)
+	}
+	return fmt.Sprintf("%s *%s* %s · %s, %s · %s · %s", healthEmoji(st.Health), kr.Ref(), esc(trunc(kr.Title, 120)),
+		esc(krTarget(kr)), where, pct(st.Progress), mention(kr.OwnerID))
+}
+
+// drivenMax is how many objectives "driven by" names before it counts the
+// rest.
+const drivenMax = 5
+
+// drivenText says what drives a driven key result: "driven by O12, O15".
+func drivenText(by []int64) string {
+	if len(by) == 0 {
+		return "driven by the objectives that deliver it"
+	}
+	refs := make([]string, 0, min(len(by), drivenMax))
+	for _, id := range by[:min(len(by), drivenMax)] {
+		refs = append(refs, okr.ObjectiveRef(id))
+	}
+	text := "driven by " + strings.Join(refs, ", ")
+	if rest := len(by) - drivenMax; rest > 0 {
+		text += " and " + countOf(rest, "more", "more")
+	}
+	return text
+}
+
+// deliversVerb is how an objective that delivers a key result relates to
+// it: it "drives" one whose progress comes from what delivers it, and
+// "delivers" one set by hand.
+func deliversVerb(a *okr.Analysis, o *okr.Objective) string {
+	if a.Drives(o) {
+		return "drives"
+	}
+	return "delivers"
+}
+
+// objectiveRefs names objectives for a sentence: "O12", "O12 and O15".
+func objectiveRefs(ids []int64) string {
+	refs := make([]string, len(ids))
+	for i, id := range ids {
+		refs[i] = okr.ObjectiveRef(id)
+	}
+	return joinAnd(refs)
 }
 
 // durationText writes a whole number of days or weeks ("2 weeks").

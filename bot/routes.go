@@ -24,6 +24,8 @@ func newRoutes() routes {
 			{name: "unlink", usage: "<objective>", example: "/okr unlink O12", summary: "remove an objective's parent", minArgs: 1, run: (*Bot).cmdUnlink},
 			{name: "checkin", aliases: []string{"check-in", "ci", "update"}, usage: "[<key result or objective>]", example: "/okr checkin",
 				summary: "record progress on the key results you own", run: (*Bot).cmdCheckin},
+			{name: "drive", usage: "<key result>", example: "/okr drive KR45",
+				summary: "let the objectives that deliver a key result drive its progress again", minArgs: 1, run: (*Bot).cmdDrive},
 			{name: "list", aliases: []string{"ls"}, usage: "[mine | @person | team <name> | company | at-risk | stale | <cycle>]", example: "/okr list at-risk",
 				summary: "list objectives", run: (*Bot).cmdList},
 			{name: "show", usage: "<objective or key result>", example: "/okr show O12", summary: "show one objective or key result in full", minArgs: 1, run: (*Bot).cmdShow},

@@ -82,7 +82,7 @@ func (b *Bot) showObjective(ctx context.Context, viewer string, o *okr.Objective
 	var checkins []slack.BlockElement
 	for i, ks := range krs {
 		if i < showKeyResults {
-			lines = append(lines, keyResultLine(ks)+" · "+lastCheckin(ks.KeyResult, a.At, loc))
+			lines = append(lines, keyResultLine(ks, a.DeliveredBy(ks.KeyResult.ID))+" · "+checkinStatus(ks, a.At, loc))
 		}
 		if ks.KeyResult.OwnerID == viewer && o.Status == okr.StatusActive && cycle.Status != okr.CycleClosed && len(checkins) < showCheckinButtons {
 			checkins = append(checkins, button("Check in "+ks.KeyResult.Ref(), actCheckinOpen, strconv.FormatInt(ks.KeyResult.ID, 10)))
@@ -224,7 +224,7 @@ func (b *Bot) alignmentLines(ctx context.Context, a *okr.Analysis, o *okr.Object
 			kr, err := b.store.FindKeyResultByID(ctx, o.ParentKeyResultID)
 			switch {
 			case err == nil:
-				lines = append(lines, fmt.Sprintf("↑ delivers *%s* %s", kr.Ref(), esc(trunc(kr.Title, 80))))
+				lines = append(lines, fmt.Sprintf("↑ %s *%s* %s", deliversVerb(a, o), kr.Ref(), esc(trunc(kr.Title, 80))))
 			case okr.ErrorCode(err) != okr.ENOTFOUND:
 				return nil, err
 			}
@@ -264,7 +264,10 @@ func (b *Bot) alignmentLines(ctx context.Context, a *okr.Analysis, o *okr.Object
 		lines = append(lines, fmt.Sprintf("_Aligned under it (%d):_", len(children)))
 		for _, c := range children[:min(len(children), showChildren)] {
 			l := line("↓", c)
-			if c.ParentKeyResultID != 0 {
+			switch {
+			case c.ParentKeyResultID != 0 && a.Drives(c):
+				l += " → drives " + okr.KeyResultRef(c.ParentKeyResultID)
+			case c.ParentKeyResultID != 0:
 				l += " → " + okr.KeyResultRef(c.ParentKeyResultID)
 			}
 			lines = append(lines, l)
@@ -364,6 +367,20 @@ func checkinLine(c *okr.Checkin, kr *okr.KeyResult, withRef bool, now time.Time,
 	return line
 }
 
+// drivenNote explains where the progress of a key result that objectives
+// deliver comes from, and how to change it; "" for one nothing delivers.
+func drivenNote(kr *okr.KeyResult, st okr.KeyResultState, by []int64) string {
+	if len(by) == 0 {
+		return ""
+	}
+	if st.Driven {
+		return fmt.Sprintf("🔗 Driven by %s, which %s it: its progress is theirs, weighted as a rollup weighs them. "+
+			"A check-in on it sets it by hand instead.", objectiveRefs(by), plural(len(by), "delivers", "deliver"))
+	}
+	return fmt.Sprintf("✍️ Set by hand: %s %s it, but its own check-ins set its progress. `/okr drive %s` lets %s drive it.",
+		objectiveRefs(by), plural(len(by), "delivers", "deliver"), kr.Ref(), plural(len(by), "it", "them"))
+}
+
 // showKeyResult is a key result with its objective and its history.
 func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective, kr *okr.KeyResult) (message, error) {
 	a, err := b.analyzeCycle(ctx, o.CycleID)
@@ -372,18 +389,14 @@ func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective
 	}
 	cycle := a.Cycle
 	loc := b.viewerLocation(ctx, viewer)
-	ks := settledState(kr)
-	if st := a.Objective(o.ID); st != nil {
-		for _, s := range st.KeyResults {
-			if s.KeyResult.ID == kr.ID {
-				s.KeyResult = kr
-				ks = s
-			}
-		}
+	ks, ok := a.StateOf(kr)
+	if !ok {
+		ks = settledState(kr)
 	}
+	by := a.DeliveredBy(kr.ID)
 
 	of := "of " + listedObjectiveLine(a, o)
-	head := []slack.Block{header("Key result " + kr.Ref()), section(keyResultLine(ks) + "\n" + of)}
+	head := []slack.Block{header("Key result " + kr.Ref()), section(keyResultLine(ks, by) + "\n" + of)}
 	facts := []string{
 		fmt.Sprintf("%s %s, %s this week", healthEmoji(ks.Health), ks.Health.Label(), change(ks.Progress-ks.Previous)),
 		"weight " + formatNumber(kr.Weight),
@@ -393,6 +406,9 @@ func (b *Bot) showKeyResult(ctx context.Context, viewer string, o *okr.Objective
 		facts = append(facts, "🗄 archived")
 	}
 	head = append(head, contextBlock(strings.Join(facts, " · ")))
+	if text := drivenNote(kr, ks, by); text != "" {
+		head = append(head, contextBlock(text))
+	}
 
 	history, err := b.store.FindCheckins(ctx, okr.CheckinFilter{KeyResultID: &kr.ID, Limit: showHistory})
 	if err != nil {

@@ -85,7 +85,7 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 	lo, hi := pageSlice(len(entries), q.Offset, treePageLines)
 	q.Offset = lo
 	if lo == 0 {
-		head = append(head, contextBlock("🟢 on track · 🟠 behind · ⏳ stale · 🟡 at risk · 🔴 off track · ⚪ not started · → delivers that key result · progress includes rollups"))
+		head = append(head, contextBlock("🟢 on track · 🟠 behind · ⏳ stale · 🟡 at risk · 🔴 off track · ⚪ not started · → delivers that key result, “drives” it when that key result's progress comes from what delivers it · progress includes rollups"))
 	} else if trail := treeTrail(entries, lo); trail != "" {
 		head = append(head, contextBlock(trail))
 	}
@@ -146,6 +146,8 @@ func treeEntries(a *okr.Analysis, root int64) ([]treeEntry, int) {
 		objectives++
 		mark := ""
 		switch {
+		case depth > 0 && o.ParentKeyResultID != 0 && a.Drives(o):
+			mark = " → drives " + okr.KeyResultRef(o.ParentKeyResultID)
 		case depth > 0 && o.ParentKeyResultID != 0:
 			mark = " → " + okr.KeyResultRef(o.ParentKeyResultID)
 		case depth == 0 && o.HasParent() && a.Objective(o.ParentObjectiveID) == nil:

@@ -14,7 +14,7 @@ func TestTree_ShowsTheAlignmentWithRollups(t *testing.T) {
 	got := h.answer(member, "tree")
 	want := strings.Join([]string{
 		"*Alignment tree* · 2026-Q4 · 7 objectives · 60% aligned",
-		"> 🟢 on track · 🟠 behind · ⏳ stale · 🟡 at risk · 🔴 off track · ⚪ not started · → delivers that key result · progress includes rollups",
+		"> 🟢 on track · 🟠 behind · ⏳ stale · 🟡 at risk · 🔴 off track · ⚪ not started · → delivers that key result, “drives” it when that key result's progress comes from what delivers it · progress includes rollups",
 		fmt.Sprintf("🔴 *%s* Grow revenue in Europe · ▰▱▱▱▱▱▱▱▱▱ 13%%", ref(o.revenue)),
 		fmt.Sprintf("└ 🟠 *%s* Scale the engineering platform · ▱▱▱▱▱▱▱▱▱▱ 0%%", ref(o.scale)),
 		fmt.Sprintf("\u2003└ 🟡 *%s* Make the platform reliable · ▰▰▰▰▰▰▱▱▱▱ 63%%", ref(o.reliable)),

@@ -21,6 +21,8 @@ type Graph struct {
 	// the last check-in. Their Title and Unit are left empty, as loading
 	// fifty thousand strings nobody reads is the costliest part of a load;
 	// load the few that are shown with KeyResultService.FindKeyResults.
+	// ByHand is read only for the key results the objectives deliver (the
+	// only ones it changes); it is false on the others.
 	KeyResults []*KeyResult
 	Links      []*Link
 	// WeekAgo, when not nil, holds each key result's value (same index) a
@@ -71,6 +73,7 @@ type Analysis struct {
 
 	Objectives []*ObjectiveState // by ID
 	index      map[int64]int     // objective ID -> position in Objectives
+	delivered  deliveries        // the key results objectives deliver (driven.go)
 
 	// Orphans are objectives below company level with no parent, by ID.
 	Orphans []*Objective
@@ -86,7 +89,7 @@ type Analysis struct {
 	TooFewKeyResults  []*ObjectiveState
 	TooManyKeyResults []*ObjectiveState
 	// Quiet lists owners of live key results who checked none of them in
-	// during the past seven days, by ID.
+	// during the past seven days, by ID; a driven key result owes none.
 	Quiet []string
 
 	// Aligned of Alignable objectives below company level have a parent.
@@ -111,11 +114,29 @@ func (a *Analysis) Objective(id int64) *ObjectiveState {
 	return nil
 }
 
+// StateOf returns the state of kr as analysed, carrying kr itself (a full
+// row, say, where the analysis has one without its title); ok is false
+// when kr is not a live key result of an analysed objective.
+func (a *Analysis) StateOf(kr *KeyResult) (st KeyResultState, ok bool) {
+	s := a.Objective(kr.ObjectiveID)
+	if s == nil {
+		return st, false
+	}
+	for _, k := range s.KeyResults {
+		if k.KeyResult.ID == kr.ID {
+			k.KeyResult = kr
+			return k, true
+		}
+	}
+	return st, false
+}
+
 // Week is the window for week-over-week change and for quiet owners.
 const Week = 7 * 24 * time.Hour
 
 // Analyze computes progress, health, change and the alignment gaps of g at
-// now under policy p.
+// now under policy p. A key result that objectives deliver may be driven by
+// them: see driven.go for that rule and how rollups count it once.
 func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	a := &Analysis{Cycle: g.Cycle, At: now, index: make(map[int64]int, len(g.Objectives))}
 	// One allocation for all objective states and one for all key-result
@@ -148,13 +169,16 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 		s.KeyResults = slab[offset : offset : offset+counts[j]]
 		offset += counts[j]
 	}
+	a.delivered = findDeliveries(a, g.KeyResults, owner)
 
 	// An owner is quiet when a key result of theirs was due a check-in this
 	// week (it existed a week ago) and none of theirs got one.
 	type activity struct{ due, recent bool }
 	owners := map[string]*activity{}
 	weekAgo := now.Add(-Week)
-	var atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst reported last
+	// The gaps the key results report; the driven ones' apart, once what
+	// drives them is rolled up.
+	var reported, driven gaps
 	for i, kr := range g.KeyResults {
 		if owner[i] < 0 {
 			continue
@@ -170,12 +194,12 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 			st.Previous = st.Progress
 		}
 		s.KeyResults = append(s.KeyResults, st)
-		if st.Stale {
-			a.Stale = append(a.Stale, st)
+		if a.delivered.driven(kr.ID) != nil {
+			// Reported once its deliverers are rolled up; it owes no
+			// check-in of its own.
+			continue
 		}
-		if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
-			atRisk[st.Health] = append(atRisk[st.Health], st)
-		}
+		reported.add(st)
 		act := owners[kr.OwnerID]
 		if act == nil {
 			act = &activity{}
@@ -199,8 +223,19 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 		}
 	}
 
-	current := rollup(a, func(k KeyResultState) float64 { return k.Progress })
-	previous := rollup(a, func(k KeyResultState) float64 { return k.Previous })
+	current := rollup(a, a.delivered, func(k *KeyResultState) *float64 { return &k.Progress })
+	previous := rollup(a, a.delivered, func(k *KeyResultState) *float64 { return &k.Previous })
+	settleDriven(a, p, now)
+	for i, s := range a.Objectives {
+		if a.delivered.holds == nil || !a.delivered.holds[i] {
+			continue
+		}
+		for _, st := range s.KeyResults {
+			if st.Driven {
+				driven.add(st)
+			}
+		}
+	}
 
 	load := map[OwnerLoad]int{}
 	expected := 0.0
@@ -244,20 +279,21 @@ func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
 	slices.SortFunc(a.OverLoaded, func(x, y OwnerLoad) int {
 		return cmp.Or(cmp.Compare(y.Count, x.Count), cmp.Compare(x.OwnerID, y.OwnerID), cmp.Compare(x.Level.Rank(), y.Level.Rank()))
 	})
-	sortByID(a.Stale)
-	for h := len(atRisk) - 1; h >= 0; h-- { // worst first, then by ID
-		sortByID(atRisk[h])
-		a.AtRisk = append(a.AtRisk, atRisk[h]...)
+	a.Stale = mergeByID(reported.stale, driven.stale)
+	for h := len(reported.atRisk) - 1; h >= 0; h-- { // worst first, then by ID
+		a.AtRisk = append(a.AtRisk, mergeByID(reported.atRisk[h], driven.atRisk[h])...)
 	}
 	slices.Sort(a.Quiet)
 	return a
 }
 
 // rollup computes every objective's progress, indexed like a.Objectives,
-// with krProgress giving each key result's progress: the weighted mean of
-// its key results and, when the objective rolls up its children, of their
-// progress with their weights.
-func rollup(a *Analysis, krProgress func(KeyResultState) float64) []float64 {
+// with field pointing at the key-result progress it rolls up (now, or a
+// week ago): the weighted mean of its key results and, when the objective
+// rolls up its children, of their progress with their weights. A driven
+// key result's progress is set on the way from the objectives that deliver
+// it, and those count through it rather than as children (see driven.go).
+func rollup(a *Analysis, d deliveries, field func(*KeyResultState) *float64) []float64 {
 	const (
 		unvisited = iota
 		visiting
@@ -276,12 +312,21 @@ func rollup(a *Analysis, krProgress func(KeyResultState) float64) []float64 {
 		state[i] = visiting
 		s := a.Objectives[i]
 		var sum, weight float64
-		for _, k := range s.KeyResults {
-			sum += krProgress(k) * k.KeyResult.Weight
+		for x := range s.KeyResults {
+			k := &s.KeyResults[x]
+			if d.holds != nil && d.holds[i] {
+				if dl := d.driven(k.KeyResult.ID); dl != nil {
+					*field(k) = drivenProgress(a, dl, visit)
+				}
+			}
+			sum += *field(k) * k.KeyResult.Weight
 			weight += k.KeyResult.Weight
 		}
 		if s.Objective.RollupChildren {
 			for _, c := range s.Children {
+				if d.countsThrough(c) {
+					continue
+				}
 				if j, ok := a.index[c.ID]; ok {
 					sum += visit(j) * c.Weight
 					weight += c.Weight
@@ -298,6 +343,40 @@ func rollup(a *Analysis, krProgress func(KeyResultState) float64) []float64 {
 		visit(i)
 	}
 	return out
+}
+
+// gaps are the key results reported stale and at risk.
+type gaps struct {
+	stale  []KeyResultState
+	atRisk [HealthOffTrack + 1][]KeyResultState // by health, worst last
+}
+
+func (g *gaps) add(st KeyResultState) {
+	if st.Stale {
+		g.stale = append(g.stale, st)
+	}
+	if st.Health == HealthAtRisk || st.Health == HealthOffTrack || st.Behind {
+		g.atRisk[st.Health] = append(g.atRisk[st.Health], st)
+	}
+}
+
+// mergeByID sorts two lists of key-result states by ID and merges them: a
+// few driven ones into the many others, without sorting those again.
+func mergeByID(x, y []KeyResultState) []KeyResultState {
+	sortByID(x)
+	if len(y) == 0 {
+		return x
+	}
+	sortByID(y)
+	out := make([]KeyResultState, 0, len(x)+len(y))
+	for len(x) > 0 && len(y) > 0 {
+		if y[0].KeyResult.ID < x[0].KeyResult.ID {
+			out, y = append(out, y[0]), y[1:]
+		} else {
+			out, x = append(out, x[0]), x[1:]
+		}
+	}
+	return append(append(out, x...), y...)
 }
 
 // sortByID sorts key-result states by ID. Storage usually hands them over

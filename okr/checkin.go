@@ -84,7 +84,9 @@ type CheckinFilter struct {
 // CheckinService records and reads check-in history.
 type CheckinService interface {
 	// CreateCheckins records every check-in in one transaction and copies
-	// each onto its key result; either all are stored or none is.
+	// each onto its key result, which it sets by hand (KeyResult.ByHand):
+	// from then on its own value is its progress, even where objectives
+	// deliver it. Either all are stored or none is.
 	// ECONFLICT for an archived key result or one in a closed cycle.
 	CreateCheckins(ctx context.Context, checkins []*Checkin) error
 	// FindCheckins lists check-ins, newest first.

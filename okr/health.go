@@ -93,6 +93,11 @@ type KeyResultState struct {
 	Health    Health
 	Stale     bool // no check-in for Policy.StaleAfter
 	Behind    bool // progress trails the calendar by more than Policy.BehindBy
+	// Driven says that its progress, week-ago progress and health come
+	// from the objectives that deliver it (Analysis.DeliveredBy) rather
+	// than its own value; set by Analyze (see driven.go). A bool, where it
+	// costs nothing: a cycle has tens of thousands of these.
+	Driven bool
 }
 
 // KeyResultHealth derives a key result's state at now. Reported at-risk and
@@ -101,27 +106,28 @@ type KeyResultState struct {
 // result as behind.
 func (p Policy) KeyResultHealth(kr *KeyResult, c *Cycle, now time.Time) KeyResultState {
 	s := KeyResultState{KeyResult: kr, Progress: kr.Progress()}
-	last := kr.CheckedAt
-	if last.IsZero() {
-		last = kr.CreatedAt
-	}
-	s.Stale = now.Sub(last) > p.StaleAfter
+	s.Stale = now.Sub(lastTouched(kr)) > p.StaleAfter
 	if c != nil {
 		s.Behind = s.Progress < c.Elapsed(now)-p.BehindBy
 	}
-	switch {
-	case kr.Confidence == OffTrack:
-		s.Health = HealthOffTrack
-	case kr.Confidence == AtRisk:
-		s.Health = HealthAtRisk
-	case s.Stale:
-		s.Health = HealthStale
-	case s.Behind:
-		s.Health = HealthBehind
-	case kr.Confidence == OnTrack:
-		s.Health = HealthOnTrack
-	default:
-		s.Health = HealthNotStarted
-	}
+	s.Health = health(kr.Confidence, s.Stale, s.Behind)
 	return s
+}
+
+// health combines a reported confidence with what the dates say, as
+// KeyResultHealth describes.
+func health(c Confidence, stale, behind bool) Health {
+	switch {
+	case c == OffTrack:
+		return HealthOffTrack
+	case c == AtRisk:
+		return HealthAtRisk
+	case stale:
+		return HealthStale
+	case behind:
+		return HealthBehind
+	case c == OnTrack:
+		return HealthOnTrack
+	}
+	return HealthNotStarted
 }

@@ -71,6 +71,11 @@ type KeyResult struct {
 
 	CheckedAt  time.Time  // the last check-in; zero when none
 	Confidence Confidence // the last check-in's confidence; "" when none
+
+	// ByHand keeps the key result's progress its own value even when
+	// objectives deliver it; otherwise they drive it (okr/driven.go). A
+	// check-in sets it; KeyResultUpdate.ByHand clears it (/okr drive).
+	ByHand bool
 }
 
 // Ref is the key result's reference people type in Slack ("KR45").
@@ -177,6 +182,9 @@ type KeyResultUpdate struct {
 	Unit    *string
 	OwnerID *string
 	Weight  *float64
+	// ByHand false lets the objectives that deliver the key result drive
+	// its progress again.
+	ByHand *bool
 }
 
 // Apply returns a copy of kr with the update applied and validated.
@@ -189,6 +197,7 @@ func (u KeyResultUpdate) Apply(kr *KeyResult) (*KeyResult, error) {
 	set(&next.Unit, u.Unit)
 	set(&next.OwnerID, u.OwnerID)
 	set(&next.Weight, u.Weight)
+	set(&next.ByHand, u.ByHand)
 	if err := next.Validate(); err != nil {
 		return nil, err
 	}

@@ -52,7 +52,11 @@ type CheckinRequest struct {
 	// Total is how many live key results the owner has, so a reminder can
 	// say "2 of 5".
 	Total int
-	At    time.Time
+	// DrivenBy names the objectives that drive each driven key result of
+	// KeyResults (KeyResultState.Driven), by key-result ID: those owe no
+	// check-in, and a prompt shows them as driven.
+	DrivenBy map[int64][]int64
+	At       time.Time
 }
 
 // LeadSummary tells a team lead who in their teams has not checked in.
@@ -173,6 +177,9 @@ type Digest struct {
 	// History is each of Objectives' progress at the end of every week of
 	// the cycle so far, for the chart.
 	History []ProgressSeries
+	// DrivenBy names the objectives that drive each driven key result the
+	// digest shows (KeyResultState.Driven), by key-result ID.
+	DrivenBy map[int64][]int64
 }
 
 // DigestObjective is a top objective of a digest with what supports it.

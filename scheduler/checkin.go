@@ -24,7 +24,7 @@ func (s *Scheduler) runCheckins(ctx context.Context, r *run) error {
 			continue
 		}
 		krs := r.p.owners[owner]
-		if !anyDue(krs, since) {
+		if !anyDue(r.p.manual[owner], since) {
 			continue
 		}
 		key := okr.CheckinKey(owner, r.period())
@@ -33,9 +33,10 @@ func (s *Scheduler) runCheckins(ctx context.Context, r *run) error {
 			if err != nil {
 				return "", err
 			}
+			states := r.p.states(full)
 			return s.notify.CheckinRequest(ctx, &okr.CheckinRequest{
 				Key: key, UserID: owner, Cycle: r.p.cycle, At: r.p.now,
-				KeyResults: r.p.states(full), Objectives: r.p.objectives(full), Total: len(full),
+				KeyResults: states, Objectives: r.p.objectives(full), Total: len(full), DrivenBy: r.p.drivenBy(states),
 			})
 		}})
 	}
@@ -73,7 +74,7 @@ func (s *Scheduler) runReminders(ctx context.Context, r *run) error {
 			continue
 		}
 		key := okr.ReminderKey(owner, r.period())
-		total := len(r.p.owners[owner])
+		total := len(r.p.manual[owner])
 		letters = append(letters, letter{key: key, target: owner, send: func(ctx context.Context) (string, error) {
 			full, err := r.p.fullKeyResults(ctx, due)
 			if err != nil {
@@ -164,7 +165,7 @@ func (p *pass) teamCheckins(t *okr.Team) okr.TeamCheckins {
 		}
 		tc.Owners++
 		if len(due) > 0 {
-			tc.Missing = append(tc.Missing, okr.OwedCheckin{UserID: id, Due: len(due), Total: len(p.owners[id])})
+			tc.Missing = append(tc.Missing, okr.OwedCheckin{UserID: id, Due: len(due), Total: len(p.manual[id])})
 		}
 	}
 	return tc

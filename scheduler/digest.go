@@ -205,6 +205,12 @@ func (p *pass) digest(ctx context.Context, team *okr.Team) (*okr.Digest, error) 
 			if k.Progress >= 1 && k.Previous < 1 {
 				d.Wins = append(d.Wins, k)
 			}
+			if k.Driven {
+				if d.DrivenBy == nil {
+					d.DrivenBy = map[int64][]int64{}
+				}
+				d.DrivenBy[k.KeyResult.ID] = a.DeliveredBy(k.KeyResult.ID)
+			}
 		}
 	}
 	slices.SortFunc(d.Wins, func(x, y okr.KeyResultState) int { return cmp.Compare(x.KeyResult.ID, y.KeyResult.ID) })

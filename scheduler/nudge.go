@@ -126,7 +126,10 @@ func (s *Scheduler) nudgeCandidates(ctx context.Context, r *run) (map[string][]*
 
 	stale := map[string][]okr.KeyResultState{}
 	for _, st := range a.Stale {
-		if p.in(st.KeyResult.OwnerID, r.loc) {
+		// A driven key result is stale when nothing under it was checked
+		// in: those key results' owners are nudged; its own owes no
+		// check-in, and one would set it by hand.
+		if p.in(st.KeyResult.OwnerID, r.loc) && !st.Driven {
 			stale[st.KeyResult.OwnerID] = append(stale[st.KeyResult.OwnerID], st)
 		}
 	}

@@ -27,6 +27,7 @@ type pass struct {
 	graph    *okr.Graph
 	analysis *okr.Analysis
 	owners   map[string][]*okr.KeyResult // live key results of active objectives, by owner
+	manual   map[string][]*okr.KeyResult // those of owners that take check-ins: not driven (okr.KeyResultState.Driven)
 	teams    []*okr.Team
 	index    *okr.SuggestionIndex
 }
@@ -108,10 +109,15 @@ func (p *pass) loadGraph(ctx context.Context) error {
 	}
 	p.graph = g
 	p.analysis = okr.Analyze(g, p.now, p.settings.Policy)
-	p.owners = map[string][]*okr.KeyResult{}
+	p.owners, p.manual = map[string][]*okr.KeyResult{}, map[string][]*okr.KeyResult{}
 	for _, kr := range g.KeyResults {
-		if p.analysis.Objective(kr.ObjectiveID) != nil {
-			p.owners[kr.OwnerID] = append(p.owners[kr.OwnerID], kr)
+		st, ok := p.analysis.StateOf(kr)
+		if !ok {
+			continue
+		}
+		p.owners[kr.OwnerID] = append(p.owners[kr.OwnerID], kr)
+		if !st.Driven {
+			p.manual[kr.OwnerID] = append(p.manual[kr.OwnerID], kr)
 		}
 	}
 	return nil
@@ -159,17 +165,44 @@ func (p *pass) withDetails(ctx context.Context, states []okr.KeyResultState) ([]
 	return okr.WithDetails(ctx, p.s.store, states)
 }
 
-// states derives the state of each key result now, most in need of a
-// check-in first: the worst health, then the longest without one.
+// states is the state of each key result now (as analysed, with the rows
+// given), most in need of a check-in first: the worst health, then the
+// longest without one, and the driven ones, which owe none, last.
 func (p *pass) states(krs []*okr.KeyResult) []okr.KeyResultState {
 	out := make([]okr.KeyResultState, len(krs))
 	for i, kr := range krs {
-		out[i] = p.settings.Policy.KeyResultHealth(kr, p.cycle, p.now)
+		st, ok := p.analysis.StateOf(kr)
+		if !ok {
+			st = p.settings.Policy.KeyResultHealth(kr, p.cycle, p.now)
+		}
+		out[i] = st
 	}
 	slices.SortStableFunc(out, func(x, y okr.KeyResultState) int {
-		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()),
+		return cmp.Or(cmp.Compare(boolRank(x.Driven), boolRank(y.Driven)), cmp.Compare(y.Health.Severity(), x.Health.Severity()),
 			lastTouched(x.KeyResult).Compare(lastTouched(y.KeyResult)), cmp.Compare(x.KeyResult.ID, y.KeyResult.ID))
 	})
+	return out
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// drivenBy names the objectives driving each driven key result of states,
+// by key-result ID; nil when none is driven.
+func (p *pass) drivenBy(states []okr.KeyResultState) map[int64][]int64 {
+	var out map[int64][]int64
+	for _, st := range states {
+		if st.Driven {
+			if out == nil {
+				out = map[int64][]int64{}
+			}
+			out[st.KeyResult.ID] = p.analysis.DeliveredBy(st.KeyResult.ID)
+		}
+	}
 	return out
 }
 
@@ -214,7 +247,7 @@ func (p *pass) dueFor(userID string, t time.Time) (due []*okr.KeyResult, owed bo
 	if !ok {
 		return nil, false
 	}
-	krs := p.owners[userID]
+	krs := p.manual[userID]
 	for _, kr := range krs {
 		if kr.CreatedAt.Before(start) {
 			owed = true

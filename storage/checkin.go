@@ -10,8 +10,9 @@ import (
 )
 
 // CreateCheckins records the check-ins in one transaction, copying each onto
-// its key result; either all are stored or none is. Each check-in's Previous
-// is set to the key result's value just before it.
+// its key result and setting it by hand (okr.KeyResult.ByHand); either all
+// are stored or none is. Each check-in's Previous is set to the key
+// result's value just before it.
 func (db *DB) CreateCheckins(ctx context.Context, checkins []*okr.Checkin) error {
 	var errs []error
 	for _, c := range checkins {
@@ -44,7 +45,7 @@ func (db *DB) CreateCheckins(ctx context.Context, checkins []*okr.Checkin) error
 			return fmt.Errorf("record check-in for key result %d: %w", c.KeyResultID, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE key_results SET prev_value = current, prev_checked_at = checked_at,
-			current = ?, checked_at = ?, confidence = ?, updated_at = ? WHERE id = ?`,
+			current = ?, checked_at = ?, confidence = ?, by_hand = 1, updated_at = ? WHERE id = ?`,
 			c.Value, toMillis(tx.now), c.Confidence, toMillis(tx.now), c.KeyResultID); err != nil {
 			return fmt.Errorf("record check-in for key result %d: %w", c.KeyResultID, err)
 		}

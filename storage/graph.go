@@ -1,11 +1,13 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -88,7 +90,51 @@ func (db *DB) loadGraph(ctx context.Context, cycleID int64, now time.Time, paral
 	if err := weekAgoFromHistory(ctx, txA, g, lower.deeper, weekStart); err != nil {
 		return nil, err
 	}
+	if err := loadByHand(ctx, txA, g); err != nil {
+		return nil, err
+	}
 	return g, nil
+}
+
+// loadByHand sets okr.KeyResult.ByHand on the key results of g that its
+// objectives deliver, the only ones the setting changes; the others read
+// false. A handful of rows, where a column of every key result would slow
+// the whole load (and the snapshot column cannot grow a field in place:
+// SQLite cannot alter a stored generated column).
+func loadByHand(ctx context.Context, tx *Tx, g *okr.Graph) error {
+	var delivered []int64
+	for _, o := range g.Objectives {
+		if o.ParentKeyResultID != 0 {
+			delivered = append(delivered, o.ParentKeyResultID)
+		}
+	}
+	if len(delivered) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(delivered)
+	if err != nil {
+		return fmt.Errorf("load key results set by hand: %w", err)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM key_results WHERE by_hand = 1 AND id IN (SELECT value FROM json_each(?))`, string(list))
+	if err != nil {
+		return fmt.Errorf("load key results set by hand: %w", err)
+	}
+	defer rows.Close()
+	// loadKeyResults reads each half in ID order, the lower half first.
+	byID := func(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) }
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return fmt.Errorf("load key results set by hand: %w", err)
+		}
+		if i, ok := slices.BinarySearchFunc(g.KeyResults, id, byID); ok {
+			g.KeyResults[i].ByHand = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("load key results set by hand: %w", err)
+	}
+	return nil
 }
 
 // beginReadPair starts two read transactions on one snapshot (or, when not

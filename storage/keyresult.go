@@ -11,14 +11,14 @@ import (
 )
 
 const keyResultColumns = `id, objective_id, title, kind, start, target, current, unit, owner_id, weight, archived,
-	checked_at, COALESCE(confidence, ''), created_at, updated_at`
+	checked_at, COALESCE(confidence, ''), created_at, updated_at, by_hand`
 
 func scanKeyResult(s scanner) (*okr.KeyResult, error) {
 	var kr okr.KeyResult
 	var checked sql.NullInt64
 	var created, updated int64
 	if err := s.Scan(&kr.ID, &kr.ObjectiveID, &kr.Title, &kr.Kind, &kr.Start, &kr.Target, &kr.Current, &kr.Unit,
-		&kr.OwnerID, &kr.Weight, &kr.Archived, &checked, &kr.Confidence, &created, &updated); err != nil {
+		&kr.OwnerID, &kr.Weight, &kr.Archived, &checked, &kr.Confidence, &created, &updated, &kr.ByHand); err != nil {
 		return nil, err
 	}
 	kr.CheckedAt = fromNullMillis(checked)
@@ -159,8 +159,9 @@ func (db *DB) UpdateKeyResult(ctx context.Context, id int64, upd okr.KeyResultUp
 	}
 	next.UpdatedAt = tx.now
 	if _, err := tx.ExecContext(ctx, `UPDATE key_results SET title = ?, kind = ?, start = ?, target = ?, current = ?, unit = ?,
-		owner_id = ?, weight = ?, updated_at = ? WHERE id = ?`,
-		next.Title, next.Kind, next.Start, next.Target, next.Current, next.Unit, next.OwnerID, next.Weight, toMillis(tx.now), id); err != nil {
+		owner_id = ?, weight = ?, by_hand = ?, updated_at = ? WHERE id = ?`,
+		next.Title, next.Kind, next.Start, next.Target, next.Current, next.Unit, next.OwnerID, next.Weight, next.ByHand,
+		toMillis(tx.now), id); err != nil {
 		return nil, fmt.Errorf("update key result %d: %w", id, err)
 	}
 	return next, tx.Commit()

@@ -84,17 +84,13 @@ func TestOpen_BacksUpBeforeMigratingAnExistingDatabase(t *testing.T) {
 	}
 }
 
-// TestOpen_CleansTextStoredBeforeNormalisation: rows written at schema
-// version 2, before okrbot normalised text, come out of the migration as
-// the domain would store them today: controls, bidi controls and
-// zero-width characters gone, NFC, single-line fields on one line. Team
-// names that become equal stay unique, and check-ins stay append-only.
-func TestOpen_CleansTextStoredBeforeNormalisation(t *testing.T) {
-	const before = 2 // the last schema version whose text may be dirty
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "okrbot.db")
+// databaseAt makes at path the database an okrbot knowing only the first
+// version migrations would have left, and returns it open with an Exec
+// that fails the test on an error.
+func databaseAt(t *testing.T, path string, version int) (*sql.DB, func(q string, args ...any)) {
+	t.Helper()
 	ms, err := migrations()
-	if err != nil || len(ms) < before {
+	if err != nil || len(ms) < version {
 		t.Fatalf("migrations = %d, %v", len(ms), err)
 	}
 	old, err := sql.Open("sqlite", path)
@@ -108,10 +104,41 @@ func TestOpen_CleansTextStoredBeforeNormalisation(t *testing.T) {
 		}
 	}
 	mustExec(`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`)
-	for _, m := range ms[:before] {
-		mustExec(m.sql)
+	for _, m := range ms[:version] {
+		if m.step == nil {
+			mustExec(m.sql)
+		} else if err := runStep(old, m); err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
 		mustExec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, 0)`, m.version, m.name)
 	}
+	return old, mustExec
+}
+
+// runStep applies a migration written in Go in a transaction of its own.
+func runStep(db *sql.DB, m migration) error {
+	ctx := context.Background()
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := m.step(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// TestOpen_CleansTextStoredBeforeNormalisation: rows written at schema
+// version 2, before okrbot normalised text, come out of the migration as
+// the domain would store them today: controls, bidi controls and
+// zero-width characters gone, NFC, single-line fields on one line. Team
+// names that become equal stay unique, and check-ins stay append-only.
+func TestOpen_CleansTextStoredBeforeNormalisation(t *testing.T) {
+	const before = 2 // the last schema version whose text may be dirty
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "okrbot.db")
+	old, mustExec := databaseAt(t, path, before)
 	mustExec(`INSERT INTO cycles (id, name, start_at, end_at, status) VALUES (1, '2026-Q4', 0, 1, 'current')`)
 	for _, team := range []struct {
 		id   int
@@ -205,5 +232,41 @@ func TestOpen_CleansTextStoredBeforeNormalisation(t *testing.T) {
 	var after int
 	if err := db.write.QueryRow(`SELECT value FROM generation`).Scan(&after); err != nil || after <= generation {
 		t.Errorf("generation %d -> %d (%v), want it moved", generation, after, err)
+	}
+}
+
+// TestOpen_KeyResultsCheckedInAreSetByHand: the migration to schema 4 sets
+// every key result already checked in by hand, so that upgrading changes no
+// progress a person set; one never checked in is driven by what delivers
+// it from then on.
+func TestOpen_KeyResultsCheckedInAreSetByHand(t *testing.T) {
+	const before = 3 // the last schema version without key_results.by_hand
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "okrbot.db")
+	old, mustExec := databaseAt(t, path, before)
+	mustExec(`INSERT INTO cycles (id, name, start_at, end_at, status) VALUES (1, '2026-Q4', 0, 1, 'current')`)
+	mustExec(`INSERT INTO objectives (id, cycle_id, title, level, owner_id, created_at, updated_at) VALUES (1, 1, 'Top', 'company', 'U1', 5, 6)`)
+	mustExec(`INSERT INTO key_results (id, objective_id, cycle_id, title, kind, start, target, current, owner_id, created_at, updated_at)
+		VALUES (1, 1, 1, 'Checked in', 'increase', 0, 10, 3, 'U1', 5, 6), (2, 1, 1, 'Never', 'increase', 0, 10, 0, 'U1', 5, 6)`)
+	mustExec(`INSERT INTO checkins (key_result_id, author_id, value, previous, confidence, created_at) VALUES (1, 'U1', 3, 0, 'on_track', 7)`)
+	mustExec(`UPDATE key_results SET checked_at = 7, confidence = 'on_track' WHERE id = 1`)
+	old.Close()
+
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for id, want := range map[int64]bool{1: true, 2: false} {
+		kr, err := db.FindKeyResultByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if kr.ByHand != want {
+			t.Errorf("KR%d by hand = %v, want %v", id, kr.ByHand, want)
+		}
+		if kr.UpdatedAt.UnixMilli() != 6 {
+			t.Errorf("KR%d: updated_at = %v; the migration is not an edit", id, kr.UpdatedAt)
+		}
 	}
 }

@@ -1,4 +1,4 @@
--- okrbot schema, version 4: what people answered to parent suggestions.
+-- okrbot schema, version 5: what people answered to parent suggestions.
 
 -- A person linked a child objective to a suggested parent (accepted = 1) or
 -- said the suggestion was not related (accepted = 0). The suggestion index
