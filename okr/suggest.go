@@ -20,8 +20,9 @@ import (
 //   - the words, scored with BM25F (Robertson and Zaragoza, "The
 //     Probabilistic Relevance Framework: BM25 and Beyond", 2009) over the
 //     candidate's title, description, key results and the objectives
-//     already linked to it, in this cycle and, when it is carried over,
-//     in past ones; a word that appears in many objectives counts little and
+//     already linked to it, in this cycle and, when it carries on a past
+//     objective (the same title, or clearly the same words), to that
+//     one in past cycles; a word that appears in many objectives counts little and
 //     one repeated in a candidate's text stops counting after a few times,
 //     so a decoy sharing one incidental word does not bury a parent
 //     matching through its key results;
