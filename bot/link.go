@@ -308,20 +308,31 @@ func (b *Bot) suggestionBlocks(ctx context.Context, o *okr.Objective, krs []*okr
 	return blocks, nil
 }
 
-// linkSuggested links an objective to a suggested parent in one click.
-func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
+// suggestedPair reads a suggestion's button, "<child ref>><target value>":
+// the child, which the person must be allowed to edit, and the suggested
+// objective or key result.
+func (b *Bot) suggestedPair(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) (*okr.Objective, int64, int64, error) {
 	childRef, targetText, ok := strings.Cut(a.Value, ">")
 	if !ok {
-		return fmt.Errorf("link button value %q", a.Value)
+		return nil, 0, 0, fmt.Errorf("suggestion button value %q", a.Value)
 	}
 	o, err := b.resolveObjective(ctx, childRef)
 	if err != nil {
-		return err
+		return nil, 0, 0, err
 	}
 	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
-		return err
+		return nil, 0, 0, err
 	}
 	objID, krID := parseTargetValue(targetText)
+	return o, objID, krID, nil
+}
+
+// linkSuggested links an objective to a suggested parent in one click.
+func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
+	o, objID, krID, err := b.suggestedPair(ctx, cb, a)
+	if err != nil {
+		return err
+	}
 	kind := okr.LinkSupports
 	if krID != 0 {
 		kind = okr.LinkInherits
@@ -348,18 +359,10 @@ func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, 
 // it is not suggested for it again and weighs less for objectives like it,
 // and offers the next suggestions.
 func (b *Bot) notRelated(ctx context.Context, cb *slack.InteractionCallback, a *slack.BlockAction) error {
-	childRef, targetText, ok := strings.Cut(a.Value, ">")
-	if !ok {
-		return fmt.Errorf("not-related button value %q", a.Value)
-	}
-	o, err := b.resolveObjective(ctx, childRef)
+	o, parentID, _, err := b.suggestedPair(ctx, cb, a)
 	if err != nil {
 		return err
 	}
-	if err := b.canEdit(ctx, cb.User.ID, o); err != nil {
-		return err
-	}
-	parentID, _ := parseTargetValue(targetText)
 	if err := b.store.RecordSuggestionFeedback(ctx, okr.SuggestionFeedback{ChildID: o.ID, ParentID: parentID}, cb.User.ID); err != nil {
 		return err
 	}

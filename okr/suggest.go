@@ -864,14 +864,20 @@ func (ix *SuggestionIndex) explain(q map[int32]queryTerm, d int32, pr prior) ([]
 	for _, rs := range [][]reason{shared, related, learned} {
 		slices.SortFunc(rs, byWeight)
 	}
-	var sharedWords []string
-	var sharedWeight float64
-	for _, r := range shared[:min(len(shared), 5)] {
-		if !slices.Contains(sharedWords, r.text) {
-			sharedWords = append(sharedWords, r.text)
-			sharedWeight += r.weight
+	// The first n distinct texts of reasons sorted by weight, and their
+	// weight.
+	distinct := func(rs []reason, n int) ([]string, float64) {
+		var texts []string
+		var weight float64
+		for _, r := range rs[:min(len(rs), n)] {
+			if !slices.Contains(texts, r.text) {
+				texts = append(texts, r.text)
+				weight += r.weight
+			}
 		}
+		return texts, weight
 	}
+	sharedWords, sharedWeight := distinct(shared, 5)
 	var reasons []reason
 	if pr.why != "" && pr.why != "a company objective" {
 		reasons = append(reasons, reason{pr.score * 10, pr.why}) // the chart is the reason people trust most
@@ -879,14 +885,7 @@ func (ix *SuggestionIndex) explain(q map[int32]queryTerm, d int32, pr prior) ([]
 	if len(sharedWords) > 0 {
 		reasons = append(reasons, reason{sharedWeight, "shares " + strings.Join(sharedWords[:min(len(sharedWords), 3)], ", ")})
 	}
-	var pairs []string
-	var pairWeight float64
-	for _, r := range related[:min(len(related), 2)] {
-		if !slices.Contains(pairs, r.text) {
-			pairs = append(pairs, r.text)
-			pairWeight += r.weight
-		}
-	}
+	pairs, pairWeight := distinct(related, 2)
 	if len(pairs) > 0 {
 		reasons = append(reasons, reason{pairWeight, strings.Join(pairs, ", ")})
 	}

@@ -2,136 +2,84 @@ package okr
 
 import (
 	"cmp"
-	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 )
 
-// The evaluation set: fictional organisations of several industries, each
-// with its chart, parents, last quarter's links and child objectives whose
-// right parent a person who knows the business sees at once. See
-// okr/testdata/alignment/README.md.
-type evalOrg struct {
-	Name     string `json:"name"`
-	Industry string `json:"industry"`
-	Teams    []struct {
-		ID     int64  `json:"id"`
-		Name   string `json:"name"`
-		Parent int64  `json:"parent"`
-	} `json:"teams"`
-	Parents []struct {
-		evalObjective
-		Key string `json:"key"`
-	} `json:"parents"`
-	History []struct {
-		evalObjective
-		SameAs   string          `json:"same_as"`
-		Children []evalObjective `json:"children"`
-	} `json:"history"`
-	Linked []struct {
-		evalObjective
-		Parent string `json:"parent"`
-	} `json:"linked"`
-	Children []evalChild `json:"children"`
-}
-
-type evalObjective struct {
-	Level       Level    `json:"level"`
-	Team        int64    `json:"team"`
-	Title       string   `json:"title"`
-	Description string   `json:"description"`
-	KRs         []string `json:"krs"`
-}
-
-type evalChild struct {
-	evalObjective
-	Parent     string `json:"parent"`
-	Difficulty string `json:"difficulty"`
-	Split      string `json:"split"`
-	Decoy      string `json:"decoy"`
-}
-
-// evalCase is one child to place, in the organisation built for the index.
+// evalCase is one child of the evaluation set (okr/testdata/alignment, read
+// with loadAlignmentOrgs) to place, in its organisation built for the index.
 type evalCase struct {
 	org   string
 	child *Objective
 	krs   []*KeyResult
 	want  int64
-	evalChild
+	alignmentChild
 }
 
 // loadEvalSet reads the evaluation set: the cases, and each
 // organisation's index input by name.
-func loadEvalSet(t testing.TB) ([]evalCase, map[string]SuggestionInput) {
+func loadEvalSet(t *testing.T) ([]evalCase, map[string]SuggestionInput) {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join("testdata", "alignment", "*.json"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no evaluation set in testdata/alignment: %v", err)
+	orgs := loadAlignmentOrgs(t)
+	if len(orgs) == 0 {
+		t.Fatal("no evaluation set in testdata/alignment")
 	}
 	var cases []evalCase
 	inputs := map[string]SuggestionInput{}
-	for _, file := range files {
-		raw, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var org evalOrg
-		if err := json.Unmarshal(raw, &org); err != nil {
-			t.Fatalf("%s: %v", file, err)
-		}
+	for _, file := range slices.Sorted(maps.Keys(orgs)) {
+		org := orgs[file]
 		const past, current = 1, 2
 		in := SuggestionInput{CycleID: current, Lexicon: BuiltinLexicon()}
 		nextID := int64(1)
-		owner := 0
 		members := map[int64][]string{}
-		add := func(e evalObjective, cycle int64, parent int64) *Objective {
-			owner++
-			o := &Objective{ID: nextID, Title: e.Title, Description: e.Description, Level: e.Level, TeamID: e.Team,
-				CycleID: cycle, Status: StatusActive, ParentObjectiveID: parent, OwnerID: fmt.Sprintf("U%d", owner)}
+		add := func(level string, team int, title, desc string, krs []string, cycle, parent int64) *Objective {
+			o := &Objective{ID: nextID, Title: title, Description: desc, Level: Level(level), TeamID: int64(team),
+				CycleID: cycle, Status: StatusActive, ParentObjectiveID: parent, OwnerID: fmt.Sprintf("U%d", nextID)}
+			nextID++
 			if cycle == past {
 				o.Status = StatusClosed
 			}
-			nextID++
-			if e.Level == LevelPersonal && e.Team != 0 {
-				members[e.Team] = append(members[e.Team], o.OwnerID)
-				o.TeamID = 0 // a personal objective names its owner; the chart gives the team
+			if o.Level == LevelPersonal && o.TeamID != 0 {
+				// A personal objective names its owner; the chart gives the team.
+				members[o.TeamID] = append(members[o.TeamID], o.OwnerID)
+				o.TeamID = 0
 			}
 			in.Objectives = append(in.Objectives, o)
-			for i, kt := range e.KRs {
+			for i, kt := range krs {
 				in.KeyResults = append(in.KeyResults, &KeyResult{ID: o.ID*100 + int64(i), ObjectiveID: o.ID, Title: kt})
 			}
 			return o
 		}
 		keys := map[string]int64{}
 		for _, p := range org.Parents {
-			keys[p.Key] = add(p.evalObjective, current, 0).ID
+			keys[p.Key] = add(p.Level, p.Team, p.Title, p.Description, p.KRs, current, 0).ID
 		}
 		for _, h := range org.History {
-			hp := add(h.evalObjective, past, 0)
+			hp := add(h.Level, h.Team, h.Title, h.Description, h.KRs, past, 0)
 			for _, c := range h.Children {
-				add(c, past, hp.ID)
+				add(c.Level, c.Team, c.Title, c.Description, c.KRs, past, hp.ID)
 			}
 		}
 		for _, l := range org.Linked {
-			add(l.evalObjective, current, keys[l.Parent])
+			add(l.Level, l.Team, l.Title, l.Description, l.KRs, current, keys[l.Parent])
 		}
 		for _, c := range org.Children {
-			o := add(c.evalObjective, current, 0)
+			o := add(c.Level, c.Team, c.Title, c.Description, c.KRs, current, 0)
 			var krs []*KeyResult
 			for _, kr := range in.KeyResults {
 				if kr.ObjectiveID == o.ID {
 					krs = append(krs, kr)
 				}
 			}
-			cases = append(cases, evalCase{org: org.Name, child: o, krs: krs, want: keys[c.Parent], evalChild: c})
+			cases = append(cases, evalCase{org: org.Name, child: o, krs: krs, want: keys[c.Parent], alignmentChild: c})
 		}
 		for _, tm := range org.Teams {
-			in.Teams = append(in.Teams, &Team{ID: tm.ID, Name: tm.Name, ParentID: tm.Parent, Members: members[tm.ID]})
+			in.Teams = append(in.Teams, &Team{ID: int64(tm.ID), Name: tm.Name, ParentID: int64(tm.Parent), Members: members[int64(tm.ID)]})
 		}
 		inputs[org.Name] = in
 	}

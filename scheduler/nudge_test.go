@@ -33,16 +33,7 @@ func TestNudges_BudgetHoldsTheRestForNextWeek(t *testing.T) {
 		}, okr.LinkOptions{}))
 		orphans = append(orphans, o)
 	}
-	// Keep the stale nudge out of the way: every key result checked in.
-	r.clock.Set(monday10.Add(-time.Hour))
-	live := false
-	krs, err := r.db.FindKeyResults(ctx, okr.KeyResultFilter{Archived: &live})
-	must(t, err)
-	var cs []*okr.Checkin
-	for _, kr := range krs {
-		cs = append(cs, &okr.Checkin{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: 1, Confidence: okr.OnTrack})
-	}
-	must(t, r.db.CreateCheckins(ctx, cs))
+	checkInEverything(t, r, monday10.Add(-time.Hour)) // keeps the stale nudge out of the way
 
 	r.startScheduler()
 	nudged := func() map[string][]string { // week -> subjects
@@ -164,15 +155,7 @@ func TestNudges_OrphanGetsRankedParentsWithReasons(t *testing.T) {
 	corporate := objective(&okr.Objective{Title: "Win more group and corporate business", Level: okr.LevelDepartment, TeamID: commercial.ID, OwnerID: ceo},
 		"Corporate accounts signed")
 	objective(&okr.Objective{Title: "Fill empty midweek beds", Level: okr.LevelTeam, TeamID: revenue.ID, OwnerID: owner}, "Midweek occupancy from 61% to 75%")
-	r.clock.Set(monday10.Add(-time.Hour))
-	live := false
-	krs, err := r.db.FindKeyResults(ctx, okr.KeyResultFilter{Archived: &live})
-	must(t, err)
-	var cs []*okr.Checkin
-	for _, kr := range krs {
-		cs = append(cs, &okr.Checkin{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: 1, Confidence: okr.OnTrack})
-	}
-	must(t, r.db.CreateCheckins(ctx, cs))
+	checkInEverything(t, r, monday10.Add(-time.Hour))
 
 	r.startScheduler()
 	r.runUntil(monday10.Add(24*time.Hour), nil)
@@ -193,4 +176,19 @@ func TestNudges_OrphanGetsRankedParentsWithReasons(t *testing.T) {
 	if !strings.Contains(text, " ~ ") {
 		t.Errorf("the nudge names no related terms:\n%s", text)
 	}
+}
+
+// checkInEverything records a check-in on every live key result at that
+// time, by its owner.
+func checkInEverything(t *testing.T, r *rig, at time.Time) {
+	t.Helper()
+	r.clock.Set(at)
+	live := false
+	krs, err := r.db.FindKeyResults(context.Background(), okr.KeyResultFilter{Archived: &live})
+	must(t, err)
+	var cs []*okr.Checkin
+	for _, kr := range krs {
+		cs = append(cs, &okr.Checkin{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: 1, Confidence: okr.OnTrack})
+	}
+	must(t, r.db.CreateCheckins(context.Background(), cs))
 }
