@@ -293,7 +293,7 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 	// one it resembles most (see index).
 	sameTitle := map[string][]int32{}
 	for d := range ix.docs {
-		k := strings.ToLower(NormaliseLine(ix.docs[d].objective.Title))
+		k := strings.ToLower(ix.docs[d].objective.Title) // normalised when stored (Objective.Validate)
 		sameTitle[k] = append(sameTitle[k], int32(d))
 	}
 	past := map[*Objective][]*suggestText{}
@@ -305,7 +305,7 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 		if d, ok := ix.byID[p.ID]; ok {
 			ix.docs[d].children = append(ix.docs[d].children, text(o))
 		} else if p.CycleID != in.CycleID {
-			if ds := sameTitle[strings.ToLower(NormaliseLine(p.Title))]; len(ds) > 0 {
+			if ds := sameTitle[strings.ToLower(p.Title)]; len(ds) > 0 {
 				for _, d := range ds {
 					ix.docs[d].children = append(ix.docs[d].children, text(o))
 				}
@@ -416,7 +416,22 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 	for i := range avg {
 		avg[i] = max(avg[i]/max(n, 1), 1)
 	}
+	// All postings share one backing array, cut to each feature's length.
+	sizes := make([]int32, len(ix.vocab))
+	total := 0
+	for d, t := range tfs {
+		if ix.docs[d].objective.Level.Above(LevelPersonal) {
+			for _, c := range t.counts {
+				sizes[c.f]++
+			}
+			total += len(t.counts)
+		}
+	}
+	backing := make([]posting, total)
 	ix.postings = make([][]posting, len(ix.vocab))
+	for f, n := range sizes {
+		ix.postings[f], backing = backing[:0:n], backing[n:]
+	}
 	for d, t := range tfs {
 		if !ix.docs[d].objective.Level.Above(LevelPersonal) {
 			continue // never a parent: only its statistics count

@@ -50,18 +50,21 @@ var okrStopStems = sync.OnceValue(func() map[string]bool {
 	return out
 })
 
-// wordCache memoises, for each lower-case word seen, its stem, or "" when
-// the word is not indexed (a stop word, a number, a generic OKR word): the
-// vocabulary of an organisation's OKRs is small, and stemming and the stop
-// lists are the costly part of indexing.
-var wordCache sync.Map // word -> stem or ""
+// wordCache memoises, for each word seen as written, how it is indexed:
+// the vocabulary of an organisation's OKRs is small, and lower-casing,
+// stemming and the stop lists are the costly part of indexing.
+var wordCache sync.Map // word as written -> *indexedWord
+
+type indexedWord struct {
+	lower string // the word in lower case
+	stem  string // "" when the word is not indexed (a stop word, a number, a generic OKR word)
+}
 
 // terms splits text into indexable terms: lower-cased letter-and-digit runs,
 // without stop words, pure numbers or single letters, stemmed.
 func terms(text string, out []term) []term {
-	lower := strings.ToLower(text)
 	start := -1
-	for i, r := range lower {
+	for i, r := range text {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			if start < 0 {
 				start = i
@@ -69,31 +72,31 @@ func terms(text string, out []term) []term {
 			continue
 		}
 		if start >= 0 {
-			out = appendTerm(out, lower[start:i])
+			out = appendTerm(out, text[start:i])
 			start = -1
 		}
 	}
 	if start >= 0 {
-		out = appendTerm(out, lower[start:])
+		out = appendTerm(out, text[start:])
 	}
 	return out
 }
 
-// appendTerm appends the lower-case word w as a term, unless it is not
-// indexed.
+// appendTerm appends the word w as a term, unless it is not indexed.
 func appendTerm(out []term, w string) []term {
 	v, ok := wordCache.Load(w)
 	if !ok {
-		stem := ""
-		if len(w) >= 2 && !english.IsStopWord(w) && !okrStopWords[w] && !isDigits(w) {
-			if stem = english.Stem(w, true); okrStopStems()[stem] {
-				stem = ""
+		iw := &indexedWord{lower: strings.ToLower(w)}
+		lw := iw.lower
+		if len(lw) >= 2 && !english.IsStopWord(lw) && !okrStopWords[lw] && !isDigits(lw) {
+			if iw.stem = english.Stem(lw, true); okrStopStems()[iw.stem] {
+				iw.stem = ""
 			}
 		}
-		v, _ = wordCache.LoadOrStore(strings.Clone(w), stem) // w may hold a long text in memory
+		v, _ = wordCache.LoadOrStore(strings.Clone(w), iw) // w may hold a long text in memory
 	}
-	if stem := v.(string); stem != "" {
-		out = append(out, term{stem: stem, word: w})
+	if iw := v.(*indexedWord); iw.stem != "" {
+		out = append(out, term{stem: iw.stem, word: iw.lower})
 	}
 	return out
 }
