@@ -19,22 +19,35 @@ const analysisMaxAge = time.Minute
 // generation a few microseconds. An analysis is reused while the
 // generation it was made at is the store's (every write an analysis could
 // see moves it; the delivery ledger's do not), the policy is the same and
-// it is younger than analysisMaxAge; otherwise the next read makes a new
-// one, and reads that arrive meanwhile wait for it rather than make their
-// own. Analyses are shared: callers must not change them.
+// it is younger than analysisMaxAge. When the generation has moved, the
+// next read brings the last analysis up to date: the store reloads only
+// the objectives the writes changed (okr.GraphService.UpdateGraph) and
+// okr.Reanalyze recomputes only what depends on them, which keeps the
+// analysis' time; a write the store cannot follow, a new policy or an
+// analysis past analysisMaxAge makes a new one from the whole cycle. Reads
+// that arrive meanwhile wait for it rather than make their own. Analyses
+// are shared: callers must not change them.
 type analyses struct {
 	mu      sync.Mutex
 	byCycle map[int64]*analysisEntry
 	built   uint64 // analyses made, for tests and Stats
+	patched uint64 // of which brought up to date from the one before
 }
 
 type analysisEntry struct {
 	gen    int64
 	policy okr.Policy
-	at     time.Time     // the bot's clock when it was made
-	done   chan struct{} // closed once a and err are set
+	at     time.Time     // the bot's clock when it was made: the analysis' time
+	done   chan struct{} // closed once g, a and err are set
+	g      *okr.Graph    // the graph a was made from
 	a      *okr.Analysis
 	err    error
+}
+
+// usable reports whether e, once done, can answer or be brought up to date
+// for a read at now under policy.
+func (e *analysisEntry) usable(now time.Time, policy okr.Policy) bool {
+	return e != nil && e.policy == policy && !now.Before(e.at) && now.Sub(e.at) < analysisMaxAge
 }
 
 // get returns the cycle's analysis as of now, reusing the last one when
@@ -49,31 +62,64 @@ func (c *analyses) get(ctx context.Context, store okr.GraphService, cycle *okr.C
 		c.byCycle = map[int64]*analysisEntry{}
 	}
 	e := c.byCycle[cycle.ID]
-	fresh := e != nil && e.gen == gen && e.policy == policy && !now.Before(e.at) && now.Sub(e.at) < analysisMaxAge
-	if !fresh {
-		e = &analysisEntry{gen: gen, policy: policy, at: now, done: make(chan struct{})}
-		c.byCycle[cycle.ID] = e
-		c.built++
+	if e.usable(now, policy) && e.gen == gen {
 		c.mu.Unlock()
-		var g *okr.Graph
-		g, e.err = store.LoadGraph(ctx, cycle.ID, now)
-		if e.err == nil {
-			e.a = okr.Analyze(g, now, policy)
-		}
-		c.mu.Lock()
-		switch {
-		case e.err != nil && c.byCycle[cycle.ID] == e:
-			delete(c.byCycle, cycle.ID) // the next read tries again
-		case e.err == nil:
-			// The graph was read at or after gen: label the entry with
-			// what it really is.
-			e.gen = g.Generation
-		}
-		c.mu.Unlock()
-		close(e.done)
-		return e.a, e.err
+		return e.wait(ctx)
+	}
+	next := &analysisEntry{gen: gen, policy: policy, at: now, done: make(chan struct{})}
+	base := e
+	if base.usable(now, policy) {
+		next.at = base.at
+		c.patched++
+	} else {
+		base = nil
+	}
+	c.byCycle[cycle.ID] = next
+	c.built++
+	c.mu.Unlock()
+
+	next.g, next.a, next.err = c.make(ctx, store, cycle, base, now, policy)
+	c.mu.Lock()
+	switch {
+	case next.err != nil && c.byCycle[cycle.ID] == next:
+		delete(c.byCycle, cycle.ID) // the next read tries again
+	case next.err == nil:
+		// The graph was read at or after gen: label the entry with what
+		// it really is.
+		next.gen = next.g.Generation
 	}
 	c.mu.Unlock()
+	close(next.done)
+	return next.a, next.err
+}
+
+// make brings base's analysis up to date or, with no base, analyses the
+// cycle afresh at now.
+func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, base *analysisEntry, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
+	if base != nil {
+		if _, err := base.wait(ctx); err == nil {
+			g, change, err := store.UpdateGraph(ctx, base.g, base.at)
+			if err != nil {
+				return nil, nil, err
+			}
+			if change == nil { // loaded afresh
+				return g, okr.Analyze(g, base.at, policy), nil
+			}
+			return g, okr.Reanalyze(base.a, g, change, policy), nil
+		} else if ctx.Err() != nil {
+			return nil, nil, err
+		}
+		now = base.at // base failed: make what it should have made
+	}
+	g, err := store.LoadGraph(ctx, cycle.ID, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, okr.Analyze(g, now, policy), nil
+}
+
+// wait returns the entry's analysis once it is made.
+func (e *analysisEntry) wait(ctx context.Context) (*okr.Analysis, error) {
 	select {
 	case <-e.done:
 	case <-ctx.Done():

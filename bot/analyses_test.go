@@ -118,6 +118,11 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	writersDone.Wait()
 	close(stop)
 	wg.Wait()
+	// The writes were followed by patching the analysis before them, not by
+	// analysing the cycle again.
+	if c.patched < writers*writes {
+		t.Errorf("%d of %d analyses were brought up to date from the one before, want at least %d", c.patched, c.count(), writers*writes)
+	}
 }
 
 func currentOf(a *okr.Analysis, krID int64) float64 {

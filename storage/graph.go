@@ -135,6 +135,12 @@ func graphObjectives(ctx context.Context, tx *Tx, cycleID int64) ([]*okr.Objecti
 	if err != nil {
 		return nil, fmt.Errorf("load objectives: %w", err)
 	}
+	return scanGraphObjectives(rows, cycleID)
+}
+
+// scanGraphObjectives reads rows of (id, snapshot) of active objectives of
+// the cycle, and closes them.
+func scanGraphObjectives(rows *sql.Rows, cycleID int64) ([]*okr.Objective, error) {
 	defer rows.Close()
 	var slab []okr.Objective // one allocation for all, not one per row
 	var snapshot string
@@ -209,9 +215,15 @@ func loadKeyResults(ctx context.Context, tx *Tx, cycleID, lo, hi int64, weekStar
 		b.err = fmt.Errorf("load key results: %w", err)
 		return b
 	}
+	return scanGraphKeyResults(rows, weekStart, int(hi-lo+1))
+}
+
+// scanGraphKeyResults reads rows of (id, snapshot) of live key results, about
+// size of them, and closes them.
+func scanGraphKeyResults(rows *sql.Rows, weekStart time.Time, size int) (b krBatch) {
 	defer rows.Close()
-	slab := make([]okr.KeyResult, 0, hi-lo+1) // one allocation for all, not one per row
-	b.weekAgo = make([]float64, 0, hi-lo+1)
+	slab := make([]okr.KeyResult, 0, size) // one allocation for all, not one per row
+	b.weekAgo = make([]float64, 0, size)
 	week := weekStart.UnixMilli()
 	var snapshot string
 	for rows.Next() {
