@@ -2,6 +2,7 @@ package okr
 
 import (
 	"cmp"
+	"math"
 	"slices"
 )
 
@@ -181,9 +182,11 @@ func (r *reanalysis) placeObjectives() {
 	if len(added) == 0 && len(r.removed) == 0 {
 		r.a.Objectives, r.a.index = slices.Clone(prev.Objectives), prev.index // the index is never written once made
 	} else {
-		r.a.Objectives = patchSorted(prev.Objectives, added, func(s *ObjectiveState) bool {
-			return r.isChanged(s.Objective.ID) && r.dirty[s.Objective.ID] == nil
-		}, func(s *ObjectiveState) int64 { return s.Objective.ID })
+		removed := make([]int64, len(r.removed))
+		for i, s := range r.removed {
+			removed[i] = s.Objective.ID
+		}
+		r.a.Objectives = patchSorted(prev.Objectives, removed, added, stateID)
 		r.a.index = make(map[int64]int, len(r.a.Objectives))
 		for i, s := range r.a.Objectives {
 			r.a.index[s.Objective.ID] = i
@@ -288,12 +291,13 @@ func (r *reanalysis) rollup(s *ObjectiveState, done map[*ObjectiveState]bool) {
 // of the recomputed ones put back.
 func (r *reanalysis) patchGaps() {
 	prev, a := r.prev, r.a
-	gone := func(id int64) bool {
-		_, recomputed := r.dirty[id]
-		return recomputed || r.isChanged(id)
+	gone := slices.Clone(r.changed) // whose entries may change
+	for id := range r.dirty {
+		gone = append(gone, id)
 	}
+	slices.Sort(gone)
+	gone = slices.Compact(gone)
 	objectiveID := func(o *Objective) int64 { return o.ID }
-	stateID := func(s *ObjectiveState) int64 { return s.Objective.ID }
 
 	a.Aligned, a.Alignable = prev.Aligned, prev.Alignable
 	count := func(s *ObjectiveState, n int) {
@@ -335,10 +339,10 @@ func (r *reanalysis) patchGaps() {
 			tooMany = append(tooMany, s)
 		}
 	}
-	a.Orphans = patchSorted(prev.Orphans, orphans, func(o *Objective) bool { return gone(o.ID) }, objectiveID)
-	a.Unsupported = patchSorted(prev.Unsupported, unsupported, func(o *Objective) bool { return gone(o.ID) }, objectiveID)
-	a.TooFewKeyResults = patchSorted(prev.TooFewKeyResults, tooFew, func(s *ObjectiveState) bool { return gone(s.Objective.ID) }, stateID)
-	a.TooManyKeyResults = patchSorted(prev.TooManyKeyResults, tooMany, func(s *ObjectiveState) bool { return gone(s.Objective.ID) }, stateID)
+	a.Orphans = patchSorted(prev.Orphans, gone, orphans, objectiveID)
+	a.Unsupported = patchSorted(prev.Unsupported, gone, unsupported, objectiveID)
+	a.TooFewKeyResults = patchSorted(prev.TooFewKeyResults, gone, tooFew, stateID)
+	a.TooManyKeyResults = patchSorted(prev.TooManyKeyResults, gone, tooMany, stateID)
 	r.patchKeyResultGaps()
 	r.patchOverLoaded()
 }
@@ -347,8 +351,8 @@ func (r *reanalysis) patchGaps() {
 // quiet owners: only the changed objectives' key results changed.
 func (r *reanalysis) patchKeyResultGaps() {
 	prev, a := r.prev, r.a
-	krGone := func(k KeyResultState) bool { return r.isChanged(k.KeyResult.ObjectiveID) }
 	krID := func(k KeyResultState) int64 { return k.KeyResult.ID }
+	var gone []int64 // the changed objectives' key results before
 	var stale []KeyResultState
 	var atRisk [HealthOffTrack + 1][]KeyResultState
 	var owners []string // of the key results that changed, before and after
@@ -356,6 +360,7 @@ func (r *reanalysis) patchKeyResultGaps() {
 		if old := prev.Objective(id); old != nil {
 			for _, k := range old.KeyResults {
 				owners = append(owners, k.KeyResult.OwnerID)
+				gone = append(gone, k.KeyResult.ID)
 			}
 		}
 		s := r.dirty[id]
@@ -372,8 +377,9 @@ func (r *reanalysis) patchKeyResultGaps() {
 			}
 		}
 	}
+	slices.Sort(gone)
 	sortByID(stale)
-	a.Stale = patchSorted(prev.Stale, stale, krGone, krID)
+	a.Stale = patchSorted(prev.Stale, gone, stale, krID)
 	a.AtRisk = make([]KeyResultState, 0, len(prev.AtRisk)+len(stale))
 	rest := prev.AtRisk
 	for h := len(atRisk) - 1; h >= 0; h-- { // worst first, then by ID, as Analyze
@@ -382,7 +388,7 @@ func (r *reanalysis) patchKeyResultGaps() {
 			n++
 		}
 		sortByID(atRisk[h])
-		a.AtRisk = append(a.AtRisk, patchSorted(rest[:n], atRisk[h], krGone, krID)...)
+		a.AtRisk = append(a.AtRisk, patchSorted(rest[:n], gone, atRisk[h], krID)...)
 		rest = rest[n:]
 	}
 	if len(a.AtRisk) == 0 {
@@ -396,13 +402,23 @@ func (r *reanalysis) patchKeyResultGaps() {
 	type activity struct{ due, recent bool }
 	acts := make([]activity, len(owners))
 	weekAgo := a.At.Add(-Week)
+	undecided := len(owners) // owners not yet known to be due and recent
 	for _, s := range a.Objectives {
 		for _, k := range s.KeyResults {
 			kr := k.KeyResult
-			if i, ok := slices.BinarySearch(owners, kr.OwnerID); ok {
+			for i := range owners {
+				if owners[i] != kr.OwnerID || acts[i].due && acts[i].recent {
+					continue
+				}
 				acts[i].due = acts[i].due || kr.CreatedAt.Before(weekAgo)
 				acts[i].recent = acts[i].recent || kr.CheckedAt.After(weekAgo)
+				if acts[i].due && acts[i].recent {
+					undecided--
+				}
 			}
+		}
+		if undecided == 0 {
+			break
 		}
 	}
 	a.Quiet = make([]string, 0, len(prev.Quiet)+len(owners))
@@ -463,21 +479,36 @@ func (r *reanalysis) patchOverLoaded() {
 	})
 }
 
-// patchSorted returns old, sorted by id, without the elements drop says and
-// with add, sorted by id too, merged in. old is left as it was.
-func patchSorted[T any](old, add []T, drop func(T) bool, id func(T) int64) []T {
+// patchSorted returns old, sorted by id, without the elements whose IDs
+// are in drop and with add merged in; drop and add are sorted by ID too.
+// old is left as it was. It copies the runs between changes whole: the
+// lists of a large cycle are long and the changes few.
+func patchSorted[T any](old []T, drop []int64, add []T, id func(T) int64) []T {
 	out := make([]T, 0, len(old)+len(add))
-	for _, x := range old {
-		if drop(x) {
-			continue
+	for len(drop) > 0 || len(add) > 0 {
+		next := int64(math.MaxInt64)
+		if len(drop) > 0 {
+			next = drop[0]
 		}
-		for len(add) > 0 && id(add[0]) < id(x) {
+		if len(add) > 0 {
+			next = min(next, id(add[0]))
+		}
+		n, found := slices.BinarySearchFunc(old, next, func(x T, t int64) int { return cmp.Compare(id(x), t) })
+		out, old = append(out, old[:n]...), old[n:]
+		if len(drop) > 0 && drop[0] == next {
+			if found {
+				old = old[1:]
+			}
+			drop = drop[1:]
+		}
+		if len(add) > 0 && id(add[0]) == next {
 			out, add = append(out, add[0]), add[1:]
 		}
-		out = append(out, x)
 	}
-	if out = append(out, add...); len(out) == 0 {
+	if out = append(out, old...); len(out) == 0 {
 		return nil // as Analyze leaves an empty list
 	}
 	return out
 }
+
+func stateID(s *ObjectiveState) int64 { return s.Objective.ID }

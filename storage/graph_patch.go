@@ -149,10 +149,12 @@ func loadPatch(ctx context.Context, tx *Tx, cycleID int64, ids []int64, now time
 	for _, id := range ids {
 		args = append(args, id)
 	}
+	// The unary + keeps SQLite from choosing the cycle's index, which would
+	// read every row of the cycle, over the few rows by ID.
 	in := `(` + placeholders(len(ids)) + `)`
 	p := &okr.Graph{}
 	rows, err := tx.QueryContext(ctx, `SELECT id, snapshot FROM objectives
-		WHERE cycle_id = ? AND status = 'active' AND id IN `+in+` ORDER BY id`, args...)
+		WHERE +cycle_id = ? AND +status = 'active' AND id IN `+in+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load changed objectives: %w", err)
 	}
@@ -160,11 +162,11 @@ func loadPatch(ctx context.Context, tx *Tx, cycleID int64, ids []int64, now time
 		return nil, err
 	}
 	if p.Links, err = findLinks(ctx, tx, `WHERE from_id IN (SELECT id FROM objectives
-		WHERE cycle_id = ? AND status = 'active' AND id IN `+in+`)`, args...); err != nil {
+		WHERE +cycle_id = ? AND +status = 'active' AND id IN `+in+`)`, args...); err != nil {
 		return nil, err
 	}
 	rows, err = tx.QueryContext(ctx, `SELECT id, snapshot FROM key_results
-		WHERE cycle_id = ? AND archived = 0 AND objective_id IN `+in+` ORDER BY id`, args...)
+		WHERE +cycle_id = ? AND +archived = 0 AND objective_id IN `+in+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("load changed key results: %w", err)
 	}
