@@ -388,7 +388,7 @@ func (r *reanalysis) patchKeyResultGaps() {
 			n++
 		}
 		sortByID(atRisk[h])
-		a.AtRisk = append(a.AtRisk, patchSorted(rest[:n], gone, atRisk[h], krID)...)
+		a.AtRisk = appendPatched(a.AtRisk, rest[:n], gone, atRisk[h], krID)
 		rest = rest[n:]
 	}
 	if len(a.AtRisk) == 0 {
@@ -484,7 +484,14 @@ func (r *reanalysis) patchOverLoaded() {
 // old is left as it was. It copies the runs between changes whole: the
 // lists of a large cycle are long and the changes few.
 func patchSorted[T any](old []T, drop []int64, add []T, id func(T) int64) []T {
-	out := make([]T, 0, len(old)+len(add))
+	if out := appendPatched(make([]T, 0, len(old)+len(add)), old, drop, add, id); len(out) > 0 {
+		return out
+	}
+	return nil // as Analyze leaves an empty list
+}
+
+// appendPatched appends old patched as patchSorted says to out.
+func appendPatched[T any](out, old []T, drop []int64, add []T, id func(T) int64) []T {
 	for len(drop) > 0 || len(add) > 0 {
 		next := int64(math.MaxInt64)
 		if len(drop) > 0 {
@@ -505,10 +512,7 @@ func patchSorted[T any](old []T, drop []int64, add []T, id func(T) int64) []T {
 			out, add = append(out, add[0]), add[1:]
 		}
 	}
-	if out = append(out, old...); len(out) == 0 {
-		return nil // as Analyze leaves an empty list
-	}
-	return out
+	return append(out, old...)
 }
 
 func stateID(s *ObjectiveState) int64 { return s.Objective.ID }
