@@ -61,7 +61,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	// synchronous=NORMAL is durable across application crashes in WAL mode
 	// and only risks the last transactions on power loss, which makes a
 	// check-in cost well under a millisecond.
-	base := path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-65536)&_pragma=mmap_size(268435456)"
+	base := path + "?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-4096)"
 	write, err := sql.Open("sqlite", base+"&_pragma=journal_mode(WAL)&_txlock=immediate")
 	if err != nil {
 		return nil, fmt.Errorf("open database %q: %w", path, err)

@@ -226,6 +226,7 @@ func scanGraphKeyResults(rows *sql.Rows, weekStart time.Time, size int) (b krBat
 	b.weekAgo = make([]float64, 0, size)
 	week := weekStart.UnixMilli()
 	var snapshot string
+	owners := map[string]string{} // one copy of each owner ID (see below)
 	for rows.Next() {
 		slab = append(slab, okr.KeyResult{})
 		kr := &slab[len(slab)-1]
@@ -238,8 +239,16 @@ func scanGraphKeyResults(rows *sql.Rows, weekStart time.Time, size int) (b krBat
 			b.err = fmt.Errorf("load key result %d: %w", kr.ID, err)
 			return b
 		}
-		kr.ObjectiveID, kr.Kind, kr.Start, kr.Target, kr.Current = s.objectiveID, okr.Kind(s.kind), s.start, s.target, s.current
-		kr.OwnerID, kr.Weight, kr.Confidence = s.ownerID, s.weight, okr.Confidence(s.confidence)
+		// The strings parseSnapshot returns slice the row's snapshot: kept,
+		// they would keep every snapshot (a few MiB at 50,000 key results)
+		// alive as long as the graph.
+		owner, ok := owners[s.ownerID]
+		if !ok {
+			owner = strings.Clone(s.ownerID)
+			owners[owner] = owner
+		}
+		kr.ObjectiveID, kr.Kind, kr.Start, kr.Target, kr.Current = s.objectiveID, internKind(s.kind), s.start, s.target, s.current
+		kr.OwnerID, kr.Weight, kr.Confidence = owner, s.weight, internConfidence(s.confidence)
 		if s.checkedAt != 0 {
 			kr.CheckedAt = fromMillis(s.checkedAt)
 		}
@@ -263,6 +272,27 @@ func scanGraphKeyResults(rows *sql.Rows, weekStart time.Time, size int) (b krBat
 		b.krs[i] = &slab[i]
 	}
 	return b
+}
+
+// internKind returns the constant for a kind read from a snapshot, so that
+// the key result does not hold on to the snapshot.
+func internKind(k string) okr.Kind {
+	for _, kind := range okr.Kinds {
+		if string(kind) == k {
+			return kind
+		}
+	}
+	return okr.Kind(strings.Clone(k))
+}
+
+// internConfidence is internKind for a confidence.
+func internConfidence(c string) okr.Confidence {
+	for _, conf := range okr.Confidences {
+		if string(conf) == c {
+			return conf
+		}
+	}
+	return okr.Confidence(strings.Clone(c))
 }
 
 // snapshot is a key result's snapshot column, decoded. Missing times are 0.
