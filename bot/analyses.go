@@ -8,10 +8,20 @@ import (
 	"github.com/okrbot/okrbot/okr"
 )
 
-// analysisMaxAge is how long an analysis answers reads of an unchanged
-// database: health, staleness and the expected progress move with the
-// clock, by days, so a minute-old analysis says what a fresh one would.
-const analysisMaxAge = time.Minute
+// Health, staleness and the expected progress move with the clock, by
+// days, so a minute-old analysis says what a fresh one would, and an
+// hour-old one nearly so.
+const (
+	// analysisMaxAge is how long an analysis (and those brought up to date
+	// from it, which keep its time) answers reads without more: a read
+	// after it is still answered from it, and starts a new analysis of the
+	// whole cycle in the background.
+	analysisMaxAge = time.Minute
+	// analysisMaxStale is how old an analysis may be and still answer a
+	// read; past it (a bot nobody asked for an hour), the read waits for a
+	// new one.
+	analysisMaxStale = time.Hour
+)
 
 // analyses keeps the last analysis of each cycle, shared by every read
 // (list, tree, gaps, show, the App Home): loading and analysing a cycle of
@@ -32,6 +42,9 @@ type analyses struct {
 	byCycle map[int64]*analysisEntry
 	built   uint64 // analyses made, for tests and Stats
 	patched uint64 // of which brought up to date from the one before
+	// refreshing holds, by cycle, the background analysis running (see
+	// analysisMaxAge), closed when it is done.
+	refreshing map[int64]chan struct{}
 }
 
 type analysisEntry struct {
@@ -47,7 +60,7 @@ type analysisEntry struct {
 // usable reports whether e, once done, can answer or be brought up to date
 // for a read at now under policy.
 func (e *analysisEntry) usable(now time.Time, policy okr.Policy) bool {
-	return e != nil && e.policy == policy && !now.Before(e.at) && now.Sub(e.at) < analysisMaxAge
+	return e != nil && e.policy == policy && !now.Before(e.at) && now.Sub(e.at) < analysisMaxStale
 }
 
 // get returns the cycle's analysis as of now, reusing the last one when
@@ -62,6 +75,9 @@ func (c *analyses) get(ctx context.Context, store okr.GraphService, cycle *okr.C
 		c.byCycle = map[int64]*analysisEntry{}
 	}
 	e := c.byCycle[cycle.ID]
+	if e.usable(now, policy) && now.Sub(e.at) >= analysisMaxAge {
+		c.refreshLocked(ctx, store, cycle, now, policy)
+	}
 	if e.usable(now, policy) && e.gen == gen {
 		c.mu.Unlock()
 		return e.wait(ctx)
@@ -116,6 +132,39 @@ func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.
 		return nil, nil, err
 	}
 	return g, okr.Analyze(g, now, policy), nil
+}
+
+// refreshLocked starts analysing the cycle afresh at now in the background,
+// unless that is under way; the new analysis replaces the cycle's entry if
+// that is older. The caller holds c.mu.
+func (c *analyses) refreshLocked(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, now time.Time, policy okr.Policy) {
+	if c.refreshing == nil {
+		c.refreshing = map[int64]chan struct{}{}
+	}
+	if c.refreshing[cycle.ID] != nil {
+		return
+	}
+	done := make(chan struct{})
+	c.refreshing[cycle.ID] = done
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute) // it outlives the read
+	go func() {
+		defer close(done)
+		defer cancel()
+		g, err := store.LoadGraph(ctx, cycle.ID, now)
+		var a *okr.Analysis
+		if err == nil {
+			a = okr.Analyze(g, now, policy)
+		}
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.refreshing, cycle.ID)
+		if cur := c.byCycle[cycle.ID]; err == nil && (cur == nil || cur.policy == policy && cur.at.Before(now)) {
+			e := &analysisEntry{gen: g.Generation, policy: policy, at: now, done: make(chan struct{}), g: g, a: a}
+			close(e.done)
+			c.byCycle[cycle.ID] = e
+			c.built++
+		}
+	}()
 }
 
 // wait returns the entry's analysis once it is made.
