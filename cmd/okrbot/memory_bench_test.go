@@ -138,6 +138,7 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	}
 	m := memoryFigures{byCommand: map[string][]time.Duration{}}
 	m.idle = vmHWM(b, pid)
+	b.Logf("%s, idle: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
 	start := time.Now()
 	slash := func(text string) *slackfake.Result {
 		res, err := srv.SlashCommand(ctx, member, channel, "/okr", text)
@@ -197,6 +198,7 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	}
 	m.took = time.Since(start)
 	m.peak = vmHWM(b, pid)
+	b.Logf("%s, after the commands: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
 	if strings.Contains(sw.String(), `"level":"ERROR"`) {
 		b.Fatalf("the bot logged errors:\n%s", sw.String())
 	}
@@ -222,6 +224,22 @@ func vmHWM(b *testing.B, pid int) float64 {
 	}
 	b.Fatal("no VmHWM in /proc status")
 	return 0
+}
+
+// procStatus picks fields out of /proc/PID/status, for the log.
+func procStatus(pid int, fields ...string) string {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, l := range strings.Split(string(raw), "\n") {
+		name, value, _ := strings.Cut(l, ":")
+		if slices.Contains(fields, name) {
+			out = append(out, name+" "+strings.Join(strings.Fields(value), " "))
+		}
+	}
+	return strings.Join(out, ", ")
 }
 
 // cpuTicks is the CPU time the process has used, in clock ticks.
