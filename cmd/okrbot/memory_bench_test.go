@@ -31,7 +31,9 @@ import (
 // show, the App Home, or a check-in through its modal) answered in full,
 // each followed at once by `/okr help` while the heavy one is at work.
 // Before the pairs, 200 `/okr help` alone; the acks of both sets of helps
-// are compared.
+// are compared. Last, once the first analysis is a minute old, one more
+// read starts a new analysis in the background, and VmHWM is read once the
+// process is idle again.
 // Targets (issue 11): at most 64 MiB idle and 96 MiB peak; the p99 ack of
 // /okr help interleaved within 1.5x of /okr help alone.
 //
@@ -51,6 +53,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 				m := measureMemory(b, bin, shape)
 				b.ReportMetric(m.idle, "idle-MiB")
 				b.ReportMetric(m.peak, "peak-MiB")
+				b.ReportMetric(m.refreshed, "peak-with-refresh-MiB")
 				b.ReportMetric(ms(percentile(m.helpAlone, 0.99)), "help-alone-p99-ms")
 				b.ReportMetric(ms(percentile(m.helpMixed, 0.99)), "help-mixed-p99-ms")
 				b.ReportMetric(ms(percentile(m.answers, 0.50)), "answer-p50-ms")
@@ -69,6 +72,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 
 type memoryFigures struct {
 	idle, peak           float64 // MiB
+	refreshed            float64 // MiB, the peak after a background analysis too
 	helpAlone, helpMixed []time.Duration
 	answers              []time.Duration // heavy command -> its answer
 	byCommand            map[string][]time.Duration
@@ -199,6 +203,21 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	m.took = time.Since(start)
 	m.peak = vmHWM(b, pid)
 	b.Logf("%s, after the commands: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
+	// An analysis older than a minute answers while a new one is made in
+	// the background, the old one still held: in steady use that happens
+	// once a minute, so it belongs in the peak too. The bot reads the real
+	// clock, so this waits for it.
+	ready := time.NewTimer(time.Until(start.Add(61 * time.Second)))
+	select {
+	case <-ready.C:
+	case <-ctx.Done():
+		b.Fatal(ctx.Err())
+	}
+	slash("list")
+	if err := waitIdle(ctx, pid); err != nil {
+		b.Fatal(err)
+	}
+	m.refreshed = vmHWM(b, pid)
 	if strings.Contains(sw.String(), `"level":"ERROR"`) {
 		b.Fatalf("the bot logged errors:\n%s", sw.String())
 	}
