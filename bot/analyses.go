@@ -33,9 +33,10 @@ const (
 // next read brings the last analysis up to date: the store reloads only
 // the objectives the writes changed (okr.GraphService.UpdateGraph) and
 // okr.Reanalyze recomputes only what depends on them, which keeps the
-// analysis' time; a write the store cannot follow, a new policy or an
-// analysis past analysisMaxAge makes a new one from the whole cycle. Reads
-// that arrive meanwhile wait for it rather than make their own. Analyses
+// analysis' time; a write the store cannot follow or a new policy makes a
+// new one from the whole cycle, and so does age: in the background past
+// analysisMaxAge, before answering past analysisMaxStale. Reads that
+// arrive while one is made wait for it rather than make their own. Analyses
 // are shared: callers must not change them.
 type analyses struct {
 	mu      sync.Mutex
