@@ -28,8 +28,8 @@ const (
 // 10,000 objectives costs tens of milliseconds, reading the store's
 // generation a few microseconds. An analysis is reused while the
 // generation it was made at is the store's (every write an analysis could
-// see moves it; the delivery ledger's do not), the policy is the same and
-// it is younger than analysisMaxAge. When the generation has moved, the
+// see moves it; the delivery ledger's do not) and the policy is the
+// same. When the generation has moved, the
 // next read brings the last analysis up to date: the store reloads only
 // the objectives the writes changed (okr.GraphService.UpdateGraph) and
 // okr.Reanalyze recomputes only what depends on them, which keeps the
