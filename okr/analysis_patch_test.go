@@ -14,23 +14,23 @@ import (
 // GraphService.UpdateGraph hands a graph over: everything else shared.
 func patched(g *okr.Graph, id int64, change func(*okr.Objective), changeKR func(*okr.KeyResult)) *okr.Graph {
 	out := *g
-	out.Objectives = slices.Clone(g.Objectives)
-	for i, o := range out.Objectives {
-		if o.ID == id {
-			c := *o
-			change(&c)
-			out.Objectives[i] = &c
-		}
-	}
-	out.KeyResults = slices.Clone(g.KeyResults)
-	for i, kr := range out.KeyResults {
-		if kr.ObjectiveID == id {
-			c := *kr
-			changeKR(&c)
-			out.KeyResults[i] = &c
-		}
-	}
+	out.Objectives = edited(g.Objectives, func(o *okr.Objective) bool { return o.ID == id }, change)
+	out.KeyResults = edited(g.KeyResults, func(kr *okr.KeyResult) bool { return kr.ObjectiveID == id }, changeKR)
 	return &out
+}
+
+// edited is a copy of xs where each element match picks is a copy that
+// edit changed.
+func edited[T any](xs []*T, match func(*T) bool, edit func(*T)) []*T {
+	out := slices.Clone(xs)
+	for i, x := range out {
+		if match(x) {
+			c := *x
+			edit(&c)
+			out[i] = &c
+		}
+	}
+	return out
 }
 
 // TestReanalyze_EqualsAnalyze: a check-in deep in a rolled-up chain, and
