@@ -57,9 +57,30 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	if again, _ := c.get(ctx, db, cycle, now, policy); again != first {
 		t.Fatal("a delivery-ledger write made a new analysis")
 	}
-	// Made again when the clock has moved on, or the policy changed.
-	if later, _ := c.get(ctx, db, cycle, now.Add(2*time.Minute), policy); later == first {
-		t.Fatal("a two-minute-old analysis was reused")
+	// When the clock has moved on, a read still gets the analysis there is
+	// at once, and a new one is made in the background for the next reads.
+	later := now.Add(2 * time.Minute)
+	if a, _ := c.get(ctx, db, cycle, later, policy); a != first {
+		t.Fatal("a two-minute-old analysis did not answer at once")
+	}
+	c.mu.Lock()
+	refreshed := c.refreshing[cycle.ID]
+	c.mu.Unlock()
+	if refreshed == nil {
+		t.Fatal("a two-minute-old analysis answered without a new one being started")
+	}
+	select {
+	case <-refreshed:
+	case <-time.After(time.Minute):
+		t.Fatal("the new analysis was not made within a minute")
+	}
+	if a, err := c.get(ctx, db, cycle, later, policy); err != nil || !a.At.Equal(later) {
+		t.Fatalf("after the background analysis, a read got one made at %v (%v), want %v", a.At, err, later)
+	}
+	// One past analysisMaxStale is never given; nor one made under another
+	// policy.
+	if a, err := c.get(ctx, db, cycle, later.Add(2*analysisMaxStale), policy); err != nil || !a.At.Equal(later.Add(2*analysisMaxStale)) {
+		t.Fatalf("a read %v after the last analysis got one made at %v (%v)", 2*analysisMaxStale, a.At, err)
 	}
 	other := policy
 	other.MaxKeyResults++
@@ -118,6 +139,11 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	writersDone.Wait()
 	close(stop)
 	wg.Wait()
+	// The writes were followed by patching the analysis before them, not by
+	// analysing the cycle again.
+	if c.patched < writers*writes {
+		t.Errorf("%d of %d analyses were brought up to date from the one before, want at least %d", c.patched, c.count(), writers*writes)
+	}
 }
 
 func currentOf(a *okr.Analysis, krID int64) float64 {

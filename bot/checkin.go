@@ -528,7 +528,10 @@ func (b *Bot) submitCheckin(ctx context.Context, cb *slack.InteractionCallback) 
 	if err := b.store.CreateCheckins(ctx, checkins); err != nil {
 		return b.generalError(cb, err), nil
 	}
-	b.changed()
+	// No b.changed(): the suggestion index reads titles and links, which a
+	// check-in leaves alone, and rebuilding it (hundreds of milliseconds
+	// and tens of MiB at 10,000 objectives) after every check-in made the
+	// next /okr gaps wait for it.
 	b.counters.checkins.Add(uint64(len(checkins)))
 	b.log.Info("check-ins recorded", slog.String("user", actor.ID), slog.Int("key_results", len(checkins)))
 	return nil, func(ctx context.Context) error {

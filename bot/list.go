@@ -209,7 +209,14 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 			suggest("Anyone in the team can add one with `/okr new team`."))
 	default:
 		company := okr.LevelCompany
-		if objs, _, err = b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, Level: &company}); err != nil {
+		if closed {
+			objs, _, err = b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, Level: &company})
+		} else {
+			objs, err = b.activeAndScored(ctx, a, okr.ObjectiveFilter{Level: &company}, func(st *okr.ObjectiveState) bool {
+				return st.Objective.Level == company
+			})
+		}
+		if err != nil {
 			return message{}, err
 		}
 		heading = "*Company objectives*"
@@ -343,14 +350,24 @@ func (b *Bot) personsObjectives(ctx context.Context, a *okr.Analysis, userID str
 // for each list is what made it slow); the person's objectives already
 // scored, which the analysis leaves out, come from the store.
 func (b *Bot) personsActiveObjectives(ctx context.Context, a *okr.Analysis, userID string) ([]*okr.Objective, error) {
+	return b.activeAndScored(ctx, a, okr.ObjectiveFilter{OwnerID: &userID}, func(st *okr.ObjectiveState) bool {
+		return st.Objective.OwnerID == userID || slices.ContainsFunc(st.KeyResults, func(k okr.KeyResultState) bool { return k.KeyResult.OwnerID == userID })
+	})
+}
+
+// activeAndScored lists, in a cycle still open, the active objectives of
+// the shared analysis that match and the objectives already scored that
+// the store finds with the filter (the analysis leaves those out).
+func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, scoredFilter okr.ObjectiveFilter, match func(*okr.ObjectiveState) bool) ([]*okr.Objective, error) {
 	var out []*okr.Objective
 	for _, st := range a.Objectives {
-		if st.Objective.OwnerID == userID || slices.ContainsFunc(st.KeyResults, func(k okr.KeyResultState) bool { return k.KeyResult.OwnerID == userID }) {
+		if match(st) {
 			out = append(out, st.Objective)
 		}
 	}
 	closed := okr.StatusClosed
-	scored, _, err := b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &a.Cycle.ID, OwnerID: &userID, Status: &closed})
+	scoredFilter.CycleID, scoredFilter.Status = &a.Cycle.ID, &closed
+	scored, _, err := b.store.FindObjectives(ctx, scoredFilter)
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,15 @@ import (
 // control characters (docs/slack-platform.md, "mrkdwn escaping"), and escaping them neutralises mentions,
 // @channel, and disguised links.
 func esc(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return mrkdwnEscaper.Replace(s)
 }
+
+// mrkdwnEscaper is made once: a Replacer builds its tables on first use,
+// which cost more than the replacing.
+var mrkdwnEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // trunc shortens s to at most n characters, ending with "…" when cut.
 func trunc(s string, n int) string {

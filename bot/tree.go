@@ -99,11 +99,28 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 
 // treeLayouts keeps the trees laid out from the current shared analysis,
 // by root: every page of a tree of 10,000 objectives, and every person
-// asking for it, reads one layout until the analysis changes.
+// asking for it, reads one layout until the analysis changes. The next
+// analysis, brought up to date after a write, shares the states of the
+// objectives the write left alone: their lines are taken from the last
+// layout rather than drawn again.
 type treeLayouts struct {
 	mu       sync.Mutex
 	analysis *okr.Analysis
 	byRoot   map[int64]treeLayout
+	lines    treeLines
+}
+
+// treeLines remembers the line drawn for each objective state, for the
+// next layout; states are never changed, so one drawn at the same depth
+// with the same mark reads the same.
+type treeLines struct {
+	last, next map[*okr.ObjectiveState]treeLine
+}
+
+type treeLine struct {
+	depth       int
+	mark        string
+	text, crumb string
 }
 
 type treeLayout struct {
@@ -116,10 +133,14 @@ func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 	defer t.mu.Unlock()
 	if t.analysis != a {
 		t.analysis, t.byRoot = a, map[int64]treeLayout{}
+		if t.lines.next != nil {
+			t.lines.last = t.lines.next
+		}
+		t.lines.next = map[*okr.ObjectiveState]treeLine{}
 	}
 	l, ok := t.byRoot[root]
 	if !ok {
-		l.entries, l.objectives = treeEntries(a, root)
+		l.entries, l.objectives = treeEntries(a, root, &t.lines)
 		t.byRoot[root] = l
 	}
 	return l.entries, l.objectives
@@ -131,8 +152,9 @@ func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 // objective), then objectives aligned to something outside the cycle, then
 // the unaligned, each group under its own heading line. Below root, only
 // that objective's subtree. It returns the lines and how many objectives
-// they show.
-func treeEntries(a *okr.Analysis, root int64) ([]treeEntry, int) {
+// they show. lines, when not nil, lends the lines drawn before and keeps
+// the ones drawn now.
+func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, int) {
 	var out []treeEntry
 	seen := map[int64]bool{}
 	objectives := 0
@@ -153,17 +175,26 @@ func treeEntries(a *okr.Analysis, root int64) ([]treeEntry, int) {
 		case depth == 0 && o.HasParent() && a.Objective(o.ParentObjectiveID) == nil:
 			mark = alignmentMark(o)
 		}
-		prefix := ""
-		if depth > 0 {
-			prefix = strings.Repeat(indent, depth-1) + "└ "
+		line, drawn := treeLine{}, false
+		if lines != nil {
+			line, drawn = lines.last[st]
+			drawn = drawn && line.depth == depth && line.mark == mark
 		}
-		out = append(out, treeEntry{
-			text: fmt.Sprintf("%s%s *%s* %s · %s %s%s", prefix, healthEmoji(st.Health), o.Ref(), esc(trunc(o.Title, treeTitle)),
-				bar(st.Progress), pct(st.Progress), mark),
-			parent: parent,
-			group:  group,
-			crumb:  fmt.Sprintf("*%s* %s", o.Ref(), esc(trunc(o.Title, 40))),
-		})
+		if !drawn {
+			prefix := ""
+			if depth > 0 {
+				prefix = strings.Repeat(indent, depth-1) + "└ "
+			}
+			line = treeLine{depth: depth, mark: mark,
+				text: fmt.Sprintf("%s%s *%s* %s · %s %s%s", prefix, healthEmoji(st.Health), o.Ref(), esc(trunc(o.Title, treeTitle)),
+					bar(st.Progress), pct(st.Progress), mark),
+				crumb: fmt.Sprintf("*%s* %s", o.Ref(), esc(trunc(o.Title, 40))),
+			}
+		}
+		if lines != nil {
+			lines.next[st] = line
+		}
+		out = append(out, treeEntry{text: line.text, parent: parent, group: group, crumb: line.crumb})
 		me := len(out) - 1
 		for _, c := range st.Children {
 			if cs := a.Objective(c.ID); cs != nil {

@@ -41,6 +41,9 @@ type GraphService interface {
 	// a loaded graph (and not with the delivery ledger's): equal
 	// generations mean an unchanged graph.
 	Generation(ctx context.Context) (int64, error)
+	// UpdateGraph brings a graph loaded at now up to the store's
+	// generation, sharing what did not change (see GraphChange).
+	UpdateGraph(ctx context.Context, g *Graph, now time.Time) (*Graph, *GraphChange, error)
 }
 
 // ObjectiveState is an objective with what the analysis derived for it.

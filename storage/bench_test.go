@@ -140,3 +140,40 @@ func BenchmarkCreateCheckin(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkPatchAfterCheckin brings a loaded and analysed cycle of 10,000
+// objectives, 50,000 key results and 500,000 check-ins up to date after
+// one check-in (not timed): UpdateGraph reloads the changed objective and
+// okr.Reanalyze recomputes it and what is above it, instead of
+// LoadAndAnalyze's whole cycle.
+// Target (issue 11): the next read within 50 ms of a write, Slack included.
+func BenchmarkPatchAfterCheckin(b *testing.B) {
+	db, clk := mustOpenDB(b)
+	c, now := seedOrg(b, db, clk, 10_000, 10)
+	ctx := context.Background()
+	policy := okr.DefaultPolicy()
+	g, err := db.LoadGraph(ctx, c.ID, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := okr.Analyze(g, now, policy)
+	krs, err := db.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &c.ID, Limit: 1000})
+	if err != nil {
+		b.Fatal(err)
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		kr := krs[i*7%len(krs)]
+		if err := db.CreateCheckins(ctx, []*okr.Checkin{{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: float64(i % 100), Confidence: okr.AtRisk}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		next, change, err := db.UpdateGraph(ctx, g, now)
+		if err != nil || change == nil {
+			b.Fatalf("update: %v, change %v", err, change)
+		}
+		a, g = okr.Reanalyze(a, next, change, policy), next
+	}
+}

@@ -35,6 +35,7 @@ func (db *DB) CreateCheckins(ctx context.Context, checkins []*okr.Checkin) error
 			return okr.FieldErrorf("value", "A milestone is done or not done.")
 		}
 		c.Previous, c.CreatedAt = kr.Current, tx.now
+		tx.touch(kr.ObjectiveID)
 		res, err := tx.ExecContext(ctx, `INSERT INTO checkins (key_result_id, author_id, value, previous, confidence, note, blockers, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.KeyResultID, c.AuthorID, c.Value, c.Previous, c.Confidence, c.Note, c.Blockers, toMillis(tx.now))

@@ -181,6 +181,12 @@ func graphObjectives(ctx context.Context, tx *Tx, cycleID int64) ([]*okr.Objecti
 	if err != nil {
 		return nil, fmt.Errorf("load objectives: %w", err)
 	}
+	return scanGraphObjectives(rows, cycleID)
+}
+
+// scanGraphObjectives reads rows of (id, snapshot) of active objectives of
+// the cycle, and closes them.
+func scanGraphObjectives(rows *sql.Rows, cycleID int64) ([]*okr.Objective, error) {
 	defer rows.Close()
 	var slab []okr.Objective // one allocation for all, not one per row
 	var snapshot string
@@ -255,11 +261,18 @@ func loadKeyResults(ctx context.Context, tx *Tx, cycleID, lo, hi int64, weekStar
 		b.err = fmt.Errorf("load key results: %w", err)
 		return b
 	}
+	return scanGraphKeyResults(rows, weekStart, int(hi-lo+1))
+}
+
+// scanGraphKeyResults reads rows of (id, snapshot) of live key results, about
+// size of them, and closes them.
+func scanGraphKeyResults(rows *sql.Rows, weekStart time.Time, size int) (b krBatch) {
 	defer rows.Close()
-	slab := make([]okr.KeyResult, 0, hi-lo+1) // one allocation for all, not one per row
-	b.weekAgo = make([]float64, 0, hi-lo+1)
+	slab := make([]okr.KeyResult, 0, size) // one allocation for all, not one per row
+	b.weekAgo = make([]float64, 0, size)
 	week := weekStart.UnixMilli()
 	var snapshot string
+	owners := map[string]string{} // one copy of each owner ID (see below)
 	for rows.Next() {
 		slab = append(slab, okr.KeyResult{})
 		kr := &slab[len(slab)-1]
@@ -272,8 +285,16 @@ func loadKeyResults(ctx context.Context, tx *Tx, cycleID, lo, hi int64, weekStar
 			b.err = fmt.Errorf("load key result %d: %w", kr.ID, err)
 			return b
 		}
-		kr.ObjectiveID, kr.Kind, kr.Start, kr.Target, kr.Current = s.objectiveID, okr.Kind(s.kind), s.start, s.target, s.current
-		kr.OwnerID, kr.Weight, kr.Confidence = s.ownerID, s.weight, okr.Confidence(s.confidence)
+		// The strings parseSnapshot returns slice the row's snapshot: kept,
+		// they would keep every snapshot (a few MiB at 50,000 key results)
+		// alive as long as the graph.
+		owner, ok := owners[s.ownerID]
+		if !ok {
+			owner = strings.Clone(s.ownerID)
+			owners[owner] = owner
+		}
+		kr.ObjectiveID, kr.Kind, kr.Start, kr.Target, kr.Current = s.objectiveID, internKind(s.kind), s.start, s.target, s.current
+		kr.OwnerID, kr.Weight, kr.Confidence = owner, s.weight, internConfidence(s.confidence)
 		if s.checkedAt != 0 {
 			kr.CheckedAt = fromMillis(s.checkedAt)
 		}
@@ -297,6 +318,27 @@ func loadKeyResults(ctx context.Context, tx *Tx, cycleID, lo, hi int64, weekStar
 		b.krs[i] = &slab[i]
 	}
 	return b
+}
+
+// internKind returns the constant for a kind read from a snapshot, so that
+// the key result does not hold on to the snapshot.
+func internKind(k string) okr.Kind {
+	for _, kind := range okr.Kinds {
+		if string(kind) == k {
+			return kind
+		}
+	}
+	return okr.Kind(strings.Clone(k))
+}
+
+// internConfidence is internKind for a confidence.
+func internConfidence(c string) okr.Confidence {
+	for _, conf := range okr.Confidences {
+		if string(conf) == c {
+			return conf
+		}
+	}
+	return okr.Confidence(strings.Clone(c))
 }
 
 // snapshot is a key result's snapshot column, decoded. Missing times are 0.

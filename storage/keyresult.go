@@ -46,6 +46,7 @@ func (db *DB) CreateKeyResult(ctx context.Context, kr *okr.KeyResult) error {
 	if err := insertKeyResult(ctx, tx, o, kr); err != nil {
 		return err
 	}
+	tx.touch(o.ID)
 	return tx.Commit()
 }
 
@@ -158,6 +159,7 @@ func (db *DB) UpdateKeyResult(ctx context.Context, id int64, upd okr.KeyResultUp
 		return nil, err
 	}
 	next.UpdatedAt = tx.now
+	tx.touch(kr.ObjectiveID)
 	if _, err := tx.ExecContext(ctx, `UPDATE key_results SET title = ?, kind = ?, start = ?, target = ?, current = ?, unit = ?,
 		owner_id = ?, weight = ?, by_hand = ?, updated_at = ? WHERE id = ?`,
 		next.Title, next.Kind, next.Start, next.Target, next.Current, next.Unit, next.OwnerID, next.Weight, next.ByHand,
@@ -175,16 +177,17 @@ func (db *DB) ArchiveKeyResult(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := liveKeyResult(ctx, tx, id); err != nil {
+	kr, err := liveKeyResult(ctx, tx, id)
+	if err != nil {
 		return err
 	}
-	for _, q := range []string{
-		`UPDATE key_results SET archived = 1, updated_at = ? WHERE id = ?`,
-		`UPDATE objectives SET parent_key_result_id = NULL, updated_at = ? WHERE parent_key_result_id = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, toMillis(tx.now), id); err != nil {
-			return fmt.Errorf("archive key result %d: %w", id, err)
-		}
+	tx.touch(kr.ObjectiveID)
+	if _, err := tx.ExecContext(ctx, `UPDATE key_results SET archived = 1, updated_at = ? WHERE id = ?`, toMillis(tx.now), id); err != nil {
+		return fmt.Errorf("archive key result %d: %w", id, err)
+	}
+	if err := tx.touchReturned(ctx, `UPDATE objectives SET parent_key_result_id = NULL, updated_at = ? WHERE parent_key_result_id = ?
+		RETURNING id`, toMillis(tx.now), id); err != nil {
+		return fmt.Errorf("archive key result %d: %w", id, err)
 	}
 	return tx.Commit()
 }

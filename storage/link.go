@@ -43,6 +43,7 @@ func (db *DB) CreateLink(ctx context.Context, l *okr.Link, opts okr.LinkOptions)
 			okr.LinkDependsOn: "depends on", okr.LinkRelatesTo: "relates to"}[l.Kind], to.Ref())
 	}
 	l.CreatedAt = tx.now
+	tx.touch(l.FromID)
 	res, err := tx.ExecContext(ctx, `INSERT INTO links (from_id, to_id, kind, created_by, created_at) VALUES (?, ?, ?, ?, ?)`,
 		l.FromID, l.ToID, l.Kind, l.CreatedBy, toMillis(tx.now))
 	if err != nil {
@@ -83,13 +84,10 @@ func (db *DB) DeleteLink(ctx context.Context, id int64) error {
 		return err
 	}
 	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `DELETE FROM links WHERE id = ?`, id)
-	if err != nil {
+	if err := tx.touchReturned(ctx, `DELETE FROM links WHERE id = ? RETURNING from_id`, id); err != nil {
 		return fmt.Errorf("delete link %d: %w", id, err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("delete link %d: %w", id, err)
-	} else if n == 0 {
+	if len(tx.change.objectives) == 0 {
 		return okr.Errorf(okr.ENOTFOUND, "That link does not exist.")
 	}
 	return tx.Commit()

@@ -81,6 +81,7 @@ func createObjective(ctx context.Context, tx *Tx, o *okr.Objective, krs []*okr.K
 	if o.ID, err = res.LastInsertId(); err != nil {
 		return fmt.Errorf("create objective: %w", err)
 	}
+	tx.touch(o.ID)
 	for _, kr := range krs {
 		if err := insertKeyResult(ctx, tx, o, kr); err != nil {
 			return err
@@ -241,6 +242,7 @@ func (db *DB) UpdateObjective(ctx context.Context, id int64, upd okr.ObjectiveUp
 		}
 	}
 	next.UpdatedAt = tx.now
+	tx.touch(id)
 	if _, err := tx.ExecContext(ctx, `UPDATE objectives SET title = ?, description = ?, level = ?, owner_id = ?, team_id = ?,
 		rollup_children = ?, weight = ?, updated_at = ? WHERE id = ?`,
 		next.Title, next.Description, next.Level, next.OwnerID, nullID(next.TeamID), next.RollupChildren, next.Weight,
@@ -271,6 +273,7 @@ func (db *DB) SetParent(ctx context.Context, id int64, target okr.LinkTarget, op
 			return err
 		}
 	}
+	tx.touch(id)
 	if _, err := tx.ExecContext(ctx, `UPDATE objectives SET parent_objective_id = ?, parent_key_result_id = ?, updated_at = ? WHERE id = ?`,
 		nullID(parentObj), nullID(parentKR), toMillis(tx.now), id); err != nil {
 		return fmt.Errorf("set parent of objective %d: %w", id, err)
@@ -346,14 +349,18 @@ func (db *DB) ArchiveObjective(ctx context.Context, id int64) error {
 	if _, err := requireOpenCycle(ctx, tx, o.CycleID); err != nil {
 		return err
 	}
+	tx.touch(id)
 	for _, q := range []string{
 		`UPDATE objectives SET status = 'archived', updated_at = ? WHERE id = ?`,
 		`UPDATE key_results SET archived = 1, updated_at = ? WHERE objective_id = ?`,
-		`UPDATE objectives SET parent_objective_id = NULL, parent_key_result_id = NULL, updated_at = ? WHERE parent_objective_id = ?`,
 	} {
 		if _, err := tx.ExecContext(ctx, q, toMillis(tx.now), id); err != nil {
 			return fmt.Errorf("archive objective %d: %w", id, err)
 		}
+	}
+	if err := tx.touchReturned(ctx, `UPDATE objectives SET parent_objective_id = NULL, parent_key_result_id = NULL, updated_at = ?
+		WHERE parent_objective_id = ? RETURNING id`, toMillis(tx.now), id); err != nil {
+		return fmt.Errorf("archive objective %d: %w", id, err)
 	}
 	return tx.Commit()
 }
@@ -390,6 +397,7 @@ func (db *DB) CloseObjectives(ctx context.Context, closings []okr.Closing) error
 		if o.Status == okr.StatusArchived {
 			return okr.Errorf(okr.ECONFLICT, "%s is archived; it cannot be scored.", o.Ref())
 		}
+		tx.touch(c.ObjectiveID)
 		if _, err := tx.ExecContext(ctx, `UPDATE objectives SET status = 'closed', score = ?, updated_at = ? WHERE id = ?`,
 			c.Score, toMillis(tx.now), c.ObjectiveID); err != nil {
 			return fmt.Errorf("close objective %d: %w", c.ObjectiveID, err)

@@ -33,6 +33,7 @@ func (db *DB) SetSettings(ctx context.Context, values map[string]string) error {
 		return err
 	}
 	defer tx.Rollback()
+	tx.touchNoGraph() // nothing here is in a graph
 	for _, k := range slices.Sorted(maps.Keys(values)) {
 		v := values[k]
 		var err error

@@ -19,6 +19,7 @@ func (db *DB) CreateTeam(ctx context.Context, t *okr.Team) error {
 		return err
 	}
 	defer tx.Rollback()
+	tx.touchNoGraph() // nothing here is in a graph
 	if err := checkTeam(ctx, tx, t); err != nil {
 		return err
 	}
@@ -45,6 +46,7 @@ func (db *DB) UpdateTeam(ctx context.Context, t *okr.Team) error {
 		return err
 	}
 	defer tx.Rollback()
+	tx.touchNoGraph() // nothing here is in a graph
 	if _, err := findTeamByID(ctx, tx, t.ID); err != nil {
 		return err
 	}

@@ -18,6 +18,7 @@ func (db *DB) UpsertUsers(ctx context.Context, users []*okr.User) error {
 		return err
 	}
 	defer tx.Rollback()
+	tx.touchNoGraph() // nothing here is in a graph
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO users (id, name, tz, is_admin, is_bot, deleted, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET name = excluded.name, tz = excluded.tz, is_admin = excluded.is_admin,
@@ -87,6 +88,7 @@ func (db *DB) SetAway(ctx context.Context, id string, till time.Time) error {
 		return err
 	}
 	defer tx.Rollback()
+	tx.touchNoGraph() // nothing here is in a graph
 	if _, err := tx.ExecContext(ctx, `INSERT INTO users (id, away_till, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET away_till = excluded.away_till, updated_at = excluded.updated_at`,
 		id, nullMillis(till), toMillis(tx.now)); err != nil {

@@ -22,11 +22,14 @@ import (
 )
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
-// is not set: okrbot's working set at 10,000 objectives is a few tens of
-// MiB, and a small container (128 MiB) should see the garbage collector
+// is not set: a small container (128 MiB) should see the garbage collector
 // work harder before the kernel's OOM killer does
 // (https://go.dev/doc/gc-guide#Memory_limit). GOMEMLIMIT overrides it.
-const defaultMemoryLimit = 64 << 20
+// okrbot's live heap at 10,000 objectives is 50-75 MiB (the suggestion
+// index and the shared analysis); a limit below that keeps the collector
+// running without end, which at 64 MiB doubled answer times and moved
+// acks (BENCHMARKS.md, "Memory from outside").
+const defaultMemoryLimit = 96 << 20
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {

@@ -1,0 +1,95 @@
+package okr_test
+
+import (
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+)
+
+// patched returns g with the objective id replaced by a copy that change
+// edits, and its key results replaced by copies that changeKR edits, as
+// GraphService.UpdateGraph hands a graph over: everything else shared.
+func patched(g *okr.Graph, id int64, change func(*okr.Objective), changeKR func(*okr.KeyResult)) *okr.Graph {
+	out := *g
+	out.Objectives = edited(g.Objectives, func(o *okr.Objective) bool { return o.ID == id }, change)
+	out.KeyResults = edited(g.KeyResults, func(kr *okr.KeyResult) bool { return kr.ObjectiveID == id }, changeKR)
+	return &out
+}
+
+// edited is a copy of xs where each element match picks is a copy that
+// edit changed.
+func edited[T any](xs []*T, match func(*T) bool, edit func(*T)) []*T {
+	out := slices.Clone(xs)
+	for i, x := range out {
+		if match(x) {
+			c := *x
+			edit(&c)
+			out[i] = &c
+		}
+	}
+	return out
+}
+
+// TestReanalyze_EqualsAnalyze: a check-in deep in a rolled-up chain, and
+// the same objective moved under another parent, patch to what Analyze
+// makes of the new graph (storage's TestUpdateGraph_PatchedEqualsFresh
+// checks random writes against a real database).
+func TestReanalyze_EqualsAnalyze(t *testing.T) {
+	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+	o := newOrg(now)
+	top := o.objective(okr.LevelCompany, "U1", 0)
+	other := o.objective(okr.LevelCompany, "U1", 0)
+	mid := o.objective(okr.LevelDepartment, "U2", top.ID)
+	leaf := o.objective(okr.LevelTeam, "U3", mid.ID)
+	top.RollupChildren, other.RollupChildren, mid.RollupChildren = true, true, true
+	for _, obj := range []*okr.Objective{top, other, mid, leaf} {
+		o.kr(obj, 30, okr.OnTrack, day)
+	}
+	o.kr(leaf, 10, okr.AtRisk, 20*day)
+	policy := okr.DefaultPolicy()
+	prev := okr.Analyze(o.g, now, policy)
+
+	for name, g := range map[string]*okr.Graph{
+		"a check-in": patched(o.g, leaf.ID, func(*okr.Objective) {}, func(kr *okr.KeyResult) {
+			kr.Current, kr.CheckedAt, kr.Confidence = 90, now.Add(-time.Hour), okr.OnTrack
+		}),
+		"a move": patched(o.g, leaf.ID, func(obj *okr.Objective) { obj.ParentObjectiveID = other.ID }, func(*okr.KeyResult) {}),
+	} {
+		got := okr.Reanalyze(prev, g, &okr.GraphChange{Objectives: []int64{leaf.ID}}, policy)
+		if want := okr.Analyze(g, now, policy); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Reanalyze differs from Analyze:\n%+v\nwant\n%+v", name, got.Objective(top.ID), want.Objective(top.ID))
+		}
+		if got.Objective(top.ID) == prev.Objective(top.ID) || got.Objective(other.ID) == prev.Objective(other.ID) && name == "a move" {
+			t.Errorf("%s: an objective above the change kept its old state", name)
+		}
+	}
+	if prev.Objective(top.ID).Progress != okr.Analyze(o.g, now, policy).Objective(top.ID).Progress {
+		t.Error("Reanalyze changed the analysis it was given")
+	}
+}
+
+// TestReanalyze_FallsBackOnALoop: parent links that loop (corrupt data)
+// make Analyze's rollup depend on the order it visits, so Reanalyze leaves
+// it to Analyze.
+func TestReanalyze_FallsBackOnALoop(t *testing.T) {
+	now := time.Date(2026, 11, 15, 12, 0, 0, 0, time.UTC)
+	o := newOrg(now)
+	a := o.objective(okr.LevelCompany, "U1", 0)
+	b := o.objective(okr.LevelDepartment, "U2", a.ID)
+	c := o.objective(okr.LevelTeam, "U2", b.ID)
+	a.ParentObjectiveID = b.ID // corrupt: a loop
+	a.RollupChildren, b.RollupChildren = true, true
+	o.kr(b, 50, okr.OnTrack, day)
+	o.kr(c, 50, okr.OnTrack, day)
+	policy := okr.DefaultPolicy()
+	prev := okr.Analyze(o.g, now, policy)
+	g := patched(o.g, c.ID, func(*okr.Objective) {}, func(kr *okr.KeyResult) { kr.Current = 80 })
+	got := okr.Reanalyze(prev, g, &okr.GraphChange{Objectives: []int64{c.ID}}, policy)
+	if want := okr.Analyze(g, now, policy); !reflect.DeepEqual(got, want) {
+		t.Fatalf("with a loop, Reanalyze differs from Analyze: a %v b %v, want a %v b %v",
+			got.Objective(a.ID).Progress, got.Objective(b.ID).Progress, want.Objective(a.ID).Progress, want.Objective(b.ID).Progress)
+	}
+}

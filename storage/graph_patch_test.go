@@ -1,0 +1,287 @@
+package storage_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/storage"
+)
+
+// TestUpdateGraph_PatchedEqualsFresh makes random writes of every kind
+// (check-ins, edits, links, archives, new objectives and key results,
+// closings, and writes that change no graph), a few at a time, and after
+// each batch brings the graph and its analysis up to date with UpdateGraph
+// and okr.Reanalyze: both must equal a fresh LoadGraph and okr.Analyze of
+// the same database, whatever Analyze's rules are. A write by another
+// process (a second DB on the same file, as okrbot import is) must make
+// UpdateGraph load afresh.
+func TestUpdateGraph_PatchedEqualsFresh(t *testing.T) {
+	db, clk := mustOpenDB(t)
+	ctx := context.Background()
+	c := mustCycle(t, db)
+	r := rand.New(rand.NewPCG(11, 7))
+	owners := []string{"U1", "U2", "U3", "U4"}
+	levels := []okr.Level{okr.LevelCompany, okr.LevelDepartment, okr.LevelTeam, okr.LevelPersonal}
+
+	// A week and more of history first, so that week-ago values come from
+	// before the window, from one check-in in it and from several.
+	var objectives []*okr.Objective
+	newObjective := func() {
+		level := levels[r.IntN(len(levels))]
+		o := &okr.Objective{Title: fmt.Sprintf("Objective %d", len(objectives)), Level: level, OwnerID: owners[r.IntN(len(owners))],
+			CycleID: c.ID, RollupChildren: r.IntN(2) == 0, Weight: float64(1 + r.IntN(3))}
+		if parent := pick(r, objectives); parent != nil && parent.Level.Above(level) && r.IntN(4) > 0 {
+			o.ParentObjectiveID = parent.ID
+		}
+		var krs []*okr.KeyResult
+		for k := range r.IntN(4) {
+			kr := metric(fmt.Sprintf("KR %d", k), owners[r.IntN(len(owners))], 0, 100)
+			kr.Weight = float64(1 + r.IntN(2))
+			krs = append(krs, kr)
+		}
+		if err := db.CreateObjective(ctx, o, krs, okr.LinkOptions{}); err != nil {
+			refused(t, err)
+			return
+		}
+		objectives = append(objectives, o)
+	}
+	for range 30 {
+		newObjective()
+	}
+	live := false
+	liveKRs := func() []*okr.KeyResult {
+		krs, err := db.FindKeyResults(ctx, okr.KeyResultFilter{CycleID: &c.ID, Archived: &live})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return krs
+	}
+	checkIn := func() {
+		kr := pick(r, liveKRs())
+		if kr == nil {
+			return
+		}
+		err := db.CreateCheckins(ctx, []*okr.Checkin{{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: float64(r.IntN(120)),
+			Confidence: okr.Confidences[r.IntN(len(okr.Confidences))]}})
+		refused(t, err)
+	}
+	for range 10 {
+		clk.Add(24 * time.Hour)
+		for range 10 {
+			checkIn()
+		}
+	}
+	at := clk.Now().Add(2 * 24 * time.Hour) // the analysis time, after every write
+	policy := okr.DefaultPolicy()
+
+	g, err := db.LoadGraph(ctx, c.ID, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := okr.Analyze(g, at, policy)
+	other, err := storage.Open(ctx, db.Path()) // another process on the same file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+
+	writes := []func(){
+		checkIn, checkIn, checkIn, newObjective,
+		func() { // edit a key result
+			kr := pick(r, liveKRs())
+			if kr == nil {
+				return
+			}
+			target, weight, owner := float64(50+r.IntN(100)), float64(1+r.IntN(3)), owners[r.IntN(len(owners))]
+			_, err := db.UpdateKeyResult(ctx, kr.ID, okr.KeyResultUpdate{Target: &target, Weight: &weight, OwnerID: &owner})
+			refused(t, err)
+		},
+		func() { // add a key result
+			if o := pick(r, objectives); o != nil {
+				kr := metric("Added", owners[r.IntN(len(owners))], 0, 10)
+				kr.ObjectiveID = o.ID
+				refused(t, db.CreateKeyResult(ctx, kr))
+			}
+		},
+		func() { // archive a key result
+			if kr := pick(r, liveKRs()); kr != nil && r.IntN(2) == 0 {
+				refused(t, db.ArchiveKeyResult(ctx, kr.ID))
+			}
+		},
+		func() { // edit an objective
+			if o := pick(r, objectives); o != nil {
+				owner, rollup, weight := owners[r.IntN(len(owners))], r.IntN(2) == 0, float64(1+r.IntN(3))
+				level := levels[r.IntN(len(levels))]
+				_, err := db.UpdateObjective(ctx, o.ID, okr.ObjectiveUpdate{OwnerID: &owner, RollupChildren: &rollup, Weight: &weight, Level: &level})
+				refused(t, err)
+			}
+		},
+		func() { // link, relink or unlink an objective
+			o, parent := pick(r, objectives), pick(r, objectives)
+			if o == nil || parent == nil {
+				return
+			}
+			target := okr.LinkTarget{ObjectiveID: parent.ID}
+			if r.IntN(4) == 0 {
+				target = okr.LinkTarget{}
+			} else if kr := pick(r, liveKRs()); kr != nil && r.IntN(2) == 0 {
+				target = okr.LinkTarget{KeyResultID: kr.ID}
+			}
+			refused(t, db.SetParent(ctx, o.ID, target, okr.LinkOptions{}))
+		},
+		func() { // a horizontal link, made or removed
+			from, to := pick(r, objectives), pick(r, objectives)
+			if from == nil || to == nil {
+				return
+			}
+			l := &okr.Link{FromID: from.ID, ToID: to.ID, Kind: okr.LinkRelatesTo, CreatedBy: "U1"}
+			if err := db.CreateLink(ctx, l, okr.LinkOptions{}); err != nil {
+				refused(t, err)
+				return
+			}
+			if r.IntN(2) == 0 {
+				refused(t, db.DeleteLink(ctx, l.ID))
+			}
+		},
+		func() { // archive or close an objective
+			if o := pick(r, objectives); o != nil && r.IntN(3) == 0 {
+				if r.IntN(2) == 0 {
+					refused(t, db.ArchiveObjective(ctx, o.ID))
+				} else {
+					refused(t, db.CloseObjective(ctx, o.ID, 0.5))
+				}
+			}
+		},
+		func() { // writes no graph holds
+			refused(t, db.UpsertUsers(ctx, []*okr.User{{ID: owners[r.IntN(len(owners))], Name: "someone", TZ: "UTC"}}))
+			refused(t, db.SetSettings(ctx, map[string]string{"digest_channel": fmt.Sprintf("C%d", r.IntN(9))}))
+		},
+	}
+	var patched, fresh int
+	for step := range 200 {
+		outsider := false
+		if step%25 == 24 {
+			kr := pick(r, liveKRs())
+			err := other.CreateCheckins(ctx, []*okr.Checkin{{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: 7, Confidence: okr.AtRisk}})
+			refused(t, err)
+			outsider = err == nil
+		}
+		for range 1 + r.IntN(3) {
+			clk.Add(time.Minute)
+			writes[r.IntN(len(writes))]()
+		}
+		next, change, err := db.UpdateGraph(ctx, g, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if change == nil {
+			fresh++
+			a = okr.Analyze(next, at, policy)
+		} else {
+			if outsider {
+				t.Fatalf("step %d: a write by another process was patched over", step)
+			}
+			patched++
+			a = okr.Reanalyze(a, next, change, policy)
+		}
+		g = next
+		wantGraph, err := db.LoadGraph(ctx, c.ID, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := graphDiff(g, wantGraph); d != "" {
+			t.Fatalf("step %d: the patched graph differs from a fresh load:\n%s", step, d)
+		}
+		if want := okr.Analyze(wantGraph, at, policy); !reflect.DeepEqual(a, want) {
+			t.Fatalf("step %d: the patched analysis differs from Analyze:\n%s", step, analysisDiff(a, want))
+		}
+	}
+	if patched < 100 || fresh < 6 {
+		t.Fatalf("%d updates patched, %d loaded afresh: the test did not exercise both", patched, fresh)
+	}
+}
+
+// refused fails the test on an error other than one a person's bad request
+// gets: random writes are often refused (a link that would loop, a level
+// that breaks one).
+func refused(t *testing.T, err error) {
+	t.Helper()
+	switch okr.ErrorCode(err) {
+	case "", okr.EINVALID, okr.ECONFLICT, okr.ENOTFOUND:
+		return
+	}
+	t.Fatal(err)
+}
+
+func pick[T any](r *rand.Rand, xs []T) T {
+	var zero T
+	if len(xs) == 0 {
+		return zero
+	}
+	return xs[r.IntN(len(xs))]
+}
+
+// graphDiff names the first difference between two graphs, or "" when
+// they hold the same (an empty list and none alike).
+func graphDiff(got, want *okr.Graph) string {
+	if got.Generation != want.Generation || !reflect.DeepEqual(got.Cycle, want.Cycle) {
+		return fmt.Sprintf("generation %d of %+v, want %d of %+v", got.Generation, got.Cycle, want.Generation, want.Cycle)
+	}
+	if d := firstDiff("objective", got.Objectives, want.Objectives); d != "" {
+		return d
+	}
+	if d := firstDiff("key result", got.KeyResults, want.KeyResults); d != "" {
+		return d
+	}
+	if d := firstDiff("week-ago value", got.WeekAgo, want.WeekAgo); d != "" {
+		return d
+	}
+	return firstDiff("link", got.Links, want.Links)
+}
+
+// analysisDiff names the first difference between two analyses.
+func analysisDiff(got, want *okr.Analysis) string {
+	if d := firstDiff("objective state", got.Objectives, want.Objectives); d != "" {
+		return d
+	}
+	gv, wv := reflect.ValueOf(got).Elem(), reflect.ValueOf(want).Elem()
+	for i := range gv.NumField() {
+		if f := gv.Type().Field(i); f.IsExported() && !reflect.DeepEqual(gv.Field(i).Interface(), wv.Field(i).Interface()) {
+			return fmt.Sprintf("%s:\n%s\nwant\n%s", f.Name, dump(gv.Field(i).Interface()), dump(wv.Field(i).Interface()))
+		}
+	}
+	return "(in unexported fields)"
+}
+
+func firstDiff[T any](what string, got, want []T) string {
+	for i := range min(len(got), len(want)) {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			return fmt.Sprintf("%s %d:\n%s\nwant\n%s", what, i, dump(got[i]), dump(want[i]))
+		}
+	}
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d %ss, want %d", len(got), what, len(want))
+	}
+	return ""
+}
+
+// dump shows a value with what its pointers point to, a level deep.
+func dump(v any) string {
+	rv := reflect.ValueOf(v)
+	switch {
+	case rv.Kind() == reflect.Pointer && !rv.IsNil():
+		return fmt.Sprintf("&%+v", rv.Elem().Interface())
+	case rv.Kind() == reflect.Slice:
+		out := "["
+		for i := range rv.Len() {
+			out += dump(rv.Index(i).Interface()) + " "
+		}
+		return out + "]"
+	}
+	return fmt.Sprintf("%+v", v)
+}
