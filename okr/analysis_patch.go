@@ -33,6 +33,12 @@ func Reanalyze(prev *Analysis, g *Graph, ch *GraphChange, p Policy) *Analysis {
 	if !slices.IsSortedFunc(g.Objectives, func(x, y *Objective) int { return cmp.Compare(x.ID, y.ID) }) {
 		return Analyze(g, prev.At, p)
 	}
+	// Driven key results (driven.go) are not patched: their progress
+	// follows objectives anywhere in the cycle.
+	if slices.ContainsFunc(g.Objectives, func(o *Objective) bool { return o.ParentKeyResultID != 0 }) ||
+		slices.ContainsFunc(prev.Objectives, func(st *ObjectiveState) bool { return st.Objective.ParentKeyResultID != 0 }) {
+		return Analyze(g, prev.At, p)
+	}
 	r := &reanalysis{prev: prev, g: g, p: p, changed: ch.Objectives, dirty: map[int64]*ObjectiveState{}}
 	if a := r.run(); a != nil {
 		return a

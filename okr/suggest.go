@@ -120,7 +120,7 @@ type SuggestionFeedback struct {
 
 // The weights of the ranking, tuned on the tuning half of the evaluation set
 // in okr/testdata/alignment (see TestSuggestionAccuracy).
-var (
+const (
 	bm25K1 = 3.6
 	bm25B  = 0.5
 

@@ -122,7 +122,11 @@ func (db *DB) UpdateGraph(ctx context.Context, g *okr.Graph, now time.Time) (*ok
 		return g, &okr.GraphChange{}, nil
 	}
 	ids, ok := db.journal.since(g.Generation, gen)
-	if !ok || len(ids) > maxPatched {
+	// A key result that objectives deliver takes its progress from them,
+	// and its by_hand setting is read apart (see loadByHand): a write to
+	// any of them can move numbers the journal does not name. Such a
+	// cycle loads afresh.
+	if !ok || len(ids) > maxPatched || delivers(g) {
 		tx.Rollback() // LoadGraph may need every connection of the pool
 		fresh, err := db.LoadGraph(ctx, g.Cycle.ID, now)
 		return fresh, nil, err
@@ -138,7 +142,17 @@ func (db *DB) UpdateGraph(ctx context.Context, g *okr.Graph, now time.Time) (*ok
 	out.Links = mergeByID(g.Links, patch.Links, func(l *okr.Link) bool { return changed(l.FromID) },
 		func(l *okr.Link) int64 { return l.ID })
 	out.KeyResults, out.WeekAgo = mergeKeyResults(g, patch, changed)
+	if delivers(out) {
+		tx.Rollback()
+		fresh, err := db.LoadGraph(ctx, g.Cycle.ID, now)
+		return fresh, nil, err
+	}
 	return out, &okr.GraphChange{Objectives: ids}, nil
+}
+
+// delivers reports whether an objective of g delivers a key result.
+func delivers(g *okr.Graph) bool {
+	return slices.ContainsFunc(g.Objectives, func(o *okr.Objective) bool { return o.ParentKeyResultID != 0 })
 }
 
 // loadPatch reads, as LoadGraph does, the active objectives of the cycle

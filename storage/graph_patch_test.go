@@ -201,7 +201,9 @@ func TestUpdateGraph_PatchedEqualsFresh(t *testing.T) {
 			t.Fatalf("step %d: the patched analysis differs from Analyze:\n%s", step, analysisDiff(a, want))
 		}
 	}
-	if patched < 100 || fresh < 6 {
+	// Once a random link delivers a key result, the cycle loads afresh
+	// (driven key results are not patched), so fewer updates patch.
+	if patched < 50 || fresh < 6 {
 		t.Fatalf("%d updates patched, %d loaded afresh: the test did not exercise both", patched, fresh)
 	}
 }
