@@ -139,14 +139,6 @@ func (l *Lexicon) Terms() int {
 	return len(l.byKey)
 }
 
-// groupsOf are the groups of a stemmed term; nil when it is in none.
-func (l *Lexicon) groupsOf(key string) []int32 {
-	if l == nil {
-		return nil
-	}
-	return l.byKey[key]
-}
-
 // String describes the lexicon's size, for logs.
 func (l *Lexicon) String() string {
 	return fmt.Sprintf("%d groups, %d terms", l.Groups(), l.Terms())
