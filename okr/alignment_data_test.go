@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,13 +166,7 @@ func TestAlignmentData(t *testing.T) {
 	if len(orgs) < 10 {
 		t.Errorf("%d organisations, want at least 10", len(orgs))
 	}
-	names := slices.Sorted(func(yield func(string) bool) {
-		for n := range orgs {
-			if !yield(n) {
-				return
-			}
-		}
-	})
+	names := slices.Sorted(maps.Keys(orgs))
 	total := map[string]map[string]int{} // difficulty -> split -> count
 	children := 0
 	for _, file := range names {

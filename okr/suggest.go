@@ -553,13 +553,7 @@ func (ix *SuggestionIndex) learn(in SuggestionInput, all map[int64]*Objective, t
 	}
 	counts := map[[2]int32]float64{}
 	seen := map[int32]float64{}
-	for _, pr := range slices.SortedFunc(func(yield func(pair) bool) {
-		for p := range signs {
-			if !yield(p) {
-				return
-			}
-		}
-	}, func(a, b pair) int { return cmp.Or(cmp.Compare(a.child, b.child), cmp.Compare(a.parent, b.parent)) }) {
+	for _, pr := range slices.SortedFunc(maps.Keys(signs), func(a, b pair) int { return cmp.Or(cmp.Compare(a.child, b.child), cmp.Compare(a.parent, b.parent)) }) {
 		sign := signs[pr]
 		cf, pf := features(text(all[pr.child])), features(text(all[pr.parent]))
 		for _, c := range cf {
