@@ -256,7 +256,13 @@ func TestMain_HealthAndMetrics(t *testing.T) {
 		t.Fatal(err)
 	}
 	must(t, srv.WaitFor(wctx, "the help answer", func() bool { return len(srv.Ephemerals("UANA")) > 0 }))
-	got := get("/metrics")
+	// The ack is timed once it is written, and the answer may be posted
+	// before that: wait for the histogram to count it.
+	var got string
+	must(t, srv.WaitFor(wctx, "the ack to be counted", func() bool {
+		got = get("/metrics")
+		return strings.Contains(got, `okrbot_ack_seconds_count{type="slash_commands"} 1`)
+	}))
 	for _, want := range []string{"okrbot_connected 1", `okrbot_envelopes_total{type="slash_commands"} 1`,
 		`okrbot_ack_seconds_count{type="slash_commands"} 1`, `okrbot_slack_api_calls_total{method="auth.test",result="ok"} 1`,
 		`okrbot_slack_api_calls_total{method="users.list",result="ok"} 1`, "okrbot_checkins_recorded_total 0",
