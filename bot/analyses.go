@@ -59,33 +59,41 @@ type analysisEntry struct {
 }
 
 // usable reports whether e, once done, can answer or be brought up to date
-// for a read at now under policy.
-func (e *analysisEntry) usable(now time.Time, policy okr.Policy) bool {
-	return e != nil && e.policy == policy && !now.Before(e.at) && now.Sub(e.at) < analysisMaxStale
+// for a read at now under policy, being at most maxStale old.
+func (e *analysisEntry) usable(now time.Time, policy okr.Policy, maxStale time.Duration) bool {
+	return e != nil && e.policy == policy && !now.Before(e.at) && now.Sub(e.at) < maxStale
 }
 
 // get returns the cycle's analysis as of now, reusing the last one when
 // nothing it depends on has moved.
 func (c *analyses) get(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, now time.Time, policy okr.Policy) (*okr.Analysis, error) {
+	_, a, err := c.load(ctx, store, cycle, now, policy, analysisMaxStale)
+	return a, err
+}
+
+// load returns the cycle's graph and its analysis as of now, made at most
+// maxStale before now: reads take analysisMaxStale, which answers at once;
+// the scheduler's passes, which write what people keep, analysisMaxAge.
+func (c *analyses) load(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, now time.Time, policy okr.Policy, maxStale time.Duration) (*okr.Graph, *okr.Analysis, error) {
 	gen, err := store.Generation(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	c.mu.Lock()
 	if c.byCycle == nil {
 		c.byCycle = map[int64]*analysisEntry{}
 	}
 	e := c.byCycle[cycle.ID]
-	if e.usable(now, policy) && now.Sub(e.at) >= analysisMaxAge {
+	if e.usable(now, policy, maxStale) && now.Sub(e.at) >= analysisMaxAge {
 		c.refreshLocked(ctx, store, cycle, now, policy)
 	}
-	if e.usable(now, policy) && e.gen == gen {
+	if e.usable(now, policy, maxStale) && e.gen == gen {
 		c.mu.Unlock()
 		return e.wait(ctx)
 	}
 	next := &analysisEntry{gen: gen, policy: policy, at: now, done: make(chan struct{})}
 	base := e
-	if base.usable(now, policy) {
+	if base.usable(now, policy, maxStale) {
 		next.at = base.at
 		c.patched++
 	} else {
@@ -107,14 +115,14 @@ func (c *analyses) get(ctx context.Context, store okr.GraphService, cycle *okr.C
 	}
 	c.mu.Unlock()
 	close(next.done)
-	return next.a, next.err
+	return next.g, next.a, next.err
 }
 
 // make brings base's analysis up to date or, with no base, analyses the
 // cycle afresh at now.
 func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, base *analysisEntry, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
 	if base != nil {
-		if _, err := base.wait(ctx); err == nil {
+		if _, _, err := base.wait(ctx); err == nil {
 			g, change, err := store.UpdateGraph(ctx, base.g, base.at)
 			if err != nil {
 				return nil, nil, err
@@ -168,17 +176,17 @@ func (c *analyses) refreshLocked(ctx context.Context, store okr.GraphService, cy
 	}()
 }
 
-// wait returns the entry's analysis once it is made.
-func (e *analysisEntry) wait(ctx context.Context) (*okr.Analysis, error) {
+// wait returns the entry's graph and analysis once they are made.
+func (e *analysisEntry) wait(ctx context.Context) (*okr.Graph, *okr.Analysis, error) {
 	select {
 	case <-e.done:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, nil, ctx.Err()
 	}
 	if e.err != nil {
-		return nil, e.err
+		return nil, nil, e.err
 	}
-	return e.a, nil
+	return e.g, e.a, nil
 }
 
 // count is how many analyses were made.

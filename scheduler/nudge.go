@@ -39,6 +39,9 @@ func (s *Scheduler) runNudges(ctx context.Context, r *run) error {
 			return err
 		}
 		for _, n := range chosen {
+			if err := s.suggestParents(ctx, r.p, n); err != nil {
+				return err
+			}
 			n.Policy, n.At, n.Cycle = r.p.settings.Policy, r.p.now, r.p.cycle
 			letters = append(letters, letter{key: n.Key, target: person, send: func(ctx context.Context) (string, error) {
 				return s.notify.Nudge(ctx, n)
@@ -185,8 +188,10 @@ func (s *Scheduler) nudgeCandidates(ctx context.Context, r *run) (map[string][]*
 	return out, nil
 }
 
-// orphanNudges suggests parents for each objective in the zone that has
-// been aligned with nothing for a day.
+// orphanNudges nudges about each objective in the zone that has been
+// aligned with nothing for a day. The parents to suggest are found only
+// for the nudges that go out this week (suggestParents): an organisation
+// can have thousands of orphans and each person gets a few nudges.
 func (s *Scheduler) orphanNudges(ctx context.Context, r *run, add func(*okr.Nudge)) error {
 	p := r.p
 	var ids []int64
@@ -207,23 +212,31 @@ func (s *Scheduler) orphanNudges(ctx context.Context, r *run, add func(*okr.Nudg
 		if o.Status != okr.StatusActive || o.HasParent() || p.now.Sub(latest(o.CreatedAt, o.UpdatedAt)) < orphanGrace {
 			continue
 		}
-		ix, err := p.suggestionIndex(ctx)
-		if err != nil {
-			return err
-		}
-		live := false
-		krs, err := s.store.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &o.ID, Archived: &live})
-		if err != nil {
-			return err
-		}
-		// The ranking weighs the words and the organisation chart, so the
-		// owner always has somewhere to start.
-		found := ix.Suggest(o, krs, suggestionsPerNudge)
 		add(&okr.Nudge{
 			Key: okr.NudgeKey(o.OwnerID, r.week(), okr.NudgeOrphan, o.Ref()), Kind: okr.NudgeOrphan, UserID: o.OwnerID,
-			Objective: o, Suggestions: found,
+			Objective: o,
 		})
 	}
+	return nil
+}
+
+// suggestParents finds the likeliest parents for an orphan's nudge that
+// goes out. The ranking weighs the words and the organisation chart, so
+// the owner always has somewhere to start.
+func (s *Scheduler) suggestParents(ctx context.Context, p *pass, n *okr.Nudge) error {
+	if n.Kind != okr.NudgeOrphan {
+		return nil
+	}
+	ix, err := p.suggestionIndex(ctx)
+	if err != nil {
+		return err
+	}
+	live := false
+	krs, err := s.store.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &n.Objective.ID, Archived: &live})
+	if err != nil {
+		return err
+	}
+	n.Suggestions = ix.Suggest(n.Objective, krs, suggestionsPerNudge)
 	return nil
 }
 
@@ -287,7 +300,7 @@ func (p *pass) suggestionIndex(ctx context.Context) (*okr.SuggestionIndex, error
 	if p.index != nil {
 		return p.index, nil
 	}
-	ix, err := okr.LoadSuggestionIndex(ctx, p.s.store, p.cycle.ID)
+	ix, err := p.s.opts.SuggestionIndex(ctx, p.cycle.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -133,9 +133,16 @@ func TestDigest_TeamChannelGetsItsOwnObjectives(t *testing.T) {
 // TestNudges_OrphanGetsRankedParentsWithReasons: the orphan nudge ranks by
 // the organisation chart and related terms, and says why, when the orphan
 // shares no word with any parent.
+// The scheduler makes its own analysis and suggestion index, or, as okrbot
+// serve wires it, shares the bot's: the nudge is the same.
 func TestNudges_OrphanGetsRankedParentsWithReasons(t *testing.T) {
+	t.Run("own", func(t *testing.T) { testOrphanNudge(t, false) })
+	t.Run("shared with the bot", func(t *testing.T) { testOrphanNudge(t, true) })
+}
+
+func testOrphanNudge(t *testing.T, shared bool) {
 	const owner, ceo = "UOWNER", "UCEO"
-	r := newRig(t, rigConfig{start: monday10.Add(-8 * 24 * time.Hour), users: []slackfake.User{
+	r := newRig(t, rigConfig{start: monday10.Add(-8 * 24 * time.Hour), shared: shared, users: []slackfake.User{
 		{ID: owner, Name: "owner", TZ: "UTC"}, {ID: ceo, Name: "ceo", TZ: "UTC", IsAdmin: true},
 	}})
 	ctx := context.Background()
@@ -175,6 +182,10 @@ func TestNudges_OrphanGetsRankedParentsWithReasons(t *testing.T) {
 	}
 	if !strings.Contains(text, " ~ ") {
 		t.Errorf("the nudge names no related terms:\n%s", text)
+	}
+	// Shared, the pass's analysis was the bot's: the bot made it.
+	if made := r.bot.Stats().Analyses; shared != (made > 0) {
+		t.Errorf("shared %v, yet the bot made %d analyses", shared, made)
 	}
 }
 

@@ -99,16 +99,16 @@ func (p *pass) in(userID string, loc *time.Location) bool {
 }
 
 // loadGraph reads the current cycle's graph and analysis, once a pass.
+// They may be shared (Options.Analysis): nothing here changes them.
 func (p *pass) loadGraph(ctx context.Context) error {
 	if p.graph != nil {
 		return nil
 	}
-	g, err := p.s.store.LoadGraph(ctx, p.cycle.ID, p.now)
+	g, a, err := p.s.opts.Analysis(ctx, p.cycle, p.now, p.settings.Policy)
 	if err != nil {
 		return err
 	}
-	p.graph = g
-	p.analysis = okr.Analyze(g, p.now, p.settings.Policy)
+	p.graph, p.analysis = g, a
 	p.owners, p.manual = map[string][]*okr.KeyResult{}, map[string][]*okr.KeyResult{}
 	for _, kr := range g.KeyResults {
 		st, ok := p.analysis.StateOf(kr)

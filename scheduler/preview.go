@@ -20,7 +20,7 @@ import (
 func PreviewDigests(ctx context.Context, store okr.RhythmStore, defaults okr.Settings, now time.Time) ([]*okr.Digest, error) {
 	// A pass reads through its scheduler's store, defaults and logger only;
 	// nothing here delivers, so no notifier or ledger is needed.
-	s := &Scheduler{store: store, opts: Options{Defaults: defaults.WithDefaults()},
+	s := &Scheduler{store: store, opts: Options{Defaults: defaults}.withDefaults(store),
 		log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	p, err := s.newPass(ctx, now)
 	if err != nil {

@@ -50,6 +50,9 @@ type rigConfig struct {
 	botOpts   func(*bot.Options)
 	schedOpts func(*scheduler.Options)
 	path      string
+	// shared wires the scheduler to the bot's analysis and suggestion
+	// index, as okrbot serve does.
+	shared bool
 }
 
 func newRig(t testing.TB, cfg rigConfig) *rig {
@@ -112,6 +115,9 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 		cfg.botOpts(&opts)
 	}
 	r.bot = bot.New(db, opts)
+	if cfg.shared {
+		r.schedOpts.Analysis, r.schedOpts.SuggestionIndex = r.bot.Analysis, r.bot.SuggestionIndex
+	}
 	r.ctx, r.stop = context.WithCancel(context.Background())
 	go func() { r.done <- r.bot.Run(r.ctx) }()
 	t.Cleanup(r.close)

@@ -64,9 +64,18 @@ type Options struct {
 	SendTimeout time.Duration
 	// Ready, when set, holds the first pass back until it is closed: the
 	// bot closes it once people's time zones are known.
-	Ready  <-chan struct{}
-	Clock  Clock        // default the machine's
-	Logger *slog.Logger // default slog.Default()
+	Ready <-chan struct{}
+	// Analysis, when set, gives the cycle's graph and its analysis as of
+	// now, from a cache shared with the bot's reads (bot.Bot.Analysis), so
+	// one process holds one analysed cycle. By default each pass that
+	// needs one loads and analyses the cycle itself.
+	Analysis func(ctx context.Context, cycle *okr.Cycle, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error)
+	// SuggestionIndex, when set, gives the cycle's suggestion index from a
+	// cache shared with the bot (bot.Bot.SuggestionIndex). By default each
+	// pass that suggests parents builds its own.
+	SuggestionIndex func(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error)
+	Clock           Clock        // default the machine's
+	Logger          *slog.Logger // default slog.Default()
 }
 
 // DefaultCatchUp is how late a missed job may start by default.
@@ -95,22 +104,7 @@ type Scheduler struct {
 
 // New builds a scheduler; Run starts it.
 func New(store okr.RhythmStore, notify okr.Notifier, deliver *okr.Deliverer, opts Options) *Scheduler {
-	opts.Defaults = opts.Defaults.WithDefaults()
-	if opts.CatchUp <= 0 {
-		opts.CatchUp = DefaultCatchUp
-	}
-	if opts.NudgeBudget <= 0 {
-		opts.NudgeBudget = 3
-	}
-	if opts.SendTimeout <= 0 {
-		opts.SendTimeout = 2 * time.Minute
-	}
-	if opts.Clock == nil {
-		opts.Clock = machineClock{}
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
+	opts = opts.withDefaults(store)
 	host, _ := os.Hostname()
 	return &Scheduler{
 		store: store, notify: notify, deliver: deliver, opts: opts,
@@ -118,6 +112,41 @@ func New(store okr.RhythmStore, notify okr.Notifier, deliver *okr.Deliverer, opt
 		self:        okr.Instance{ID: deliver.Instance(), Host: host, PID: os.Getpid()},
 		occurrences: map[string]*occurrence{},
 	}
+}
+
+// withDefaults fills in what opts leaves unset.
+func (o Options) withDefaults(store okr.RhythmStore) Options {
+	o.Defaults = o.Defaults.WithDefaults()
+	if o.CatchUp <= 0 {
+		o.CatchUp = DefaultCatchUp
+	}
+	if o.NudgeBudget <= 0 {
+		o.NudgeBudget = 3
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = 2 * time.Minute
+	}
+	if o.Clock == nil {
+		o.Clock = machineClock{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.Analysis == nil {
+		o.Analysis = func(ctx context.Context, cycle *okr.Cycle, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
+			g, err := store.LoadGraph(ctx, cycle.ID, now)
+			if err != nil {
+				return nil, nil, err
+			}
+			return g, okr.Analyze(g, now, policy), nil
+		}
+	}
+	if o.SuggestionIndex == nil {
+		o.SuggestionIndex = func(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+			return okr.LoadSuggestionIndex(ctx, store, cycleID)
+		}
+	}
+	return o
 }
 
 // maxSleep bounds a wait, so settings changed with /okr settings apply at

@@ -92,7 +92,11 @@ func (m *Main) Run(ctx context.Context) error {
 		Admins:   m.Config.Admins,
 		CatchUp:  catchUp,
 		Ready:    m.Bot.UsersKnown(),
-		Logger:   m.Logger,
+		// One analysed cycle and one suggestion index in the process,
+		// shared with the bot's reads.
+		Analysis:        m.Bot.Analysis,
+		SuggestionIndex: m.Bot.SuggestionIndex,
+		Logger:          m.Logger,
 	})
 	m.obs.watch(m.Bot, m.Scheduler, db)
 	if m.Config.HTTPAddr != "" {

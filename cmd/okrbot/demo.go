@@ -182,6 +182,7 @@ func (d *demo) run(ctx context.Context, dbPath string) error {
 	})
 	d.sched = scheduler.New(db, d.bot.Notifier(), deliverer, scheduler.Options{
 		Defaults: defaults, Clock: d.clk, Ready: d.bot.UsersKnown(), Logger: d.log,
+		Analysis: d.bot.Analysis, SuggestionIndex: d.bot.SuggestionIndex, // as okrbot serve wires them
 	})
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
 	botDone := make(chan error, 1)
