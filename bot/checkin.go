@@ -644,16 +644,9 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		}
 	}
 	blocks := append([]slack.Block{section(text)}, lineSections(lines, 0)...)
-	set, err := b.myCheckinSet(ctx, userID)
+	due, err := b.dueCheckins(ctx, userID, recorded)
 	if err != nil {
 		return message{}, err
-	}
-	due := 0
-	weekAgo := b.opts.Now().Add(-okr.Week)
-	for _, kr := range set.krs {
-		if !recorded[kr.ID] && kr.CheckedAt.Before(weekAgo) {
-			due++
-		}
 	}
 	if due > 0 {
 		more := section(fmt.Sprintf("You have %s due a check-in this week.", countOf(due, "more key result", "more key results")))
@@ -661,6 +654,37 @@ func (b *Bot) checkinSummary(ctx context.Context, userID string, checkins []*okr
 		blocks = append(blocks, more)
 	}
 	return message{Text: text, Blocks: blocks[:min(len(blocks), maxMessageBlocks)]}, nil
+}
+
+// dueCheckins counts the key results of the person's check-in set
+// (myCheckinSet) that have had no check-in for a week, leaving out those
+// just recorded. It counts from the shared analysis, which the check-in
+// just made brings up to date: someone owning thousands of key results
+// would otherwise have every one read from the database after each
+// check-in.
+func (b *Bot) dueCheckins(ctx context.Context, userID string, recorded map[int64]bool) (int, error) {
+	cycle, err := b.currentCycle(ctx)
+	if err != nil {
+		return 0, err
+	}
+	a, err := b.analyze(ctx, cycle)
+	if err != nil {
+		return 0, err
+	}
+	due := 0
+	weekAgo := b.opts.Now().Add(-okr.Week)
+	for _, st := range a.Objectives {
+		if st.Objective.Status != okr.StatusActive {
+			continue
+		}
+		for _, k := range st.KeyResults {
+			kr := k.KeyResult
+			if kr.OwnerID == userID && !k.Driven && !recorded[kr.ID] && kr.CheckedAt.Before(weekAgo) {
+				due++
+			}
+		}
+	}
+	return due, nil
 }
 
 // byHandNote tells a person that their check-in set a driven key result by
