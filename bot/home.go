@@ -125,7 +125,8 @@ type home struct {
 	now        time.Time
 	loc        *time.Location // the person's, for dates
 	a          *okr.Analysis
-	krs        []okr.KeyResultState  // the person's, most in need first
+	krs        []okr.KeyResultState  // the first homeMaxKeyResults of the person's, most in need first
+	krCount    int                   // how many key results the person owns
 	objectives []*okr.ObjectiveState // the person's, top level first
 	company    []*okr.ObjectiveState // company objectives, by ID
 	details    map[int64]*okr.KeyResult
@@ -148,9 +149,8 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 			}
 		}
 	}
-	// Both orders end on the ID, so an unstable sort gives the same order,
-	// faster: an owner of thousands has tens of thousands of key results.
-	slices.SortFunc(h.krs, func(x, y okr.KeyResultState) int {
+	h.krCount = len(h.krs)
+	h.krs = leading(h.krs, homeMaxKeyResults, func(x, y okr.KeyResultState) int {
 		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()), cmp.Compare(x.KeyResult.ID, y.KeyResult.ID))
 	})
 	slices.SortFunc(h.objectives, func(x, y *okr.ObjectiveState) int {
@@ -161,7 +161,7 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 	// none): the first of the list, and the stale ones named under
 	// "Needs your attention".
 	stale := h.stale()
-	show := slices.Concat(h.krs[:min(len(h.krs), homeMaxKeyResults)], stale[:min(len(stale), homeMaxAttention)])
+	show := slices.Concat(h.krs, stale[:min(len(stale), homeMaxAttention)])
 	full, err := b.withDetails(ctx, show)
 	if err != nil {
 		return nil, err
@@ -264,7 +264,7 @@ func (h *home) keyResultBlocks() []slack.Block {
 	if len(h.krs) == 0 {
 		return append(blocks, contextBlock("You own no key results yet. Add one to an objective with `/okr kr O12`."))
 	}
-	for _, k := range h.krs[:min(len(h.krs), homeMaxKeyResults)] {
+	for _, k := range h.krs {
 		k = h.keyResult(k)
 		text := keyResultLine(k, h.a.DeliveredBy(k.KeyResult.ID))
 		if s := h.a.Objective(k.KeyResult.ObjectiveID); s != nil {
@@ -280,7 +280,7 @@ func (h *home) keyResultBlocks() []slack.Block {
 		}
 		blocks = append(blocks, blk)
 	}
-	if rest := len(h.krs) - homeMaxKeyResults; rest > 0 {
+	if rest := h.krCount - len(h.krs); rest > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more — `/okr list mine`", rest)))
 	}
 	return blocks

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -258,4 +259,27 @@ func lastCheckin(kr *okr.KeyResult, now time.Time, loc *time.Location) string {
 // errNoCycle is what a view of a cycle that does not exist answers.
 func errNoCycle(name string) error {
 	return okr.Errorf(okr.ENOTFOUND, "There is no cycle %s. `/okr cycle` lists them.", esc(trunc(name, 20)))
+}
+
+// leading returns the first n of s in the order cmp gives, sorted, without
+// sorting the rest: a page shows a few, and an owner of thousands of
+// objectives has tens of thousands of key results. cmp must be a total
+// order (end on the ID) for the result to be the same as sorting all of s.
+func leading[T any](s []T, n int, cmp func(a, b T) int) []T {
+	if n <= 0 {
+		return nil
+	}
+	out := make([]T, 0, min(n, len(s)))
+	for _, x := range s {
+		if len(out) == n && cmp(x, out[n-1]) >= 0 {
+			continue // not among the first n so far
+		}
+		i, _ := slices.BinarySearchFunc(out, x, cmp)
+		if len(out) < n {
+			out = append(out, x)
+		}
+		copy(out[i+1:], out[i:len(out)-1])
+		out[i] = x
+	}
+	return out
 }
