@@ -3,6 +3,7 @@ package okr
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/kljensen/snowball/english"
@@ -55,6 +56,16 @@ var okrStopStems = sync.OnceValue(func() map[string]bool {
 // stemming and the stop lists are the costly part of indexing.
 var wordCache sync.Map // word as written -> *indexedWord
 
+// wordCacheSize counts wordCache's entries; past maxCachedWords new words
+// are indexed without being kept, so text people type (codes, names,
+// misspellings) cannot grow it without end.
+var wordCacheSize atomic.Int64
+
+// maxCachedWords is well above the vocabulary of a large organisation's
+// OKRs: the evaluation set's ten organisations (okr/testdata/alignment)
+// and the lexicon together spell about 6,500 distinct words.
+const maxCachedWords = 20_000
+
 type indexedWord struct {
 	lower string // the word in lower case
 	stem  string // "" when the word is not indexed (a stop word, a number, a generic OKR word)
@@ -93,7 +104,16 @@ func appendTerm(out []term, w string) []term {
 				iw.stem = ""
 			}
 		}
-		v, _ = wordCache.LoadOrStore(strings.Clone(w), iw) // w may hold a long text in memory
+		v = iw
+		if isDigits(w) {
+			return out // a number: never indexed, and too many to keep
+		}
+		if wordCacheSize.Load() < maxCachedWords {
+			var loaded bool
+			if v, loaded = wordCache.LoadOrStore(strings.Clone(w), iw); !loaded { // w may hold a long text in memory
+				wordCacheSize.Add(1)
+			}
+		}
 	}
 	if iw := v.(*indexedWord); iw.stem != "" {
 		out = append(out, term{stem: iw.stem, word: iw.lower})
