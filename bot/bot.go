@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -87,9 +88,12 @@ type Bot struct {
 	warmOnce       sync.Once
 	usersKnownOnce sync.Once
 
-	workCtx  context.Context // parent of work done after an ack; set by Run
-	work     sync.WaitGroup  // handlers running after their ack
-	events   *dedupe         // event IDs seen, so a redelivery is not handled twice
+	workCtx context.Context // parent of work done after an ack; set by Run
+	work    sync.WaitGroup  // handlers running after their ack
+	// reads holds a token for each whole-cycle read under way (see
+	// reading).
+	reads    chan struct{}
+	events   *dedupe // event IDs seen, so a redelivery is not handled twice
 	indexes  *indexCache
 	counters counters
 	arrived  sync.Map // envelope ID → arrival, while OnAck waits for its ack
@@ -155,6 +159,7 @@ func New(store okr.Store, opts Options) *Bot {
 		events:  newDedupe(time.Hour),
 		workCtx: context.Background(),
 		routes:  newRoutes(),
+		reads:   make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1)),
 
 		usersKnown: make(chan struct{}),
 		warm:       make(chan struct{}),
@@ -263,6 +268,35 @@ func (b *Bot) goWork(ctx context.Context, what string, fn func(ctx context.Conte
 		defer b.work.Done()
 		b.safely(ctx, what, fn)
 	}()
+}
+
+// reading waits for a turn to read and render from the whole cycle (a
+// list, the tree, the gaps, an objective in full, the App Home, another
+// page of them). Such reads take milliseconds of CPU each at 10,000
+// objectives; at most one fewer than the processors Go runs on go at once,
+// so that one stays free for the socket: acks, modals and check-ins, which
+// Slack times, never wait behind a burst of reads. The turn ends when the
+// answer is ready to send (send calls endReading on the context returned)
+// or when done is called, whichever is first: a send that Slack makes wait
+// holds up no one else.
+func (b *Bot) reading(ctx context.Context) (_ context.Context, done func(), err error) {
+	select {
+	case b.reads <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	var once sync.Once
+	done = func() { once.Do(func() { <-b.reads }) }
+	return context.WithValue(ctx, readTurnKey{}, done), done, nil
+}
+
+type readTurnKey struct{}
+
+// endReading ends the read turn ctx carries, if any (see reading).
+func endReading(ctx context.Context) {
+	if done, ok := ctx.Value(readTurnKey{}).(func()); ok {
+		done()
+	}
 }
 
 // safely runs fn with the handler timeout and turns a panic into a logged

@@ -30,7 +30,10 @@ type verb struct {
 	example string // a full example, shown in help
 	summary string
 	minArgs int
-	run     func(b *Bot, ctx context.Context, c *command) error
+	// read marks a verb that reads and renders from the whole cycle: it
+	// waits its turn (Bot.reading).
+	read bool
+	run  func(b *Bot, ctx context.Context, c *command) error
 }
 
 // parseCommand splits the text at the first white space of any kind: a
@@ -70,6 +73,14 @@ func (b *Bot) onCommand(ctx context.Context, req *socketmode.Request, cmd slack.
 	b.ack(req, nil)
 	b.log.Info("command", slog.String("user", c.UserID), slog.String("verb", v.name))
 	b.goWork(ctx, "/okr "+v.name, func(ctx context.Context) error {
+		if v.read {
+			var done func()
+			var err error
+			if ctx, done, err = b.reading(ctx); err != nil {
+				return err
+			}
+			defer done()
+		}
 		if err := v.run(b, ctx, c); err != nil {
 			b.fail(ctx, c.replyTo(), "/okr "+v.name, err)
 		}

@@ -84,6 +84,11 @@ type homePublishes struct {
 
 // drawHome builds and publishes one person's App Home once.
 func (b *Bot) drawHome(ctx context.Context, userID string) error {
+	_, done, err := b.reading(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	cycle, err := b.currentCycle(ctx)
 	if err != nil {
 		return err
@@ -100,6 +105,7 @@ func (b *Bot) drawHome(ctx context.Context, userID string) error {
 		b.log.Error("home view over the block limit; cut", slog.String("user", userID), slog.Int("blocks", len(blocks)))
 		blocks = blocks[:maxViewBlocks]
 	}
+	done() // drawn: publishing, which Slack may make wait, holds up no other read
 	view := slack.HomeTabViewRequest{Type: slack.VTHomeTab, CallbackID: "okr_home", Blocks: slack.Blocks{BlockSet: blocks}}
 	// Publishing replaces the whole tab, so a server error or a dropped
 	// connection is simply tried again, for a while: a later publish

@@ -92,6 +92,11 @@ func (b *Bot) onPage(ctx context.Context, cb *slack.InteractionCallback, a *slac
 	if err != nil {
 		return fmt.Errorf("paging button value %q: %w", a.Value, err)
 	}
+	ctx, done, err := b.reading(ctx)
+	if err != nil {
+		return err
+	}
+	defer done()
 	var msg message
 	switch q.View {
 	case "list":

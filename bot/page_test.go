@@ -2,6 +2,7 @@ package bot
 
 import (
 	"cmp"
+	"context"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -23,5 +24,37 @@ func TestLeading_SameAsSortingAll(t *testing.T) {
 		if got := leading(slices.Clone(s), n, order); !slices.Equal(got, want) {
 			t.Fatalf("round %d: leading(%d of %d) = %v, want %v", round, n, len(s), got, want)
 		}
+	}
+}
+
+// A read's turn ends when its answer is sent or when it is done, once
+// either way; a read that cannot get a turn before its context ends gives
+// up.
+func TestReading_TurnsEndOnceAtSendOrDone(t *testing.T) {
+	b := &Bot{reads: make(chan struct{}, 1)}
+	ctx := context.Background()
+	first, done, err := b.reading(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waiting, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, _, err := b.reading(waiting); err == nil {
+		t.Fatal("a second read got a turn while the first held the only one")
+	}
+	endReading(first) // its answer is ready
+	done()            // and it returns: nothing more to give back
+	endReading(first)
+	if len(b.reads) != 0 {
+		t.Fatalf("%d turns still held", len(b.reads))
+	}
+	_, done, err = b.reading(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done()
+	endReading(ctx) // a context without a turn: nothing to end
+	if len(b.reads) != 0 {
+		t.Fatalf("%d turns still held", len(b.reads))
 	}
 }

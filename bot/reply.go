@@ -37,6 +37,7 @@ type replyTo struct {
 // expires after 30 minutes and 5 uses), the answer goes to their DM with
 // the app, so a confirmation is never lost.
 func (b *Bot) send(ctx context.Context, to replyTo, msg message) error {
+	endReading(ctx) // the answer is ready: the next read may start
 	opts := []slack.MsgOption{slack.MsgOptionText(msg.Text, false)}
 	if len(msg.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(msg.Blocks...))
