@@ -217,6 +217,13 @@ type KeyResultFilter struct {
 	Limit  int
 }
 
+// KeyResultText is a key result's title and whose it is, without its
+// numbers.
+type KeyResultText struct {
+	ID, ObjectiveID int64
+	Title           string
+}
+
 // KeyResultService stores key results.
 type KeyResultService interface {
 	// CreateKeyResult adds a key result to an active objective.
