@@ -36,7 +36,10 @@ type SuggestionIndex struct {
 	cycleID int64
 	lex     *Lexicon
 	vocab   map[string]int32 // stem or group key -> feature
-	group   []bool           // by feature: a lexicon group, not a stem
+	// extra holds the features an index made by With added; vocab is its
+	// base's, shared. nil in an index built whole.
+	extra map[string]int32
+	group []bool // by feature: a lexicon group, not a stem
 	// groupFeatures are the features of the lexicon's groups, -1 for a
 	// group no indexed text uses.
 	groupFeatures []int32
@@ -61,6 +64,8 @@ type SuggestionIndex struct {
 	// the order given, and the titles of both lower-cased.
 	krs             []matchKR
 	titles, krTexts foldedTexts
+
+	approximate bool // made by With: see there
 }
 
 type suggestDoc struct {
@@ -74,8 +79,9 @@ type suggestDoc struct {
 // suggestText is an objective's text for the explanations: its title and
 // key results.
 type suggestText struct {
-	title    string
-	krTitles []string
+	id, parent int64 // the objective's, and the parent it had then
+	title      string
+	krTitles   []string
 }
 
 type posting struct {
@@ -251,11 +257,30 @@ func (ix *SuggestionIndex) groupFeature(g int32, add bool) (int32, bool) {
 	for len(ix.groupFeatures) <= int(g) {
 		ix.groupFeatures = append(ix.groupFeatures, -1)
 	}
-	f := int32(len(ix.vocab))
-	ix.vocab[fmt.Sprintf("~%d", g)] = f
-	ix.group = append(ix.group, true)
+	f := ix.newFeature(fmt.Sprintf("~%d", g))
 	ix.groupFeatures[g] = f
 	return f, true
+}
+
+// lookup is the feature of a stem or group key.
+func (ix *SuggestionIndex) lookup(key string) (int32, bool) {
+	f, ok := ix.vocab[key]
+	if !ok && ix.extra != nil {
+		f, ok = ix.extra[key]
+	}
+	return f, ok
+}
+
+// newFeature adds a feature for the key, which has none yet.
+func (ix *SuggestionIndex) newFeature(key string) int32 {
+	f := int32(ix.features())
+	if ix.extra != nil {
+		ix.extra[key] = f
+	} else {
+		ix.vocab[key] = f
+	}
+	ix.group = append(ix.group, strings.HasPrefix(key, "~"))
+	return f
 }
 
 // feature is one occurrence of a feature in a text, with the words it came
@@ -271,12 +296,9 @@ type feature struct {
 func (ix *SuggestionIndex) featurise(text string, add bool, buf []term, out []feature) ([]term, []feature) {
 	buf = terms(text, buf[:0])
 	id := func(key string) (int32, bool) {
-		f, ok := ix.vocab[key]
+		f, ok := ix.lookup(key)
 		if !ok && add {
-			f = int32(len(ix.vocab))
-			ix.vocab[key] = f
-			ix.group = append(ix.group, strings.HasPrefix(key, "~"))
-			ok = true
+			f, ok = ix.newFeature(key), true
 		}
 		return f, ok
 	}
@@ -413,7 +435,7 @@ func newSuggestionIndex(in SuggestionInput, krs []KeyResultText) *SuggestionInde
 	text := func(o *Objective) *suggestText {
 		t := texts[o.ID]
 		if t == nil {
-			t = &suggestText{title: o.Title, krTitles: otherKRs[o.ID]}
+			t = &suggestText{id: o.ID, parent: o.ParentObjectiveID, title: o.Title, krTitles: otherKRs[o.ID]}
 			if d, ok := ix.byID[o.ID]; ok {
 				t.krTitles = ix.docs[d].krTitles
 			}
@@ -670,7 +692,7 @@ func (ix *SuggestionIndex) carryOver(past map[*Objective][]*suggestText, text fu
 		for _, s := range append([]string{t.title}, t.krTitles...) {
 			buf, fs = ix.featurise(s, false, buf, fs[:0])
 			for _, tm := range buf {
-				if _, ok := ix.vocab[tm.stem]; !ok && !unknown[tm.stem] {
+				if _, ok := ix.lookup(tm.stem); !ok && !unknown[tm.stem] {
 					unknown[tm.stem] = true
 					own += maxIDF // a word no candidate has: as telling as a word can be
 				}
