@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -11,23 +12,44 @@ import (
 
 // indexCache keeps one suggestion index per cycle. Building one for a large
 // organisation takes a few hundred milliseconds, too slow for type-ahead
-// (Slack waits 3 s, people much less), so after a change the old index keeps
-// answering while a new one is built in the background.
+// (Slack waits 3 s, people much less), so a change to objectives is
+// applied to the cached indexes at once (okr.SuggestionIndex.With, a few
+// milliseconds), and the next read starts a rebuild in the background to
+// make the word statistics exact again, the patched index answering
+// meanwhile. A change it cannot patch (the workspace's terms) leaves the
+// index stale until a rebuild.
 type indexCache struct {
 	store okr.Store
 	log   *slog.Logger
 	spawn func(what string, fn func(context.Context) error) // runs background work
 
+	// patching orders the updates of cached indexes with each other and
+	// with storing a built one, so that every change reaches whichever
+	// index ends up cached: a build stored under it catches up with the
+	// changes made since it began, and later changes patch it.
+	patching sync.Mutex
+
 	mu      sync.Mutex
 	entries map[int64]*indexEntry
-	// gen counts changes; an index built while it moved missed a change
-	// and is stored as dirty.
-	gen uint64
+	// gen counts changes; changes are the latest, for builds under way to
+	// catch up with.
+	gen     uint64
+	changes []indexChange
 }
+
+// indexChange is a change to objectives, numbered by gen.
+type indexChange struct {
+	gen uint64
+	ids []int64 // the objectives changed; nil when it cannot be patched
+}
+
+// maxChanges bounds the changes kept for builds under way; a build that
+// began before the oldest kept is stored as stale.
+const maxChanges = 256
 
 type indexEntry struct {
 	ix       *okr.SuggestionIndex
-	dirty    bool // a change happened since ix was built
+	stale    bool // a change ix does not reflect happened since it was built
 	building bool
 }
 
@@ -35,13 +57,14 @@ func newIndexCache(store okr.Store, log *slog.Logger) *indexCache {
 	return &indexCache{store: store, log: log, entries: map[int64]*indexEntry{}}
 }
 
-// get returns the cycle's index, building it now if there is none yet.
+// get returns the cycle's index, building it now if there is none yet. It
+// starts a rebuild in the background if the index is stale or patched.
 func (c *indexCache) get(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
 	c.mu.Lock()
 	e := c.entries[cycleID]
 	if e != nil && e.ix != nil {
-		if e.dirty && !e.building {
-			e.building, e.dirty = true, false
+		if (e.stale || e.ix.Approximate()) && !e.building {
+			e.building = true
 			c.spawn("rebuild suggestion index", func(ctx context.Context) error { return c.rebuild(ctx, cycleID) })
 		}
 		ix := e.ix
@@ -52,13 +75,14 @@ func (c *indexCache) get(ctx context.Context, cycleID int64) (*okr.SuggestionInd
 	return c.buildAndStore(ctx, cycleID, false)
 }
 
-// fresh returns the cycle's index as of now, building it if it is dirty:
+// fresh returns the cycle's index as of now, building it if it is stale:
 // for places that must see a change just made (a confirmation's
-// suggestions), where a little latency is fine.
+// suggestions), where a little latency is fine. A patched index reflects
+// every change, its word statistics nearly exact: it will do.
 func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
 	c.mu.Lock()
 	e := c.entries[cycleID]
-	if e != nil && e.ix != nil && !e.dirty && !e.building {
+	if e != nil && e.ix != nil && !e.stale {
 		ix := e.ix
 		c.mu.Unlock()
 		return ix, nil
@@ -67,8 +91,8 @@ func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionI
 	return c.buildAndStore(ctx, cycleID, true)
 }
 
-// buildAndStore builds the cycle's index and caches it, as dirty if a
-// change happened meanwhile. Unless replace is set, an index another caller
+// buildAndStore builds the cycle's index and caches it, caught up with the
+// changes made meanwhile. Unless replace is set, an index another caller
 // stored first wins.
 func (c *indexCache) buildAndStore(ctx context.Context, cycleID int64, replace bool) (*okr.SuggestionIndex, error) {
 	c.mu.Lock()
@@ -78,36 +102,35 @@ func (c *indexCache) buildAndStore(ctx context.Context, cycleID int64, replace b
 	if err != nil {
 		return nil, err
 	}
+	c.patching.Lock()
+	defer c.patching.Unlock()
+	ix, stale := c.catchUp(ctx, ix, gen)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[cycleID]
 	switch {
 	case e == nil:
-		c.entries[cycleID] = &indexEntry{ix: ix, dirty: c.gen != gen}
-	case e.ix == nil || replace && !e.building:
-		e.ix, e.dirty = ix, c.gen != gen
+		c.entries[cycleID] = &indexEntry{ix: ix, stale: stale}
+	case e.ix == nil || replace:
+		e.ix, e.stale = ix, stale
 	default:
 		return e.ix, nil // another caller won the race
 	}
 	return ix, nil
 }
 
-// invalidate marks every index stale after a change to objectives or key
-// results; the next get starts a rebuild.
-func (c *indexCache) invalidate() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.gen++
-	for _, e := range c.entries {
-		e.dirty = true
-	}
-}
-
+// rebuild builds the cycle's index in the background and caches it.
 func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
 	c.mu.Lock()
 	gen := c.gen
 	c.mu.Unlock()
 	ix, err := c.build(ctx, cycleID)
+	stale := true
+	if err == nil {
+		c.patching.Lock()
+		defer c.patching.Unlock()
+		ix, stale = c.catchUp(ctx, ix, gen)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e := c.entries[cycleID]
@@ -117,11 +140,100 @@ func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
 	}
 	e.building = false
 	if err != nil {
-		e.dirty = true
+		e.stale = true
 		return err
 	}
-	e.ix, e.dirty = ix, e.dirty || c.gen != gen
+	e.ix, e.stale = ix, stale
 	return nil
+}
+
+// catchUp applies to an index built from the database as it was at gen or
+// later the changes made since: the build may have missed them. It reports
+// whether the index is stale, having missed a change it cannot patch. Call
+// it with patching held.
+func (c *indexCache) catchUp(ctx context.Context, ix *okr.SuggestionIndex, gen uint64) (*okr.SuggestionIndex, bool) {
+	c.mu.Lock()
+	missed := c.gen > gen && (len(c.changes) == 0 || c.changes[0].gen > gen+1)
+	var ids []int64
+	for _, ch := range c.changes {
+		if ch.gen > gen {
+			missed = missed || ch.ids == nil
+			ids = append(ids, ch.ids...)
+		}
+	}
+	c.mu.Unlock()
+	if len(ids) == 0 {
+		return ix, missed
+	}
+	slices.Sort(ids)
+	objs, krs, err := c.load(ctx, slices.Compact(ids))
+	if err != nil {
+		c.log.Warn("suggestion index: read changed objectives", slog.Any("err", err))
+		return ix, true
+	}
+	return ix.With(objs, krs), missed
+}
+
+// changed records a change to the objectives with those IDs, or to
+// anything the index reads when there are none, and patches the cached
+// indexes with them: the next read sees the change.
+func (c *indexCache) changed(ctx context.Context, ids []int64) {
+	c.patching.Lock()
+	defer c.patching.Unlock()
+	c.mu.Lock()
+	c.gen++
+	c.changes = append(c.changes, indexChange{gen: c.gen, ids: ids})
+	if len(c.changes) > maxChanges {
+		c.changes = slices.Delete(c.changes, 0, len(c.changes)-maxChanges)
+	}
+	var patch []int64 // the cycles whose index to patch
+	for cycle, e := range c.entries {
+		switch {
+		case ids == nil:
+			e.stale = true
+		case e.ix != nil:
+			patch = append(patch, cycle)
+		}
+	}
+	c.mu.Unlock()
+	if len(patch) == 0 {
+		return
+	}
+	objs, krs, err := c.load(ctx, ids)
+	for _, cycle := range patch {
+		c.mu.Lock()
+		e := c.entries[cycle]
+		ix := e.ix
+		c.mu.Unlock()
+		if err == nil {
+			ix = ix.With(objs, krs) // readers go on with the index as it was meanwhile
+		}
+		c.mu.Lock()
+		e.ix, e.stale = ix, e.stale || err != nil
+		c.mu.Unlock()
+	}
+	if err != nil {
+		c.log.Warn("suggestion index: read changed objectives", slog.Any("err", err))
+	}
+}
+
+// load reads the objectives with those IDs and their live key results'
+// titles.
+func (c *indexCache) load(ctx context.Context, ids []int64) ([]*okr.Objective, []okr.KeyResultText, error) {
+	objs, _, err := c.store.FindObjectives(ctx, okr.ObjectiveFilter{IDs: ids})
+	if err != nil {
+		return nil, nil, err
+	}
+	live := false
+	var krs []okr.KeyResultText
+	for _, o := range objs {
+		t, err := c.store.FindKeyResultTexts(ctx, okr.KeyResultFilter{ObjectiveID: &o.ID, Archived: &live})
+		if err != nil {
+			return nil, nil, err
+		}
+		krs = append(krs, t...)
+	}
+	return objs, krs, nil
 }
 
 func (c *indexCache) build(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
@@ -156,8 +268,17 @@ func (b *Bot) warmIndex(ctx context.Context) error {
 	return err
 }
 
-// changed is called after every change to objectives, key results or links.
-func (b *Bot) changed() { b.indexes.invalidate() }
+// changed is called after every change to objectives, key results, links
+// or what else the suggestion index reads, with the objectives changed
+// (those whose text, level, team, status or parent changed, or whose key
+// results did) when they are known: the next type-ahead sees them. With
+// none, the index is rebuilt on next use.
+func (b *Bot) changed(ids ...int64) {
+	if len(ids) == 0 {
+		ids = nil
+	}
+	b.indexes.changed(b.workCtx, ids)
+}
 
 // analyzeCycle analyses the cycle with that ID as of now.
 func (b *Bot) analyzeCycle(ctx context.Context, cycleID int64) (*okr.Analysis, error) {

@@ -134,7 +134,7 @@ func (b *Bot) submitLink(ctx context.Context, cb *slack.InteractionCallback) (fi
 		}
 		return b.generalError(cb, err), nil
 	}
-	b.changed()
+	b.changed(o.ID)
 	return nil, func(ctx context.Context) error {
 		text, err := b.linkedText(ctx, o, kind, objID, krID)
 		if err != nil {
@@ -180,7 +180,7 @@ func (b *Bot) cmdUnlink(ctx context.Context, c *command) error {
 	if err := b.store.SetParent(ctx, o.ID, okr.LinkTarget{}, okr.LinkOptions{}); err != nil {
 		return err
 	}
-	b.changed()
+	b.changed(o.ID)
 	text := fmt.Sprintf(":scissors: *%s* %s no longer supports *%s*. It will show as unaligned until it is linked again.",
 		o.Ref(), esc(o.Title), okr.ObjectiveRef(o.ParentObjectiveID))
 	return b.send(ctx, c.replyTo(), say(text))
@@ -347,7 +347,7 @@ func (b *Bot) linkSuggested(ctx context.Context, cb *slack.InteractionCallback, 
 			b.log.Warn("record accepted suggestion", slog.String("objective", o.Ref()), slog.Any("err", err))
 		}
 	}
-	b.changed()
+	b.changed(o.ID)
 	text, err := b.linkedText(ctx, o, kind, objID, krID)
 	if err != nil {
 		return err

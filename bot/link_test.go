@@ -210,3 +210,56 @@ func lastEphemeral(h *harness, user, text string) slackfake.Message {
 	h.t.Fatalf("no ephemeral contains %q", text)
 	return slackfake.Message{}
 }
+
+// TestTypeAhead_FindsWhatWasJustCreated: an objective created through the
+// bot, and its key results, are in type-ahead from the next keystroke on,
+// with the index already built: no waiting for a rebuild.
+func TestTypeAhead_FindsWhatWasJustCreated(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.objective(&okr.Objective{Title: "Reduce customer churn", Level: okr.LevelCompany, OwnerID: admin}, metricKR("Retention", admin, 0, 1))
+	team := h.objective(&okr.Objective{Title: "Onboarding that keeps customers", Level: okr.LevelTeam, OwnerID: lead},
+		metricKR("Churn in first 30 days", lead, 0, 1))
+	h.modal(lead, "link "+team.Ref(), "okr_link")
+	opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic") // builds the index
+	must(t, err)
+	if len(opts) != 1 || opts[0].Value != "none" {
+		t.Fatalf("search nordic before = %+v", opts)
+	}
+
+	h.modal(admin, "new company", "okr_new")
+	res := h.submit(admin, slackfake.Inputs{"title": "Win the Nordic market", "kr1_title": "Sign 12 partners in Sweden", "kr1_start": "0", "kr1_target": "12"})
+	if len(res.Errors) > 0 {
+		t.Fatalf("submission answered %v", res.Errors)
+	}
+	objs, _, err := h.db.FindObjectives(ctx, okr.ObjectiveFilter{Search: ptr("Nordic")})
+	must(t, err)
+	if len(objs) != 1 {
+		t.Fatalf("stored %d objectives", len(objs))
+	}
+	opts, err = h.srv.Suggest(ctx, lead, "parent", "v", "nordic")
+	must(t, err)
+	if len(opts) != 1 || opts[0].Value != "o:"+itoa(objs[0].ID) {
+		t.Fatalf("search nordic = %+v, want O%d", opts, objs[0].ID)
+	}
+	opts, err = h.srv.Suggest(ctx, lead, "parent", "v", "sweden")
+	must(t, err)
+	if len(opts) != 1 || !strings.HasPrefix(opts[0].Value, "kr:") || !strings.Contains(opts[0].Text, "Sign 12 partners in Sweden") {
+		t.Fatalf("search sweden = %+v, want the new key result", opts)
+	}
+	// Retitled, it is found by its new title and no longer by the old.
+	h.modal(admin, "edit "+objs[0].Ref(), "okr_edit_objective")
+	if res := h.submit(admin, slackfake.Inputs{"title": "Win the Baltic market"}); len(res.Errors) > 0 {
+		t.Fatalf("edit answered %v", res.Errors)
+	}
+	opts, err = h.srv.Suggest(ctx, lead, "parent", "v", "baltic")
+	must(t, err)
+	if len(opts) != 1 || opts[0].Value != "o:"+itoa(objs[0].ID) {
+		t.Fatalf("search baltic = %+v, want O%d", opts, objs[0].ID)
+	}
+	opts, err = h.srv.Suggest(ctx, lead, "parent", "v", "nordic")
+	must(t, err)
+	if len(opts) != 1 || opts[0].Value != "none" {
+		t.Fatalf("search nordic after the edit = %+v", opts)
+	}
+}

@@ -348,7 +348,7 @@ func (b *Bot) submitNewObjective(ctx context.Context, cb *slack.InteractionCallb
 		}
 		return b.generalError(cb, err), nil
 	}
-	b.changed()
+	b.changed(o.ID)
 	return nil, func(ctx context.Context) error {
 		return b.confirmCreated(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, o, krs)
 	}
@@ -465,7 +465,7 @@ func (b *Bot) submitKeyResult(ctx context.Context, cb *slack.InteractionCallback
 		}
 		return b.generalError(cb, err), nil
 	}
-	b.changed()
+	b.changed(o.ID)
 	return nil, func(ctx context.Context) error {
 		text := fmt.Sprintf(":white_check_mark: %s *%s* %s on *%s* %s: %s.", verb, kr.Ref(), esc(kr.Title), o.Ref(), esc(o.Title), esc(krTarget(kr)))
 		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
@@ -556,7 +556,7 @@ func (b *Bot) submitEditObjective(ctx context.Context, cb *slack.InteractionCall
 		}
 		return b.generalError(cb, err), nil
 	}
-	b.changed()
+	b.changed(o.ID)
 	return nil, func(ctx context.Context) error {
 		text := fmt.Sprintf(":white_check_mark: Saved *%s* %s.", o.Ref(), esc(o.Title))
 		return b.send(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, say(text))
@@ -619,15 +619,24 @@ func (b *Bot) archiveConfirmed(ctx context.Context, cb *slack.InteractionCallbac
 	if err := b.canEdit(ctx, cb.User.ID, t.Objective); err != nil {
 		return err
 	}
+	changed := []int64{t.Objective.ID}
 	if t.KeyResult != nil {
 		err = b.store.ArchiveKeyResult(ctx, t.KeyResult.ID)
 	} else {
-		err = b.store.ArchiveObjective(ctx, t.Objective.ID)
+		// The objectives aligned under it become unaligned: they change
+		// too.
+		var children []*okr.Objective
+		if children, _, err = b.store.FindObjectives(ctx, okr.ObjectiveFilter{ParentID: &t.Objective.ID}); err == nil {
+			for _, c := range children {
+				changed = append(changed, c.ID)
+			}
+			err = b.store.ArchiveObjective(ctx, t.Objective.ID)
+		}
 	}
 	if err != nil {
 		return err
 	}
-	b.changed()
+	b.changed(changed...)
 	ref := t.Objective.Ref()
 	if t.KeyResult != nil {
 		ref = t.KeyResult.Ref()

@@ -207,6 +207,16 @@ func (b *Bot) submitScores(ctx context.Context, cb *slack.InteractionCallback) (
 		}
 		return b.generalError(cb, okr.Errorf(okr.ErrorCode(err), "Nothing was saved: %s", okr.ErrorMessage(err))), nil
 	}
+	// Closed objectives leave the suggestions at once; the copies carried
+	// over, in another cycle, wait for that cycle's index to be rebuilt.
+	closed := make([]int64, 0, len(closings))
+	for _, cl := range closings {
+		closed = append(closed, cl.ObjectiveID)
+		if cl.CarryOver != nil && cl.CarryOver.ID != 0 {
+			closed = append(closed, cl.CarryOver.ID)
+		}
+	}
+	b.changed(closed...)
 	b.changed()
 	return nil, func(ctx context.Context) error {
 		return b.confirmScores(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, c, next, results)

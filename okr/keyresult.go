@@ -217,6 +217,13 @@ type KeyResultFilter struct {
 	Limit  int
 }
 
+// KeyResultText is a key result's title and whose it is, without its
+// numbers.
+type KeyResultText struct {
+	ID, ObjectiveID int64
+	Title           string
+}
+
 // KeyResultService stores key results.
 type KeyResultService interface {
 	// CreateKeyResult adds a key result to an active objective.
@@ -225,6 +232,9 @@ type KeyResultService interface {
 	FindKeyResultByID(ctx context.Context, id int64) (*KeyResult, error)
 	// FindKeyResults lists key results by ID.
 	FindKeyResults(ctx context.Context, filter KeyResultFilter) ([]*KeyResult, error)
+	// FindKeyResultTexts lists the key results' titles alone, by ID:
+	// indexing 50,000 key results for search needs nothing else of them.
+	FindKeyResultTexts(ctx context.Context, filter KeyResultFilter) ([]KeyResultText, error)
 	// UpdateKeyResult applies the update and returns the key result as stored.
 	UpdateKeyResult(ctx context.Context, id int64, upd KeyResultUpdate) (*KeyResult, error)
 	// ArchiveKeyResult hides a key result; its check-ins stay.

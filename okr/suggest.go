@@ -36,7 +36,10 @@ type SuggestionIndex struct {
 	cycleID int64
 	lex     *Lexicon
 	vocab   map[string]int32 // stem or group key -> feature
-	group   []bool           // by feature: a lexicon group, not a stem
+	// extra holds the features an index made by With added; vocab is its
+	// base's, shared. nil in an index built whole.
+	extra map[string]int32
+	group []bool // by feature: a lexicon group, not a stem
 	// groupFeatures are the features of the lexicon's groups, -1 for a
 	// group no indexed text uses.
 	groupFeatures []int32
@@ -54,22 +57,31 @@ type SuggestionIndex struct {
 	company    []int32            // the cycle's company objectives
 	learned    map[int32][]association
 	dismissed  map[[2]int64]bool // (child, parent) people said no to
+	// avgLen are the fields' average lengths in words, for BM25F.
+	avgLen [fields]float64
 
-	krs []matchKR // live key results, for type-ahead
+	// For type-ahead: the live key results of the cycle's objectives, in
+	// the order given, and the titles of both lower-cased.
+	krs             []matchKR
+	titles, krTexts foldedTexts
+
+	approximate bool // made by With: see there
 }
 
 type suggestDoc struct {
-	objective  *Objective
-	lowerTitle string
-	krTitles   []string
-	children   []*suggestText // linked objectives whose text joins the profile
+	objective *Objective
+	// krTitles are the live key results' titles, the strings the key
+	// results for type-ahead (matchKR) point to as well.
+	krTitles []string
+	children []*suggestText // linked objectives whose text joins the profile
 }
 
 // suggestText is an objective's text for the explanations: its title and
 // key results.
 type suggestText struct {
-	title    string
-	krTitles []string
+	id, parent int64 // the objective's, and the parent it had then
+	title      string
+	krTitles   []string
 }
 
 type posting struct {
@@ -82,9 +94,87 @@ type association struct {
 	strength float32 // share of the links with the child's feature that had it; < 0 for dismissals
 }
 
+// matchKR is a key result for type-ahead: its title is
+// docs[doc].krTitles[k]. Holding the few fields type-ahead shows, rather
+// than the key result's row, keeps 50,000 of them small.
 type matchKR struct {
-	kr         *KeyResult
-	lowerTitle string
+	id     int64
+	doc, k int32
+}
+
+// foldedTexts are texts lower-cased and laid end to end, text i ending at
+// end[i]: one string instead of one per title, which costs a string header
+// and an allocation each, 50,000 times over.
+type foldedTexts struct {
+	text string
+	end  []int32
+}
+
+// foldTexts lower-cases the n texts text(i) into one.
+func foldTexts(n int, text func(i int) string) foldedTexts {
+	size := 0
+	for i := range n {
+		size += len(text(i))
+	}
+	var b strings.Builder
+	b.Grow(size)
+	end := make([]int32, n)
+	for i := range n {
+		s := text(i)
+		if isASCII(s) {
+			for j := range len(s) {
+				c := s[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				b.WriteByte(c)
+			}
+		} else {
+			b.WriteString(strings.ToLower(s)) // may change the length: end says where it ends
+		}
+		end[i] = int32(b.Len())
+	}
+	return foldedTexts{b.String(), end}
+}
+
+// fold lays out the titles of the objectives and key results for
+// type-ahead.
+func (ix *SuggestionIndex) fold() {
+	ix.titles = foldTexts(len(ix.docs), func(i int) string { return ix.docs[i].objective.Title })
+	ix.krTexts = foldTexts(len(ix.krs), func(i int) string { m := ix.krs[i]; return ix.docs[m.doc].krTitles[m.k] })
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// at is text i.
+func (ft *foldedTexts) at(i int) string {
+	start := int32(0)
+	if i > 0 {
+		start = ft.end[i-1]
+	}
+	return ft.text[start:ft.end[i]]
+}
+
+// search calls yield, in order, for each text that contains q (already
+// lower case), saying whether it starts with it, until yield returns false.
+// Every text contains "". It searches text by text: one search through
+// them all, restarted after each match, is slower when a common word
+// matches thousands.
+func (ft *foldedTexts) search(q string, yield func(i int, prefix bool) bool) {
+	start := int32(0)
+	for i, end := range ft.end {
+		if j := strings.Index(ft.text[start:end], q); j >= 0 && !yield(i, j == 0) {
+			return
+		}
+		start = end
+	}
 }
 
 // Suggestion is a candidate parent, its score (higher is better; only the
@@ -151,6 +241,10 @@ const (
 	featuresPerLink   = 16  // features of each side a link teaches
 )
 
+// features is how many features there are: every stem and group key has
+// its entry in group.
+func (ix *SuggestionIndex) features() int { return len(ix.group) }
+
 // groupFeature is the feature of a lexicon group, made when add is set.
 // Its key cannot be a stem: stems never start with "~".
 func (ix *SuggestionIndex) groupFeature(g int32, add bool) (int32, bool) {
@@ -163,11 +257,30 @@ func (ix *SuggestionIndex) groupFeature(g int32, add bool) (int32, bool) {
 	for len(ix.groupFeatures) <= int(g) {
 		ix.groupFeatures = append(ix.groupFeatures, -1)
 	}
-	f := int32(len(ix.vocab))
-	ix.vocab[fmt.Sprintf("~%d", g)] = f
-	ix.group = append(ix.group, true)
+	f := ix.newFeature(fmt.Sprintf("~%d", g))
 	ix.groupFeatures[g] = f
 	return f, true
+}
+
+// lookup is the feature of a stem or group key.
+func (ix *SuggestionIndex) lookup(key string) (int32, bool) {
+	f, ok := ix.vocab[key]
+	if !ok && ix.extra != nil {
+		f, ok = ix.extra[key]
+	}
+	return f, ok
+}
+
+// newFeature adds a feature for the key, which has none yet.
+func (ix *SuggestionIndex) newFeature(key string) int32 {
+	f := int32(ix.features())
+	if ix.extra != nil {
+		ix.extra[key] = f
+	} else {
+		ix.vocab[key] = f
+	}
+	ix.group = append(ix.group, strings.HasPrefix(key, "~"))
+	return f
 }
 
 // feature is one occurrence of a feature in a text, with the words it came
@@ -183,12 +296,9 @@ type feature struct {
 func (ix *SuggestionIndex) featurise(text string, add bool, buf []term, out []feature) ([]term, []feature) {
 	buf = terms(text, buf[:0])
 	id := func(key string) (int32, bool) {
-		f, ok := ix.vocab[key]
+		f, ok := ix.lookup(key)
 		if !ok && add {
-			f = int32(len(ix.vocab))
-			ix.vocab[key] = f
-			ix.group = append(ix.group, strings.HasPrefix(key, "~"))
-			ok = true
+			f, ok = ix.newFeature(key), true
 		}
 		return f, ok
 	}
@@ -231,11 +341,22 @@ func (ix *SuggestionIndex) featurise(text string, add bool, buf []term, out []fe
 // Archived and closed objectives count in word statistics but are never
 // suggested.
 func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
+	krs := make([]KeyResultText, 0, len(in.KeyResults))
+	for _, kr := range in.KeyResults {
+		if !kr.Archived {
+			krs = append(krs, KeyResultText{ID: kr.ID, ObjectiveID: kr.ObjectiveID, Title: kr.Title})
+		}
+	}
+	return newSuggestionIndex(in, krs)
+}
+
+// newSuggestionIndex is NewSuggestionIndex with the live key results' text
+// apart, as LoadSuggestionIndex reads it.
+func newSuggestionIndex(in SuggestionInput, krs []KeyResultText) *SuggestionIndex {
 	ix := &SuggestionIndex{
 		cycleID:    in.CycleID,
 		lex:        in.Lexicon,
 		vocab:      map[string]int32{},
-		byID:       map[int64]int32{},
 		teamParent: map[int64]int64{},
 		teamNames:  map[int64]string{},
 		userTeams:  map[string][]int64{},
@@ -255,34 +376,69 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 			}
 		}
 	}
-	all := make(map[int64]*Objective, len(in.Objectives))
+	// Objectives and key results are laid out in slices cut from one
+	// backing array each, sized by counting first: appending to one slice
+	// per objective, or keeping maps of all of them, cost more than the
+	// index keeps.
+	nDocs := 0
 	for _, o := range in.Objectives {
-		all[o.ID] = o
+		if o.CycleID == in.CycleID {
+			nDocs++
+		}
+	}
+	ix.docs = make([]suggestDoc, 0, nDocs)
+	ix.byID = make(map[int64]int32, nDocs)
+	others := map[int64]*Objective{} // linked objectives of past cycles
+	for _, o := range in.Objectives {
 		if o.CycleID == in.CycleID {
 			ix.byID[o.ID] = int32(len(ix.docs))
-			ix.docs = append(ix.docs, suggestDoc{objective: o, lowerTitle: strings.ToLower(o.Title)})
+			ix.docs = append(ix.docs, suggestDoc{objective: o})
 			ix.byTeam[o.TeamID] = append(ix.byTeam[o.TeamID], ix.byID[o.ID])
 			if o.Level == LevelCompany {
 				ix.company = append(ix.company, ix.byID[o.ID])
 			}
+		} else {
+			others[o.ID] = o
 		}
 	}
-	krTitles := map[int64][]string{}
-	for _, kr := range in.KeyResults {
-		if kr.Archived {
-			continue
+	objective := func(id int64) *Objective {
+		if d, ok := ix.byID[id]; ok {
+			return ix.docs[d].objective
 		}
-		krTitles[kr.ObjectiveID] = append(krTitles[kr.ObjectiveID], kr.Title)
+		return others[id]
+	}
+	perDoc := make([]int32, len(ix.docs))
+	total := 0
+	otherKRs := map[int64][]string{}
+	for _, kr := range krs {
 		if d, ok := ix.byID[kr.ObjectiveID]; ok {
-			ix.docs[d].krTitles = append(ix.docs[d].krTitles, kr.Title)
-			ix.krs = append(ix.krs, matchKR{kr: kr, lowerTitle: strings.ToLower(kr.Title)})
+			perDoc[d]++
+			total++
+		} else {
+			otherKRs[kr.ObjectiveID] = append(otherKRs[kr.ObjectiveID], kr.Title)
 		}
 	}
+	titles := make([]string, total)
+	for d, n := range perDoc {
+		ix.docs[d].krTitles, titles = titles[:0:n], titles[n:]
+	}
+	ix.krs = make([]matchKR, 0, total)
+	for _, kr := range krs {
+		if d, ok := ix.byID[kr.ObjectiveID]; ok {
+			doc := &ix.docs[d]
+			ix.krs = append(ix.krs, matchKR{id: kr.ID, doc: d, k: int32(len(doc.krTitles))})
+			doc.krTitles = append(doc.krTitles, kr.Title)
+		}
+	}
+	ix.fold()
 	texts := map[int64]*suggestText{}
 	text := func(o *Objective) *suggestText {
 		t := texts[o.ID]
 		if t == nil {
-			t = &suggestText{title: o.Title, krTitles: krTitles[o.ID]}
+			t = &suggestText{id: o.ID, parent: o.ParentObjectiveID, title: o.Title, krTitles: otherKRs[o.ID]}
+			if d, ok := ix.byID[o.ID]; ok {
+				t.krTitles = ix.docs[d].krTitles
+			}
 			texts[o.ID] = t
 		}
 		return t
@@ -290,22 +446,32 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 
 	// A candidate's profile takes in its linked children, and those of the
 	// past objective it carries on: one with the same title, or else the
-	// one it resembles most (see index).
-	sameTitle := map[string][]int32{}
-	for d := range ix.docs {
-		k := strings.ToLower(ix.docs[d].objective.Title) // normalised when stored (Objective.Validate)
-		sameTitle[k] = append(sameTitle[k], int32(d))
+	// one it resembles most (see index). Titles are normalised when stored
+	// (Objective.Validate), so the same title is the same lower-cased.
+	sameTitle := make([]int32, len(ix.docs)) // docs by lower-cased title
+	for d := range sameTitle {
+		sameTitle[d] = int32(d)
+	}
+	slices.SortStableFunc(sameTitle, func(a, b int32) int { return strings.Compare(ix.titles.at(int(a)), ix.titles.at(int(b))) })
+	withTitle := func(title string) []int32 {
+		title = strings.ToLower(title)
+		from, _ := slices.BinarySearchFunc(sameTitle, title, func(d int32, t string) int { return strings.Compare(ix.titles.at(int(d)), t) })
+		to := from
+		for to < len(sameTitle) && ix.titles.at(int(sameTitle[to])) == title {
+			to++
+		}
+		return sameTitle[from:to]
 	}
 	past := map[*Objective][]*suggestText{}
 	for _, o := range in.Objectives {
-		p := all[o.ParentObjectiveID]
+		p := objective(o.ParentObjectiveID)
 		if p == nil || o.Status == StatusArchived {
 			continue
 		}
 		if d, ok := ix.byID[p.ID]; ok {
 			ix.docs[d].children = append(ix.docs[d].children, text(o))
 		} else if p.CycleID != in.CycleID {
-			if ds := sameTitle[strings.ToLower(p.Title)]; len(ds) > 0 {
+			if ds := withTitle(p.Title); len(ds) > 0 {
 				for _, d := range ds {
 					ix.docs[d].children = append(ix.docs[d].children, text(o))
 				}
@@ -316,7 +482,7 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 	}
 
 	ix.index(past, text)
-	ix.learn(in, all, text)
+	ix.learn(in, objective, text)
 	return ix
 }
 
@@ -326,59 +492,20 @@ func NewSuggestionIndex(in SuggestionInput) *SuggestionIndex {
 // reworded: "Zero falls from height" became "Everyone home safe, every
 // day"), so their children join its profile.
 func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*Objective) *suggestText) {
-	const fields = 4 // title, description, key results, children
-	weights := [fields]float64{weightTitle, weightDesc, weightKRs, weightChildren}
-	type count struct {
-		f int32
-		c [fields]float32
-	}
-	type docTF struct {
-		counts []count
-		len    [fields]float64
-	}
 	tfs := make([]docTF, len(ix.docs))
-	var buf []term
-	var fs []feature
-	// slot[f] is feature f's place in the counts of the document at hand,
-	// valid while owner[f] is that document (plus one): a map per document
-	// costs more than all the rest of indexing.
-	var slot, owner []int32
-	use := func(d int, t *docTF) {
-		for i, c := range t.counts {
-			slot[c.f], owner[c.f] = int32(i), int32(d+1)
-		}
-	}
-	addText := func(d int, t *docTF, field int, s string) {
-		buf, fs = ix.featurise(s, true, buf, fs[:0])
-		for len(slot) < len(ix.vocab) {
-			slot, owner = append(slot, 0), append(owner, 0)
-		}
-		for _, f := range fs {
-			if owner[f.id] != int32(d+1) {
-				slot[f.id], owner[f.id] = int32(len(t.counts)), int32(d+1)
-				t.counts = append(t.counts, count{f: f.id})
-			}
-			t.counts[slot[f.id]].c[field]++
-		}
-		t.len[field] += float64(len(buf))
-	}
+	var tc tfCounter
 	// The candidates' own text first: it alone makes a word common.
 	for d := range ix.docs {
-		doc, t := &ix.docs[d], &tfs[d]
-		addText(d, t, 0, doc.objective.Title)
-		addText(d, t, 1, doc.objective.Description)
-		for _, kt := range doc.krTitles {
-			addText(d, t, 2, kt)
-		}
+		tfs[d] = tc.own(ix, &ix.docs[d])
 	}
-	df := make([]int32, len(ix.vocab))
+	df := make([]int32, ix.features())
 	for _, t := range tfs {
 		for _, c := range t.counts {
 			df[c.f]++
 		}
 	}
 	n := float64(len(ix.docs))
-	ix.idf = make([]float64, len(ix.vocab))
+	ix.idf = make([]float64, ix.features())
 	for f := range ix.idf {
 		ix.idf[f] = math.Log(1 + (n-float64(df[f])+0.5)/(float64(df[f])+0.5))
 	}
@@ -392,19 +519,11 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 	// Then the linked children. Their words are new to the statistics: an
 	// idf of 0 (no candidate uses them) would make them count for nothing.
 	for d := range ix.docs {
-		t := &tfs[d]
-		if len(ix.docs[d].children) == 0 {
-			continue
-		}
-		use(d, t)
-		for _, c := range ix.docs[d].children {
-			addText(d, t, 3, c.title)
-			for _, kt := range c.krTitles {
-				addText(d, t, 3, kt)
-			}
+		if len(ix.docs[d].children) > 0 {
+			tfs[d] = tc.children(ix, &ix.docs[d], tfs[d])
 		}
 	}
-	for f := len(ix.idf); f < len(ix.vocab); f++ {
+	for f := len(ix.idf); f < ix.features(); f++ {
 		ix.idf = append(ix.idf, math.Log(1+(n+0.5)/0.5))
 	}
 	var avg [fields]float64
@@ -416,8 +535,9 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 	for i := range avg {
 		avg[i] = max(avg[i]/max(n, 1), 1)
 	}
+	ix.avgLen = avg
 	// All postings share one backing array, cut to each feature's length.
-	sizes := make([]int32, len(ix.vocab))
+	sizes := make([]int32, ix.features())
 	total := 0
 	for d, t := range tfs {
 		if ix.docs[d].objective.Level.Above(LevelPersonal) {
@@ -428,7 +548,7 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 		}
 	}
 	backing := make([]posting, total)
-	ix.postings = make([][]posting, len(ix.vocab))
+	ix.postings = make([][]posting, ix.features())
 	for f, n := range sizes {
 		ix.postings[f], backing = backing[:0:n], backing[n:]
 	}
@@ -437,13 +557,106 @@ func (ix *SuggestionIndex) index(past map[*Objective][]*suggestText, text func(*
 			continue // never a parent: only its statistics count
 		}
 		for _, c := range t.counts {
-			var w float64
-			for i := range fields {
-				w += weights[i] * float64(c.c[i]) / (1 - bm25B + bm25B*t.len[i]/avg[i])
-			}
-			ix.postings[c.f] = append(ix.postings[c.f], posting{doc: int32(d), sat: float32(w / (bm25K1 + w))})
+			ix.postings[c.f] = append(ix.postings[c.f], posting{doc: int32(d), sat: saturation(c, &t, &avg)})
 		}
 	}
+}
+
+// fields are the parts of a candidate's text: title, description, key
+// results, children.
+const fields = 4
+
+// tfCount is how often a feature occurs in each field of a document.
+type tfCount struct {
+	f int32
+	c [fields]float32
+}
+
+// docTF is a document's term frequencies and its fields' lengths.
+type docTF struct {
+	counts []tfCount
+	len    [fields]float64
+}
+
+// saturation is the BM25F weight of a feature's counts in a document,
+// saturated, ready to multiply by idf.
+func saturation(c tfCount, t *docTF, avg *[fields]float64) float32 {
+	weights := [fields]float64{weightTitle, weightDesc, weightKRs, weightChildren}
+	var w float64
+	for i := range fields {
+		w += weights[i] * float64(c.c[i]) / (1 - bm25B + bm25B*t.len[i]/avg[i])
+	}
+	return float32(w / (bm25K1 + w))
+}
+
+// tfCounter counts the features of one document at a time, adding unknown
+// words to the vocabulary. Each document's counts are gathered in cur and
+// then copied out at their exact size: appending to a slice per document
+// allocated several times what the counts take.
+type tfCounter struct {
+	buf []term
+	fs  []feature
+	cur []tfCount
+	len [fields]float64
+	// slot[f] is feature f's place in cur, valid while owner[f] is gen: a
+	// map per document costs more than all the rest of indexing.
+	slot, owner []int32
+	gen         int32
+}
+
+// own counts a document's own text: title, description and key results.
+func (tc *tfCounter) own(ix *SuggestionIndex, doc *suggestDoc) docTF {
+	tc.start(docTF{})
+	tc.add(ix, 0, doc.objective.Title)
+	tc.add(ix, 1, doc.objective.Description)
+	for _, kt := range doc.krTitles {
+		tc.add(ix, 2, kt)
+	}
+	return tc.done()
+}
+
+// children adds the text of a document's linked children to its counts t.
+func (tc *tfCounter) children(ix *SuggestionIndex, doc *suggestDoc, t docTF) docTF {
+	tc.start(t)
+	for _, c := range doc.children {
+		tc.add(ix, 3, c.title)
+		for _, kt := range c.krTitles {
+			tc.add(ix, 3, kt)
+		}
+	}
+	return tc.done()
+}
+
+func (tc *tfCounter) start(t docTF) {
+	tc.gen++
+	tc.cur, tc.len = append(tc.cur[:0], t.counts...), t.len
+	for i, c := range tc.cur {
+		tc.grow(int(c.f) + 1)
+		tc.slot[c.f], tc.owner[c.f] = int32(i), tc.gen
+	}
+}
+
+func (tc *tfCounter) grow(n int) {
+	for len(tc.slot) < n {
+		tc.slot, tc.owner = append(tc.slot, 0), append(tc.owner, 0)
+	}
+}
+
+func (tc *tfCounter) add(ix *SuggestionIndex, field int, s string) {
+	tc.buf, tc.fs = ix.featurise(s, true, tc.buf, tc.fs[:0])
+	tc.grow(ix.features())
+	for _, f := range tc.fs {
+		if tc.owner[f.id] != tc.gen {
+			tc.slot[f.id], tc.owner[f.id] = int32(len(tc.cur)), tc.gen
+			tc.cur = append(tc.cur, tfCount{f: f.id})
+		}
+		tc.cur[tc.slot[f.id]].c[field]++
+	}
+	tc.len[field] += float64(len(tc.buf))
+}
+
+func (tc *tfCounter) done() docTF {
+	return docTF{counts: slices.Clone(tc.cur), len: tc.len}
 }
 
 // carryOver gives each past objective's linked children to the candidate
@@ -479,7 +692,7 @@ func (ix *SuggestionIndex) carryOver(past map[*Objective][]*suggestText, text fu
 		for _, s := range append([]string{t.title}, t.krTitles...) {
 			buf, fs = ix.featurise(s, false, buf, fs[:0])
 			for _, tm := range buf {
-				if _, ok := ix.vocab[tm.stem]; !ok && !unknown[tm.stem] {
+				if _, ok := ix.lookup(tm.stem); !ok && !unknown[tm.stem] {
 					unknown[tm.stem] = true
 					own += maxIDF // a word no candidate has: as telling as a word can be
 				}
@@ -513,16 +726,16 @@ func (ix *SuggestionIndex) carryOver(past map[*Objective][]*suggestText, text fu
 // associations between a child's features and its parent's: in a hotel
 // group where "beds" objectives have linked to "revenue" ones, the next
 // "beds" objective finds a "revenue" parent even with new words.
-func (ix *SuggestionIndex) learn(in SuggestionInput, all map[int64]*Objective, text func(*Objective) *suggestText) {
+func (ix *SuggestionIndex) learn(in SuggestionInput, objective func(int64) *Objective, text func(*Objective) *suggestText) {
 	type pair struct{ child, parent int64 }
 	signs := map[pair]float64{}
 	for _, o := range in.Objectives {
-		if o.ParentObjectiveID != 0 && all[o.ParentObjectiveID] != nil && o.Status != StatusArchived {
+		if o.ParentObjectiveID != 0 && objective(o.ParentObjectiveID) != nil && o.Status != StatusArchived {
 			signs[pair{o.ID, o.ParentObjectiveID}] = 1
 		}
 	}
 	for _, fb := range in.Feedback {
-		if all[fb.ChildID] == nil || all[fb.ParentID] == nil {
+		if objective(fb.ChildID) == nil || objective(fb.ParentID) == nil {
 			continue
 		}
 		if fb.Accepted {
@@ -555,7 +768,7 @@ func (ix *SuggestionIndex) learn(in SuggestionInput, all map[int64]*Objective, t
 	seen := map[int32]float64{}
 	for _, pr := range slices.SortedFunc(maps.Keys(signs), func(a, b pair) int { return cmp.Or(cmp.Compare(a.child, b.child), cmp.Compare(a.parent, b.parent)) }) {
 		sign := signs[pr]
-		cf, pf := features(text(all[pr.child])), features(text(all[pr.parent]))
+		cf, pf := features(text(objective(pr.child))), features(text(objective(pr.parent)))
 		for _, c := range cf {
 			if sign > 0 {
 				seen[c]++
@@ -935,37 +1148,71 @@ func (ix *SuggestionIndex) candidate(child, p *Objective) bool {
 func (ix *SuggestionIndex) Match(text string, cycleID int64, level Level, limit int) ([]*Objective, []*KeyResult) {
 	text = strings.ToLower(strings.TrimSpace(text))
 	kind, id := ParseRef(text)
-	ok := func(o *Objective) bool {
+	ok := func(d int32) bool {
+		o := ix.docs[d].objective
 		return o != nil && o.Status == StatusActive && o.CycleID == cycleID && (level == "" || o.Level.Above(level))
 	}
-	var prefix, contains []*Objective
-	for i := range ix.docs {
-		d := &ix.docs[i]
-		if !ok(d.objective) {
-			continue
-		}
+	// The objective a reference names counts as a title-prefix match, in
+	// its place among them.
+	ref := int32(-1)
+	if d, found := ix.byID[id]; kind == RefObjective && found {
+		ref = d
+	}
+	var prefix, contains []int32
+	ix.titles.search(text, func(i int, isPrefix bool) bool {
+		d := int32(i)
 		switch {
-		case kind == RefObjective && d.objective.ID == id, strings.HasPrefix(d.lowerTitle, text):
-			prefix = append(prefix, d.objective)
-		case strings.Contains(d.lowerTitle, text):
-			contains = append(contains, d.objective)
+		case d == ref || !ok(d):
+		case isPrefix:
+			prefix = append(prefix, d)
+		default:
+			contains = append(contains, d)
 		}
+		return true
+	})
+	if ref >= 0 && ok(ref) {
+		i, _ := slices.BinarySearch(prefix, ref)
+		prefix = slices.Insert(prefix, i, ref)
 	}
-	objs := append(prefix, contains...)
-	if limit > 0 && len(objs) > limit {
-		objs = objs[:limit]
-	}
-	var krs []*KeyResult
-	for _, m := range ix.krs {
-		if limit > 0 && len(krs) >= limit {
+	var objs []*Objective
+	for _, d := range append(prefix, contains...) {
+		if limit > 0 && len(objs) >= limit {
 			break
 		}
-		if i, found := ix.byID[m.kr.ObjectiveID]; !found || !ok(ix.docs[i].objective) {
-			continue
+		objs = append(objs, ix.docs[d].objective)
+	}
+	// Key results in the order given; the one a reference names in its
+	// place among those whose title contains the text.
+	refKR := -1
+	if kind == RefKeyResult {
+		refKR = slices.IndexFunc(ix.krs, func(m matchKR) bool { return m.id == id })
+	}
+	var krs []*KeyResult
+	add := func(i int) bool {
+		if limit > 0 && len(krs) >= limit {
+			return false
 		}
-		if kind == RefKeyResult && m.kr.ID == id || text != "" && strings.Contains(m.lowerTitle, text) {
-			krs = append(krs, m.kr)
+		if m := ix.krs[i]; ok(m.doc) {
+			krs = append(krs, &KeyResult{ID: m.id, ObjectiveID: ix.docs[m.doc].objective.ID, Title: ix.docs[m.doc].krTitles[m.k]})
 		}
+		return true
+	}
+	if text != "" {
+		ix.krTexts.search(text, func(i int, _ bool) bool {
+			if refKR >= 0 && refKR < i {
+				if !add(refKR) {
+					return false
+				}
+				refKR = -1
+			}
+			if i == refKR {
+				refKR = -1
+			}
+			return add(i)
+		})
+	}
+	if refKR >= 0 {
+		add(refKR)
 	}
 	return objs, krs
 }

@@ -35,11 +35,13 @@ func LoadSuggestionIndex(ctx context.Context, store SuggestionStore, cycleID int
 	if err != nil {
 		return nil, fmt.Errorf("index objectives: %w", err)
 	}
-	krs, err := store.FindKeyResults(ctx, KeyResultFilter{CycleID: &cycleID, Archived: &live})
+	// The key results' titles alone: whole rows, 50,000 of them, were
+	// most of what building the index allocated.
+	krs, err := store.FindKeyResultTexts(ctx, KeyResultFilter{CycleID: &cycleID, Archived: &live})
 	if err != nil {
 		return nil, fmt.Errorf("index key results: %w", err)
 	}
-	in.Objectives, in.KeyResults = objs, krs
+	in.Objectives = objs
 	if in.Teams, err = store.FindTeams(ctx); err != nil {
 		return nil, fmt.Errorf("index teams: %w", err)
 	}
@@ -63,14 +65,14 @@ func LoadSuggestionIndex(ctx context.Context, store SuggestionStore, cycleID int
 		if err != nil {
 			return nil, fmt.Errorf("index past objectives: %w", err)
 		}
-		krs, err := store.FindKeyResults(ctx, KeyResultFilter{CycleID: &c.ID, Archived: &live, Linked: true})
+		pastKRs, err := store.FindKeyResultTexts(ctx, KeyResultFilter{CycleID: &c.ID, Archived: &live, Linked: true})
 		if err != nil {
 			return nil, fmt.Errorf("index past key results: %w", err)
 		}
 		in.Objectives = append(in.Objectives, objs...)
-		in.KeyResults = append(in.KeyResults, krs...)
+		krs = append(krs, pastKRs...)
 	}
-	return NewSuggestionIndex(in), nil
+	return newSuggestionIndex(in, krs), nil
 }
 
 // pastCycles are the cycles that started before this one, the most recent

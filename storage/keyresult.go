@@ -89,12 +89,62 @@ func findKeyResultByID(ctx context.Context, tx *Tx, id int64) (*okr.KeyResult, e
 
 // FindKeyResults lists the key results that match, by ID.
 func (db *DB) FindKeyResults(ctx context.Context, f okr.KeyResultFilter) ([]*okr.KeyResult, error) {
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, nil
+	}
+	query, args := keyResultQuery(keyResultColumns, f)
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find key results: %w", err)
+	}
+	defer rows.Close()
+	var out []*okr.KeyResult
+	for rows.Next() {
+		kr, err := scanKeyResult(rows)
+		if err != nil {
+			return nil, fmt.Errorf("find key results: %w", err)
+		}
+		out = append(out, kr)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find key results: %w", err)
+	}
+	return out, nil
+}
+
+// FindKeyResultTexts lists the key results' titles alone, by ID: the
+// suggestion index reads 50,000 of them, and whole rows cost several times
+// as much to read and keep.
+func (db *DB) FindKeyResultTexts(ctx context.Context, f okr.KeyResultFilter) ([]okr.KeyResultText, error) {
+	if f.IDs != nil && len(f.IDs) == 0 {
+		return nil, nil
+	}
+	query, args := keyResultQuery(`id, objective_id, title`, f)
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("find key result texts: %w", err)
+	}
+	defer rows.Close()
+	var out []okr.KeyResultText
+	for rows.Next() {
+		var t okr.KeyResultText
+		if err := rows.Scan(&t.ID, &t.ObjectiveID, &t.Title); err != nil {
+			return nil, fmt.Errorf("find key result texts: %w", err)
+		}
+		out = append(out, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find key result texts: %w", err)
+	}
+	return out, nil
+}
+
+// keyResultQuery selects the columns of the key results the filter keeps,
+// by ID. f.IDs must not be empty (the caller answers none).
+func keyResultQuery(columns string, f okr.KeyResultFilter) (string, []any) {
 	var where []string
 	var args []any
 	if f.IDs != nil {
-		if len(f.IDs) == 0 {
-			return nil, nil
-		}
 		where = append(where, `id IN (`+placeholders(len(f.IDs))+`)`)
 		for _, id := range f.IDs {
 			args = append(args, id)
@@ -115,7 +165,7 @@ func (db *DB) FindKeyResults(ctx context.Context, f okr.KeyResultFilter) ([]*okr
 	if f.Linked {
 		where = append(where, linkedObjective("objective_id"))
 	}
-	query := `SELECT ` + keyResultColumns + ` FROM key_results`
+	query := `SELECT ` + columns + ` FROM key_results`
 	if len(where) > 0 {
 		query += ` WHERE ` + strings.Join(where, ` AND `)
 	}
@@ -124,23 +174,7 @@ func (db *DB) FindKeyResults(ctx context.Context, f okr.KeyResultFilter) ([]*okr
 		query += ` LIMIT ?`
 		args = append(args, f.Limit)
 	}
-	rows, err := db.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("find key results: %w", err)
-	}
-	defer rows.Close()
-	var out []*okr.KeyResult
-	for rows.Next() {
-		kr, err := scanKeyResult(rows)
-		if err != nil {
-			return nil, fmt.Errorf("find key results: %w", err)
-		}
-		out = append(out, kr)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("find key results: %w", err)
-	}
-	return out, nil
+	return query, args
 }
 
 // UpdateKeyResult applies the update and returns the key result as stored.

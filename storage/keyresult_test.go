@@ -93,3 +93,58 @@ func TestKeyResult_ByHandRoundTrips(t *testing.T) {
 func ptr[T any](v T) *T { return &v }
 
 func same(x, y float64) bool { return x-y < 1e-9 && y-x < 1e-9 }
+
+// TestFindKeyResultTexts: the titles alone come back for exactly the key
+// results FindKeyResults finds with the same filter, in the same order.
+func TestFindKeyResultTexts(t *testing.T) {
+	db, _ := mustOpenDB(t)
+	ctx := context.Background()
+	c := mustCycle(t, db)
+	company := mustObjective(t, db, &okr.Objective{Title: "Grow revenue", Level: okr.LevelCompany, OwnerID: "CEO", CycleID: c.ID},
+		metric("Revenue", "CEO", 0, 100), metric("Margin", "CEO", 0, 100))
+	team := mustObjective(t, db, &okr.Objective{Title: "Sell more", Level: okr.LevelTeam, OwnerID: "LEAD", CycleID: c.ID},
+		metric("Deals", "REP", 0, 10), metric("Demos", "REP", 0, 10))
+	mustObjective(t, db, &okr.Objective{Title: "Tidy the office", Level: okr.LevelTeam, OwnerID: "LEAD", CycleID: c.ID},
+		metric("Desks cleared", "LEAD", 0, 10))
+	if err := db.SetParent(ctx, team.ID, okr.LinkTarget{ObjectiveID: company.ID}, okr.LinkOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	teamKRs, err := db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &team.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ArchiveKeyResult(ctx, teamKRs[1].ID); err != nil {
+		t.Fatal(err)
+	}
+	live := false
+	for _, f := range []okr.KeyResultFilter{
+		{},
+		{CycleID: &c.ID, Archived: &live},
+		{CycleID: &c.ID, Archived: &live, Linked: true},
+		{ObjectiveID: &team.ID},
+		{IDs: []int64{teamKRs[1].ID, teamKRs[0].ID}},
+		{IDs: []int64{}},
+		{OwnerID: ptr("REP"), Limit: 1},
+	} {
+		want, err := db.FindKeyResults(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.FindKeyResultTexts(ctx, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%+v: %d texts, %d key results", f, len(got), len(want))
+		}
+		for i, kr := range want {
+			if g := got[i]; g.ID != kr.ID || g.ObjectiveID != kr.ObjectiveID || g.Title != kr.Title {
+				t.Errorf("%+v: text %d is %+v, want %d %d %q", f, i, g, kr.ID, kr.ObjectiveID, kr.Title)
+			}
+		}
+	}
+	f := okr.KeyResultFilter{CycleID: &c.ID, Archived: &live, Linked: true}
+	if got, _ := db.FindKeyResultTexts(ctx, f); len(got) != 3 {
+		t.Errorf("live key results of linked objectives: %+v, want Revenue, Margin and Deals", got)
+	}
+}
