@@ -22,14 +22,15 @@ import (
 )
 
 // defaultMemoryLimit is the Go runtime's soft memory limit when GOMEMLIMIT
-// is not set: a small container (128 MiB) should see the garbage collector
-// work harder before the kernel's OOM killer does
-// (https://go.dev/doc/gc-guide#Memory_limit). GOMEMLIMIT overrides it.
-// okrbot's live heap at 10,000 objectives is 50-75 MiB (the suggestion
-// index and the shared analysis); a limit below that keeps the collector
-// running without end, which at 64 MiB doubled answer times and moved
-// acks (BENCHMARKS.md, "Memory from outside").
-const defaultMemoryLimit = 96 << 20
+// is not set: near it the garbage collector works harder rather than let
+// the process grow (https://go.dev/doc/gc-guide#Memory_limit), so that
+// okrbot fits a small container. At 10,000 objectives the live heap (the
+// shared analysis, the suggestion index) is 35-50 MiB; the binary's own
+// pages and SQLite's page caches come on top of the limit, 25-30 MiB, for a
+// peak near 90 MiB. At 56 MiB the collector rarely rests and answers take
+// twice as long (BENCHMARKS.md, "Memory from outside"). GOMEMLIMIT
+// overrides it.
+const defaultMemoryLimit = 64 << 20
 
 func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
