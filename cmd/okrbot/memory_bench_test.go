@@ -65,7 +65,8 @@ func BenchmarkResidentMemory(b *testing.B) {
 					shape.Name, ms(percentile(m.helpAlone, 0.5)), ms(percentile(m.helpMixed, 0.5)), m.commands, m.took.Round(time.Millisecond))
 				for _, c := range slices.Sorted(maps.Keys(m.byCommand)) {
 					d := m.byCommand[c]
-					b.Logf("%s: %s answered in p50 %.1f ms, p99 %.1f ms", shape.Name, c, ms(percentile(d, 0.5)), ms(percentile(d, 0.99)))
+					b.Logf("%s: %s answered in p50 %.1f ms, p99 %.1f ms; the help after it acked in p50 %.2f ms, p99 %.2f ms", shape.Name, c,
+						ms(percentile(d, 0.5)), ms(percentile(d, 0.99)), ms(percentile(m.helpAfter[c], 0.5)), ms(percentile(m.helpAfter[c], 0.99)))
 				}
 			}
 		})
@@ -78,6 +79,7 @@ type memoryFigures struct {
 	helpAlone, helpMixed []time.Duration
 	answers              []time.Duration // heavy command -> its answer
 	byCommand            map[string][]time.Duration
+	helpAfter            map[string][]time.Duration // the help acks by the heavy command they followed
 	commands             int
 	took                 time.Duration
 }
@@ -146,7 +148,7 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	if err := waitIdle(ctx, pid); err != nil {
 		b.Fatalf("%v\n%s", err, sw.String())
 	}
-	m := memoryFigures{byCommand: map[string][]time.Duration{}}
+	m := memoryFigures{byCommand: map[string][]time.Duration{}, helpAfter: map[string][]time.Duration{}}
 	m.idle = vmHWM(b, pid)
 	b.Logf("%s, idle: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
 	start := time.Now()
@@ -182,7 +184,9 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		default:
 			slash(text)
 		}
-		m.helpMixed = append(m.helpMixed, slash("help").Latency)
+		ack := slash("help").Latency
+		m.helpMixed = append(m.helpMixed, ack)
+		m.helpAfter[text] = append(m.helpAfter[text], ack)
 		var answer slackfake.Call
 		if err := srv.WaitFor(ctx, "the answer to "+text, func() bool {
 			calls := srv.CallsTo(method)
