@@ -48,6 +48,7 @@ func (s *Scheduler) runNudges(ctx context.Context, r *run) error {
 			}})
 		}
 	}
+	r.p.forget() // the letters hold what they send
 	r.deliverAll(ctx, letters)
 	return nil
 }

@@ -123,6 +123,15 @@ func (p *pass) loadGraph(ctx context.Context) error {
 	return nil
 }
 
+// forget lets go of the graph, analysis and suggestion index the pass
+// read, before a long delivery (a few hundred messages take minutes at
+// Slack's pace): shared with the bot (Options.Analysis), they would
+// otherwise stay in memory beside the newer ones the bot makes meanwhile.
+// A later job of the pass reads them again.
+func (p *pass) forget() {
+	p.graph, p.analysis, p.owners, p.manual, p.index = nil, nil, nil, nil, nil
+}
+
 // ownersIn lists the owners of live key results whose zone is loc, by ID.
 func (p *pass) ownersIn(ctx context.Context, loc *time.Location) ([]string, error) {
 	if err := p.loadGraph(ctx); err != nil {
