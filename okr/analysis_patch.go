@@ -11,9 +11,11 @@ import (
 type GraphChange struct {
 	// Objectives are the objectives whose rows, key results or links
 	// changed (created, edited, relinked, archived, closed, checked in),
-	// sorted by ID. Each is in the new graph as it now is, or not at all;
-	// every other objective, key result and link of the new graph is the
-	// old graph's, the same pointer.
+	// sorted by ID; it may name more (storage names the objective of a key
+	// result whose deliverers changed, whose ByHand it reads again). Each
+	// is in the new graph as it now is, or not at all; every other
+	// objective, key result and link of the new graph is the old graph's,
+	// the same pointer.
 	Objectives []int64
 }
 
@@ -26,17 +28,19 @@ type GraphChange struct {
 // was; the two share the states of everything else. It falls back to
 // Analyze for a graph whose objectives are not sorted by ID (storage loads
 // them so) or whose parent links loop (only corrupt data does).
+//
+// Driven key results (driven.go) need nothing more: an objective drives a
+// key result only from under that key result's objective, so what a
+// driven key result depends on is below its objective, and a change there
+// makes that objective one of those recomputed. Whether a key result is
+// driven changes with the objectives that deliver it (recomputed: they are
+// changed, and it is their parent's) or with its setting by hand (its
+// objective is changed).
 func Reanalyze(prev *Analysis, g *Graph, ch *GraphChange, p Policy) *Analysis {
 	if len(ch.Objectives) == 0 {
 		return prev
 	}
 	if !slices.IsSortedFunc(g.Objectives, func(x, y *Objective) int { return cmp.Compare(x.ID, y.ID) }) {
-		return Analyze(g, prev.At, p)
-	}
-	// Driven key results (driven.go) are not patched: their progress
-	// follows objectives anywhere in the cycle.
-	if slices.ContainsFunc(g.Objectives, func(o *Objective) bool { return o.ParentKeyResultID != 0 }) ||
-		slices.ContainsFunc(prev.Objectives, func(st *ObjectiveState) bool { return st.Objective.ParentKeyResultID != 0 }) {
 		return Analyze(g, prev.At, p)
 	}
 	r := &reanalysis{prev: prev, g: g, p: p, changed: ch.Objectives, dirty: map[int64]*ObjectiveState{}}
@@ -54,7 +58,8 @@ type reanalysis struct {
 	changed []int64 // GraphChange.Objectives
 	a       *Analysis
 	// dirty holds the new states of the objectives recomputed: changed,
-	// their old and new parents, and all above them.
+	// their old and new parents, and all above them. Their key-result
+	// states are made again too, as a driven one's may change.
 	dirty map[int64]*ObjectiveState
 	// removed are the changed objectives no longer in the graph.
 	removed []*ObjectiveState
@@ -83,17 +88,17 @@ func (r *reanalysis) run() *Analysis {
 		return nil
 	}
 
-	// The changed objectives' key results, in the graph's order as Analyze
-	// takes them.
+	// The recomputed objectives' key results, in the graph's order as
+	// Analyze takes them.
 	krs := map[int64][]KeyResultState{}
 	weekAgo := now.Add(-Week)
 	var lastObjective int64
-	lastChanged := false
+	lastDirty := false
 	for i, kr := range r.g.KeyResults {
 		if kr.ObjectiveID != lastObjective {
-			lastObjective, lastChanged = kr.ObjectiveID, r.isChanged(kr.ObjectiveID) && r.dirty[kr.ObjectiveID] != nil
+			lastObjective, lastDirty = kr.ObjectiveID, r.dirty[kr.ObjectiveID] != nil
 		}
-		if !lastChanged {
+		if !lastDirty {
 			continue
 		}
 		st := r.p.KeyResultHealth(kr, r.g.Cycle, now)
@@ -121,13 +126,9 @@ func (r *reanalysis) run() *Analysis {
 	}
 	for id, s := range r.dirty {
 		old := prev.Objective(id)
-		if r.isChanged(id) {
-			s.KeyResults = krs[id]
-			if s.KeyResults == nil {
-				s.KeyResults = []KeyResultState{} // as Analyze leaves it
-			}
-		} else if old != nil {
-			s.KeyResults = old.KeyResults
+		s.KeyResults = krs[id]
+		if s.KeyResults == nil {
+			s.KeyResults = []KeyResultState{} // as Analyze leaves it
 		}
 		if !parents[id] {
 			if old != nil {
@@ -150,6 +151,7 @@ func (r *reanalysis) run() *Analysis {
 		slices.SortFunc(s.Children, func(x, y *Objective) int { return cmp.Compare(x.ID, y.ID) })
 	}
 
+	r.a.delivered = r.deliveries()
 	expected := 0.0
 	if r.g.Cycle != nil {
 		expected = r.g.Cycle.Elapsed(now)
@@ -157,12 +159,65 @@ func (r *reanalysis) run() *Analysis {
 	done := map[*ObjectiveState]bool{}
 	for _, s := range r.dirty {
 		r.rollup(s, done)
+	}
+	r.settleDriven()
+	for _, s := range r.dirty {
 		s.Change = s.Progress - s.Previous
 		s.Behind = s.Progress < expected-r.p.BehindBy
 		s.Health = objectiveHealth(s)
 	}
 	r.patchGaps()
 	return r.a
+}
+
+// deliveries finds the key results the objectives of the new analysis
+// deliver, as findDeliveries does, without going through every key result
+// of the graph: a key result counts only when it is under the parent of an
+// objective delivering it, so it is looked for there.
+func (r *reanalysis) deliveries() deliveries {
+	a := r.a
+	d := groupDeliveries(a)
+	for id, dl := range d.by {
+		for _, j := range dl.objectives {
+			parent, ok := a.index[a.Objectives[j].Objective.ParentObjectiveID]
+			if !ok {
+				continue
+			}
+			if x := slices.IndexFunc(a.Objectives[parent].KeyResults, func(k KeyResultState) bool { return k.KeyResult.ID == id }); x >= 0 {
+				d.resolve(a, dl, a.Objectives[parent].KeyResults[x].KeyResult, parent)
+				break // resolve has rewritten dl.objectives
+			}
+		}
+	}
+	d.prune()
+	return d
+}
+
+// settleDriven sets the health of the recomputed objectives' driven key
+// results as Analyze's settleDriven does, reading what is under the
+// objectives that drive them, recomputed or not.
+func (r *reanalysis) settleDriven() {
+	a := r.a
+	if a.delivered.by == nil {
+		return
+	}
+	memo := map[int]*under{}
+	h := newDrivenHealth(a, r.p, a.At, func(i int) *under {
+		u := memo[i]
+		if u == nil {
+			u = &under{}
+			memo[i] = u
+		}
+		return u
+	}, func(i int) bool {
+		_, recomputed := r.dirty[a.Objectives[i].Objective.ID]
+		return recomputed
+	})
+	for id := range r.dirty {
+		if i := a.index[id]; a.delivered.holds[i] {
+			h.visit(i)
+		}
+	}
 }
 
 // placeObjectives makes the new list of objective states: the old one with
@@ -258,29 +313,49 @@ func (r *reanalysis) hasLoop() bool {
 }
 
 // rollup sets the progress of a recomputed objective now and a week ago, as
-// Analyze's rollup does: the weighted mean of its key results and, when it
-// rolls up its children, of theirs.
+// Analyze's rollup does: the weighted mean of its key results (a driven
+// one's progress taken from the objectives that drive it) and, when it
+// rolls up its children, of theirs (but those that count through a key
+// result they drive).
 func (r *reanalysis) rollup(s *ObjectiveState, done map[*ObjectiveState]bool) {
 	if done[s] {
 		return
 	}
 	done[s] = true
+	d := r.a.delivered
+	holds := d.holds != nil && d.holds[r.a.index[s.Objective.ID]]
+	// state is the objective at position j, rolled up first when it is
+	// recomputed.
+	state := func(j int) *ObjectiveState {
+		cs := r.a.Objectives[j]
+		if _, recomputed := r.dirty[cs.Objective.ID]; recomputed {
+			r.rollup(cs, done)
+		}
+		return cs
+	}
 	var sum, sumPrev, weight float64
-	for _, k := range s.KeyResults {
+	for x := range s.KeyResults {
+		k := &s.KeyResults[x]
+		if holds {
+			if dl := d.driven(k.KeyResult.ID); dl != nil {
+				k.Progress = drivenProgress(r.a, dl, func(j int) float64 { return state(j).Progress })
+				k.Previous = drivenProgress(r.a, dl, func(j int) float64 { return state(j).Previous })
+			}
+		}
 		sum += k.Progress * k.KeyResult.Weight
 		sumPrev += k.Previous * k.KeyResult.Weight
 		weight += k.KeyResult.Weight
 	}
 	if s.Objective.RollupChildren {
 		for _, c := range s.Children {
+			if d.countsThrough(c) {
+				continue
+			}
 			i, ok := r.a.index[c.ID]
 			if !ok {
 				continue
 			}
-			cs := r.a.Objectives[i]
-			if _, recomputed := r.dirty[c.ID]; recomputed {
-				r.rollup(cs, done)
-			}
+			cs := state(i)
 			sum += cs.Progress * c.Weight
 			sumPrev += cs.Previous * c.Weight
 			weight += c.Weight
@@ -354,18 +429,30 @@ func (r *reanalysis) patchGaps() {
 }
 
 // patchKeyResultGaps patches the stale and at-risk key results and the
-// quiet owners: only the changed objectives' key results changed.
+// quiet owners: only the recomputed objectives' key results changed.
 func (r *reanalysis) patchKeyResultGaps() {
 	prev, a := r.prev, r.a
 	krID := func(k KeyResultState) int64 { return k.KeyResult.ID }
-	var gone []int64 // the changed objectives' key results before
+	var gone []int64 // the recomputed and removed objectives' key results before
 	var stale []KeyResultState
 	var atRisk [HealthOffTrack + 1][]KeyResultState
-	var owners []string // of the key results that changed, before and after
-	for _, id := range r.changed {
+	// The owners whose quietness may change: of the changed objectives' key
+	// results, before and after, and of those driven before or after (a
+	// driven key result owes no check-in).
+	var owners []string
+	ids := slices.Clone(r.changed)
+	for id := range r.dirty {
+		if !r.isChanged(id) {
+			ids = append(ids, id)
+		}
+	}
+	for _, id := range ids {
+		changed := r.isChanged(id)
 		if old := prev.Objective(id); old != nil {
 			for _, k := range old.KeyResults {
-				owners = append(owners, k.KeyResult.OwnerID)
+				if changed || k.Driven {
+					owners = append(owners, k.KeyResult.OwnerID)
+				}
 				gone = append(gone, k.KeyResult.ID)
 			}
 		}
@@ -374,7 +461,9 @@ func (r *reanalysis) patchKeyResultGaps() {
 			continue
 		}
 		for _, k := range s.KeyResults {
-			owners = append(owners, k.KeyResult.OwnerID)
+			if changed || k.Driven {
+				owners = append(owners, k.KeyResult.OwnerID)
+			}
 			if k.Stale {
 				stale = append(stale, k)
 			}
@@ -411,6 +500,9 @@ func (r *reanalysis) patchKeyResultGaps() {
 	undecided := len(owners) // owners not yet known to be due and recent
 	for _, s := range a.Objectives {
 		for _, k := range s.KeyResults {
+			if k.Driven {
+				continue // owes no check-in, as Analyze counts
+			}
 			kr := k.KeyResult
 			for i := range owners {
 				if owners[i] != kr.OwnerID || acts[i].due && acts[i].recent {

@@ -50,6 +50,23 @@ type delivery struct {
 // krs are the graph's key results and owner the position of each one's
 // objective in a.Objectives (-1 when it is not analysed).
 func findDeliveries(a *Analysis, krs []*KeyResult, owner []int) deliveries {
+	d := groupDeliveries(a)
+	if d.by == nil {
+		return d
+	}
+	for i, kr := range krs {
+		if dl := d.by[kr.ID]; dl != nil && owner[i] >= 0 {
+			d.resolve(a, dl, kr, owner[i])
+		}
+	}
+	d.prune()
+	return d
+}
+
+// groupDeliveries gathers the analysed objectives that deliver a key
+// result by that key result, in the order of a.Objectives; what the key
+// results are is left to resolve.
+func groupDeliveries(a *Analysis) deliveries {
 	var d deliveries
 	for i, s := range a.Objectives {
 		id := s.Objective.ParentKeyResultID
@@ -66,38 +83,42 @@ func findDeliveries(a *Analysis, krs []*KeyResult, owner []int) deliveries {
 		}
 		dl.objectives = append(dl.objectives, i)
 	}
-	if d.by == nil {
-		return d
-	}
-	d.holds = make([]bool, len(a.Objectives))
-	for i, kr := range krs {
-		dl := d.by[kr.ID]
-		if dl == nil || owner[i] < 0 {
-			continue
-		}
-		dl.live = true
-		// The parent objective of a delivering objective is the key
-		// result's objective; one stored otherwise neither drives it nor
-		// leaves its parent's rollup.
-		kept := dl.objectives[:0]
-		for _, j := range dl.objectives {
-			if a.Objectives[j].Objective.ParentObjectiveID == kr.ObjectiveID {
-				kept = append(kept, j)
-				dl.ids = append(dl.ids, a.Objectives[j].Objective.ID)
-			}
-		}
-		dl.objectives = kept
-		if len(kept) > 0 {
-			dl.driven = !kr.ByHand
-			d.holds[owner[i]] = true
-		}
-	}
-	for id, dl := range d.by {
-		if !dl.live || len(dl.objectives) == 0 {
-			delete(d.by, id) // archived, or its objective is not analysed
-		}
+	if d.by != nil {
+		d.holds = make([]bool, len(a.Objectives))
 	}
 	return d
+}
+
+// resolve settles a delivery once its key result kr is found live under
+// the analysed objective at position owner; once for each key result.
+func (d deliveries) resolve(a *Analysis, dl *delivery, kr *KeyResult, owner int) {
+	dl.live = true
+	// The parent objective of a delivering objective is the key result's
+	// objective; one stored otherwise neither drives it nor leaves its
+	// parent's rollup.
+	kept := dl.objectives[:0]
+	for _, j := range dl.objectives {
+		if a.Objectives[j].Objective.ParentObjectiveID == kr.ObjectiveID {
+			kept = append(kept, j)
+			dl.ids = append(dl.ids, a.Objectives[j].Objective.ID)
+		}
+	}
+	dl.objectives = kept
+	if len(kept) > 0 {
+		dl.driven = !kr.ByHand
+		d.holds[owner] = true
+	}
+}
+
+// prune drops the deliveries of key results not resolved (archived, or
+// their objective is not analysed) and of those no objective delivers from
+// under their own objective.
+func (d deliveries) prune() {
+	for id, dl := range d.by {
+		if !dl.live || len(dl.objectives) == 0 {
+			delete(d.by, id)
+		}
+	}
 }
 
 // DeliveredBy lists the analysed objectives (active, in the cycle) that
@@ -151,63 +172,89 @@ func drivenProgress(a *Analysis, dl *delivery, progress func(int) float64) float
 // reported under the objectives that drive it and their latest check-in,
 // children before parents.
 func settleDriven(a *Analysis, p Policy, now time.Time) {
-	d := a.delivered
-	if d.by == nil {
+	if a.delivered.by == nil {
 		return
 	}
-	expected := 0.0
-	if a.Cycle != nil {
-		expected = a.Cycle.Elapsed(now)
-	}
-	// under is what an objective passes up to the key results it drives.
-	type under struct {
-		last       time.Time
-		confidence Confidence
-		seen       bool
-	}
 	memo := make([]under, len(a.Objectives))
-	var visit func(i int) *under
-	visit = func(i int) *under {
-		u := &memo[i]
-		if u.seen {
-			return u // done, or a loop in stored data: what it has so far
+	h := newDrivenHealth(a, p, now, func(i int) *under { return &memo[i] }, func(int) bool { return true })
+	for i := range a.Objectives {
+		if a.delivered.holds[i] {
+			h.visit(i)
 		}
-		u.seen = true
-		s := a.Objectives[i]
-		for x := range s.KeyResults {
-			k := &s.KeyResults[x]
-			conf := k.KeyResult.Confidence
-			last := lastTouched(k.KeyResult)
-			if d.holds[i] {
-				if dl := d.by[k.KeyResult.ID]; dl != nil {
-					if dl.driven {
-						conf = ""
-						for _, j := range dl.objectives {
-							v := visit(j)
-							conf = worse(conf, v.confidence)
-							if v.last.After(last) {
-								last = v.last
-							}
+	}
+}
+
+// under is what an objective passes up to the key results it drives: the
+// worst confidence reported under it and its latest check-in.
+type under struct {
+	last       time.Time
+	confidence Confidence
+	seen       bool
+}
+
+// drivenHealth works out the health of driven key results from what is
+// under the objectives that drive them (see settleDriven).
+type drivenHealth struct {
+	a        *Analysis
+	p        Policy
+	now      time.Time
+	expected float64
+	memo     func(i int) *under // for the objective at position i
+	// settles says whether to write the driven key-result states of the
+	// objective at position i, or only read them: Reanalyze leaves the
+	// states of the objectives it does not recompute as they are.
+	settles func(i int) bool
+}
+
+func newDrivenHealth(a *Analysis, p Policy, now time.Time, memo func(int) *under, settles func(int) bool) *drivenHealth {
+	h := &drivenHealth{a: a, p: p, now: now, memo: memo, settles: settles}
+	if a.Cycle != nil {
+		h.expected = a.Cycle.Elapsed(now)
+	}
+	return h
+}
+
+// visit returns what the objective at position i passes up, settling its
+// driven key results on the way when settles says so.
+func (h *drivenHealth) visit(i int) *under {
+	a, d := h.a, h.a.delivered
+	u := h.memo(i)
+	if u.seen {
+		return u // done, or a loop in stored data: what it has so far
+	}
+	u.seen = true
+	s := a.Objectives[i]
+	settles := h.settles(i)
+	for x := range s.KeyResults {
+		k := &s.KeyResults[x]
+		conf := k.KeyResult.Confidence
+		last := lastTouched(k.KeyResult)
+		if d.holds[i] {
+			if dl := d.by[k.KeyResult.ID]; dl != nil {
+				if dl.driven {
+					conf = ""
+					for _, j := range dl.objectives {
+						v := h.visit(j)
+						conf = worse(conf, v.confidence)
+						if v.last.After(last) {
+							last = v.last
 						}
+					}
+					if settles {
 						k.Driven = true
-						k.Stale = now.Sub(last) > p.StaleAfter
-						k.Behind = a.Cycle != nil && k.Progress < expected-p.BehindBy
+						k.Stale = h.now.Sub(last) > h.p.StaleAfter
+						k.Behind = a.Cycle != nil && k.Progress < h.expected-h.p.BehindBy
 						k.Health = health(conf, k.Stale, k.Behind)
 					}
 				}
 			}
-			u.confidence = worse(u.confidence, conf)
-			if last.After(u.last) {
-				u.last = last
-			}
 		}
-		return u
-	}
-	for i := range a.Objectives {
-		if d.holds[i] {
-			visit(i)
+		u.confidence = worse(u.confidence, conf)
+		if last.After(u.last) {
+			u.last = last
 		}
 	}
+	return u
 }
 
 // lastTouched is a key result's last check-in, or its creation when it has

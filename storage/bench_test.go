@@ -17,13 +17,19 @@ import (
 // each, and checkinsPerKR weekly check-ins per key result ending at now. The
 // objectives go through the public API; the check-in history is bulk-loaded
 // with plain SQL in one transaction, as building it one check-in at a time
-// would take minutes.
-func seedOrg(tb testing.TB, db *storage.DB, clk *clock, n, checkinsPerKR int) (*okr.Cycle, time.Time) {
+// would take minutes. With deliverEvery > 0, every deliverEvery-th team
+// objective aligned under a department objective delivers one of its key
+// results instead (okr/driven.go); the check-in history leaves them driven.
+// It returns those deliverers too.
+func seedOrg(tb testing.TB, db *storage.DB, clk *clock, n, checkinsPerKR, deliverEvery int) (*okr.Cycle, time.Time, []int64) {
 	tb.Helper()
 	ctx := context.Background()
 	c := mustCycle(tb, db)
 	r := rand.New(rand.NewPCG(1, 2))
 	var byLevel [5][]int64
+	krsOf := map[int64][]*okr.KeyResult{} // of department objectives, for deliverers to pick from
+	var deliverers []int64
+	aligned := 0 // team objectives under a department one so far
 	for i := range n {
 		level := okr.LevelPersonal
 		switch {
@@ -42,10 +48,25 @@ func seedOrg(tb testing.TB, db *storage.DB, clk *clock, n, checkinsPerKR int) (*
 		for k := range krs {
 			krs[k] = metric(fmt.Sprintf("Key result %d.%d", i, k), o.OwnerID, 0, 100)
 		}
+		// Decided without drawing from r, so that the organisation is the
+		// same with deliverers or without.
+		delivers := false
+		if level == okr.LevelTeam && o.ParentObjectiveID != 0 {
+			if aligned++; deliverEvery > 0 && aligned%deliverEvery == 0 {
+				parent := krsOf[o.ParentObjectiveID]
+				o.ParentKeyResultID, delivers = parent[aligned/deliverEvery%len(parent)].ID, true
+			}
+		}
 		if err := db.CreateObjective(ctx, o, krs, okr.LinkOptions{}); err != nil {
 			tb.Fatal(err)
 		}
 		byLevel[level.Rank()] = append(byLevel[level.Rank()], o.ID)
+		if level == okr.LevelDepartment {
+			krsOf[o.ID] = krs
+		}
+		if delivers {
+			deliverers = append(deliverers, o.ID)
+		}
 	}
 	now := c.Start.Add(time.Duration(checkinsPerKR) * 7 * 24 * time.Hour).Add(time.Hour)
 	clk.now = now
@@ -94,7 +115,7 @@ func seedOrg(tb testing.TB, db *storage.DB, clk *clock, n, checkinsPerKR int) (*
 	if _, err := raw.Exec(`ANALYZE`); err != nil {
 		tb.Fatal(err)
 	}
-	return c, now
+	return c, now, deliverers
 }
 
 // BenchmarkLoadAndAnalyze loads one cycle of 10,000 objectives, 50,000 key
@@ -102,7 +123,7 @@ func seedOrg(tb testing.TB, db *storage.DB, clk *clock, n, checkinsPerKR int) (*
 // Target (issue 2): under 100 ms per analysis, load included.
 func BenchmarkLoadAndAnalyze(b *testing.B) {
 	db, clk := mustOpenDB(b)
-	c, now := seedOrg(b, db, clk, 10_000, 10)
+	c, now, _ := seedOrg(b, db, clk, 10_000, 10, 0)
 	ctx := context.Background()
 	var checkins int
 	raw, _ := sql.Open("sqlite", db.Path())
@@ -149,7 +170,7 @@ func BenchmarkCreateCheckin(b *testing.B) {
 // Target (issue 11): the next read within 50 ms of a write, Slack included.
 func BenchmarkPatchAfterCheckin(b *testing.B) {
 	db, clk := mustOpenDB(b)
-	c, now := seedOrg(b, db, clk, 10_000, 10)
+	c, now, _ := seedOrg(b, db, clk, 10_000, 10, 0)
 	ctx := context.Background()
 	policy := okr.DefaultPolicy()
 	g, err := db.LoadGraph(ctx, c.ID, now)
@@ -175,5 +196,63 @@ func BenchmarkPatchAfterCheckin(b *testing.B) {
 			b.Fatalf("update: %v, change %v", err, change)
 		}
 		a, g = okr.Reanalyze(a, next, change, policy), next
+	}
+}
+
+// BenchmarkPatchAfterCheckinDriven is BenchmarkPatchAfterCheckin in a cycle
+// where one team objective in twenty aligned under a department objective
+// delivers one of its key results, which it and its fellows drive
+// (okr/driven.go), and every check-in is on a key result of such a
+// deliverer: the patch follows the driven key result up to its objective
+// and everything above it.
+// Target (issue 11): the next read within 50 ms of a write, Slack included.
+func BenchmarkPatchAfterCheckinDriven(b *testing.B) {
+	db, clk := mustOpenDB(b)
+	c, now, deliverers := seedOrg(b, db, clk, 10_000, 10, 20)
+	ctx := context.Background()
+	policy := okr.DefaultPolicy()
+	g, err := db.LoadGraph(ctx, c.ID, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := okr.Analyze(g, now, policy)
+	driven := 0
+	for _, s := range a.Objectives {
+		for _, k := range s.KeyResults {
+			if k.Driven {
+				driven++
+			}
+		}
+	}
+	if len(deliverers) < 200 || driven < 150 {
+		b.Fatalf("%d deliverers drive %d key results", len(deliverers), driven)
+	}
+	var krs []*okr.KeyResult
+	for _, id := range deliverers {
+		own, err := db.FindKeyResults(ctx, okr.KeyResultFilter{ObjectiveID: &id})
+		if err != nil {
+			b.Fatal(err)
+		}
+		krs = append(krs, own...)
+	}
+	i := 0
+	for b.Loop() {
+		b.StopTimer()
+		i++
+		kr := krs[i*7%len(krs)]
+		if err := db.CreateCheckins(ctx, []*okr.Checkin{{KeyResultID: kr.ID, AuthorID: kr.OwnerID, Value: float64(i % 100), Confidence: okr.AtRisk}}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		next, change, err := db.UpdateGraph(ctx, g, now)
+		if err != nil {
+			b.Fatalf("update: %v", err)
+		}
+		if change == nil {
+			a = okr.Analyze(next, now, policy) // loaded afresh
+		} else {
+			a = okr.Reanalyze(a, next, change, policy)
+		}
+		g = next
 	}
 }

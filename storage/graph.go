@@ -90,21 +90,26 @@ func (db *DB) loadGraph(ctx context.Context, cycleID int64, now time.Time, paral
 	if err := weekAgoFromHistory(ctx, txA, g, lower.deeper, weekStart); err != nil {
 		return nil, err
 	}
-	if err := loadByHand(ctx, txA, g); err != nil {
+	// loadKeyResults reads each half in ID order, the lower half first.
+	if err := loadByHand(ctx, txA, g.Objectives, g.KeyResults); err != nil {
 		return nil, err
 	}
 	return g, nil
 }
 
-// loadByHand sets okr.KeyResult.ByHand on the key results of g that its
-// objectives deliver, the only ones the setting changes; the others read
-// false. A handful of rows, where a column of every key result would slow
-// the whole load (and the snapshot column cannot grow a field in place:
-// SQLite cannot alter a stored generated column).
-func loadByHand(ctx context.Context, tx *Tx, g *okr.Graph) error {
+// loadByHand sets okr.KeyResult.ByHand on the key results among krs (sorted
+// by ID) that the objectives deliver, the only ones the setting changes;
+// the others read false. A handful of rows, where a column of every key
+// result would slow the whole load (and the snapshot column cannot grow a
+// field in place: SQLite cannot alter a stored generated column).
+func loadByHand(ctx context.Context, tx *Tx, objectives []*okr.Objective, krs []*okr.KeyResult) error {
+	byID := func(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) }
 	var delivered []int64
-	for _, o := range g.Objectives {
-		if o.ParentKeyResultID != 0 {
+	for _, o := range objectives {
+		if o.ParentKeyResultID == 0 {
+			continue
+		}
+		if _, ok := slices.BinarySearchFunc(krs, o.ParentKeyResultID, byID); ok {
 			delivered = append(delivered, o.ParentKeyResultID)
 		}
 	}
@@ -120,15 +125,13 @@ func loadByHand(ctx context.Context, tx *Tx, g *okr.Graph) error {
 		return fmt.Errorf("load key results set by hand: %w", err)
 	}
 	defer rows.Close()
-	// loadKeyResults reads each half in ID order, the lower half first.
-	byID := func(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) }
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return fmt.Errorf("load key results set by hand: %w", err)
 		}
-		if i, ok := slices.BinarySearchFunc(g.KeyResults, id, byID); ok {
-			g.KeyResults[i].ByHand = true
+		if i, ok := slices.BinarySearchFunc(krs, id, byID); ok {
+			krs[i].ByHand = true
 		}
 	}
 	if err := rows.Err(); err != nil {

@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -103,11 +104,13 @@ const maxPatched = 2000
 // UpdateGraph brings g, loaded by LoadGraph at now (or made by UpdateGraph
 // from one that was), up to the database's generation. When this process
 // made every write since g's generation, it reloads only the objectives
-// those writes changed, with their key results and links, and returns a
-// new graph that shares everything else with g (g itself is left as it
-// was), with the objectives that changed. Otherwise (another process wrote,
-// the graph is too far behind, or a write it cannot follow such as a cycle
-// starting) it loads the cycle afresh and returns a nil change.
+// those writes changed and the objectives of the key results those
+// delivered or deliver (see withDelivered), with their key results and
+// links, and returns a new graph that shares everything else with g (g
+// itself is left as it was), with the objectives it reloaded. Otherwise
+// (another process wrote, the graph is too far behind, or a write it
+// cannot follow such as a cycle starting) it loads the cycle afresh and
+// returns a nil change.
 func (db *DB) UpdateGraph(ctx context.Context, g *okr.Graph, now time.Time) (*okr.Graph, *okr.GraphChange, error) {
 	tx, err := db.beginRead(ctx)
 	if err != nil {
@@ -122,11 +125,12 @@ func (db *DB) UpdateGraph(ctx context.Context, g *okr.Graph, now time.Time) (*ok
 		return g, &okr.GraphChange{}, nil
 	}
 	ids, ok := db.journal.since(g.Generation, gen)
-	// A key result that objectives deliver takes its progress from them,
-	// and its by_hand setting is read apart (see loadByHand): a write to
-	// any of them can move numbers the journal does not name. Such a
-	// cycle loads afresh.
-	if !ok || len(ids) > maxPatched || delivers(g) {
+	if ok && len(ids) <= maxPatched {
+		if ids, err = withDelivered(ctx, tx, g, ids); err != nil {
+			return nil, nil, err
+		}
+	}
+	if !ok || len(ids) > maxPatched {
 		tx.Rollback() // LoadGraph may need every connection of the pool
 		fresh, err := db.LoadGraph(ctx, g.Cycle.ID, now)
 		return fresh, nil, err
@@ -142,17 +146,65 @@ func (db *DB) UpdateGraph(ctx context.Context, g *okr.Graph, now time.Time) (*ok
 	out.Links = mergeByID(g.Links, patch.Links, func(l *okr.Link) bool { return changed(l.FromID) },
 		func(l *okr.Link) int64 { return l.ID })
 	out.KeyResults, out.WeekAgo = mergeKeyResults(g, patch, changed)
-	if delivers(out) {
-		tx.Rollback()
-		fresh, err := db.LoadGraph(ctx, g.Cycle.ID, now)
-		return fresh, nil, err
+	// The reloaded key results read by_hand as LoadGraph's do: set when an
+	// objective of the new graph delivers them. The others keep theirs:
+	// withDelivered reloaded every key result whose deliverers changed.
+	if err := loadByHand(ctx, tx, out.Objectives, patch.KeyResults); err != nil {
+		return nil, nil, err
 	}
 	return out, &okr.GraphChange{Objectives: ids}, nil
 }
 
-// delivers reports whether an objective of g delivers a key result.
-func delivers(g *okr.Graph) bool {
-	return slices.ContainsFunc(g.Objectives, func(o *okr.Objective) bool { return o.ParentKeyResultID != 0 })
+// withDelivered adds to ids, the objectives writes changed, the objectives
+// of the key results that those delivered before the writes (in g) or
+// deliver now. A graph's key result reads by_hand only while an objective
+// of the graph delivers it (loadByHand), and a driven key result takes its
+// progress from its deliverers: when they change, so may the key result,
+// though nothing wrote it. Its own by_hand changes with a write to it,
+// which names its objective already.
+func withDelivered(ctx context.Context, tx *Tx, g *okr.Graph, ids []int64) ([]int64, error) {
+	var more []int64
+	for _, id := range ids {
+		i, ok := slices.BinarySearchFunc(g.Objectives, id, func(o *okr.Objective, id int64) int { return cmp.Compare(o.ID, id) })
+		if !ok || g.Objectives[i].ParentKeyResultID == 0 {
+			continue
+		}
+		// A key result not in g was no live key result of the cycle; a
+		// write that makes it one names its objective (creating it, say).
+		k, ok := slices.BinarySearchFunc(g.KeyResults, g.Objectives[i].ParentKeyResultID,
+			func(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) })
+		if ok {
+			more = append(more, g.KeyResults[k].ObjectiveID)
+		}
+	}
+	args := make([]any, 0, len(ids)+2)
+	args = append(args, g.Cycle.ID)
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	args = append(args, g.Cycle.ID)
+	rows, err := tx.QueryContext(ctx, `SELECT objective_id FROM key_results WHERE id IN (SELECT parent_key_result_id FROM objectives
+		WHERE +cycle_id = ? AND +status = 'active' AND id IN (`+placeholders(len(ids))+`)) AND +cycle_id = ? AND +archived = 0`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("load delivered key results: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("load delivered key results: %w", err)
+		}
+		more = append(more, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load delivered key results: %w", err)
+	}
+	if len(more) == 0 {
+		return ids, nil
+	}
+	out := append(slices.Clone(ids), more...)
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // loadPatch reads, as LoadGraph does, the active objectives of the cycle
