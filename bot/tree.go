@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 	"sync"
-	"weak"
 
 	"github.com/okrbot/okrbot/okr"
 	"github.com/slack-go/slack"
@@ -103,14 +102,10 @@ func (b *Bot) treePage(ctx context.Context, q pageQuery) (message, error) {
 // asking for it, reads one layout until the analysis changes. The next
 // analysis, brought up to date after a write, shares the states of the
 // objectives the write left alone: their lines are taken from the last
-// layout rather than drawn again. The analysis and its states are held by
-// weak pointers: once the shared analysis has moved on (a whole new one is
-// made every minute or so, see analyses), the old one, its graph and its
-// states go, rather than stay in memory beside the new until someone asks
-// for the tree again.
+// layout rather than drawn again.
 type treeLayouts struct {
 	mu       sync.Mutex
-	analysis weak.Pointer[okr.Analysis]
+	analysis *okr.Analysis
 	byRoot   map[int64]treeLayout
 	lines    treeLines
 }
@@ -119,7 +114,7 @@ type treeLayouts struct {
 // next layout; states are never changed, so one drawn at the same depth
 // with the same mark reads the same.
 type treeLines struct {
-	last, next map[weak.Pointer[okr.ObjectiveState]]treeLine
+	last, next map[*okr.ObjectiveState]treeLine
 }
 
 type treeLine struct {
@@ -136,12 +131,12 @@ type treeLayout struct {
 func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.analysis != weak.Make(a) {
-		t.analysis, t.byRoot = weak.Make(a), map[int64]treeLayout{}
+	if t.analysis != a {
+		t.analysis, t.byRoot = a, map[int64]treeLayout{}
 		if t.lines.next != nil {
 			t.lines.last = t.lines.next
 		}
-		t.lines.next = map[weak.Pointer[okr.ObjectiveState]]treeLine{}
+		t.lines.next = map[*okr.ObjectiveState]treeLine{}
 	}
 	l, ok := t.byRoot[root]
 	if !ok {
@@ -182,7 +177,7 @@ func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, in
 		}
 		line, drawn := treeLine{}, false
 		if lines != nil {
-			line, drawn = lines.last[weak.Make(st)]
+			line, drawn = lines.last[st]
 			drawn = drawn && line.depth == depth && line.mark == mark
 		}
 		if !drawn {
@@ -197,7 +192,7 @@ func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, in
 			}
 		}
 		if lines != nil {
-			lines.next[weak.Make(st)] = line
+			lines.next[st] = line
 		}
 		out = append(out, treeEntry{text: line.text, parent: parent, group: group, crumb: line.crumb})
 		me := len(out) - 1
