@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,6 +41,8 @@ func TestAnalyses_NeverStale(t *testing.T) {
 		krs[w] = kr
 	}
 	var c analyses
+	var replaced atomic.Int64 // analyses made afresh that took the cycle's place
+	c.replaced = func() { replaced.Add(1) }
 	policy := okr.DefaultPolicy()
 
 	// Reused while nothing moves.
@@ -74,6 +77,9 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	case <-time.After(time.Minute):
 		t.Fatal("the new analysis was not made within a minute")
 	}
+	if got := replaced.Load(); got != 2 { // the first, and the one made in the background
+		t.Errorf("%d analyses made afresh were reported, want 2", got)
+	}
 	if a, err := c.get(ctx, db, cycle, later, policy); err != nil || !a.At.Equal(later) {
 		t.Fatalf("after the background analysis, a read got one made at %v (%v), want %v", a.At, err, later)
 	}
@@ -88,6 +94,10 @@ func TestAnalyses_NeverStale(t *testing.T) {
 		t.Fatal("an analysis made under another policy was reused")
 	}
 
+	if _, err := c.get(ctx, db, cycle, now, policy); err != nil { // back to this policy: made afresh
+		t.Fatal(err)
+	}
+	freshBefore := replaced.Load()
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	for range 2 { // readers that keep the cache busy
@@ -141,6 +151,9 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	wg.Wait()
 	// The writes were followed by patching the analysis before them, not by
 	// analysing the cycle again.
+	if got := replaced.Load(); got != freshBefore {
+		t.Errorf("%d analyses brought up to date were reported as made afresh", got-freshBefore)
+	}
 	if c.patched < writers*writes {
 		t.Errorf("%d of %d analyses were brought up to date from the one before, want at least %d", c.patched, c.count(), writers*writes)
 	}

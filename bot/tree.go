@@ -128,6 +128,17 @@ type treeLayout struct {
 	objectives int
 }
 
+// forget drops the layouts and the lines kept for the next, with the
+// analysis and states they hold: called when a whole new analysis replaces
+// the shared one (analyses.replaced), whose states no line can be reused
+// for, so the old analysis and its graph need not stay in memory until
+// someone next asks for the tree.
+func (t *treeLayouts) forget() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.analysis, t.byRoot, t.lines = nil, nil, treeLines{}
+}
+
 func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
