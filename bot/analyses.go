@@ -46,10 +46,11 @@ type analyses struct {
 	// refreshing holds, by cycle, the background analysis running (see
 	// analysisMaxAge), closed when it is done.
 	refreshing map[int64]chan struct{}
-	// replaced, when set, is called (without mu) after an analysis made
-	// afresh, not brought up to date from the last, takes a cycle's
-	// place: what was kept for the last one can go (treeLayouts).
-	replaced func()
+	// replacing, when set, is called (without mu) as an analysis starts to
+	// be made afresh, not brought up to date from the last, to take a
+	// cycle's place: what was kept for the last one can go
+	// (treeLayouts), before the new one needs the memory.
+	replacing func()
 }
 
 type analysisEntry struct {
@@ -107,6 +108,9 @@ func (c *analyses) load(ctx context.Context, store okr.GraphService, cycle *okr.
 	c.built++
 	c.mu.Unlock()
 
+	if base == nil && c.replacing != nil {
+		c.replacing()
+	}
 	next.g, next.a, next.err = c.make(ctx, store, cycle, base, now, policy)
 	c.mu.Lock()
 	switch {
@@ -119,9 +123,6 @@ func (c *analyses) load(ctx context.Context, store okr.GraphService, cycle *okr.
 	}
 	c.mu.Unlock()
 	close(next.done)
-	if base == nil && next.err == nil && c.replaced != nil {
-		c.replaced()
-	}
 	return next.g, next.a, next.err
 }
 
@@ -166,24 +167,22 @@ func (c *analyses) refreshLocked(ctx context.Context, store okr.GraphService, cy
 	go func() {
 		defer close(done)
 		defer cancel()
+		if c.replacing != nil {
+			c.replacing()
+		}
 		g, err := store.LoadGraph(ctx, cycle.ID, now)
 		var a *okr.Analysis
 		if err == nil {
 			a = okr.Analyze(g, now, policy)
 		}
 		c.mu.Lock()
+		defer c.mu.Unlock()
 		delete(c.refreshing, cycle.ID)
-		installed := false
 		if cur := c.byCycle[cycle.ID]; err == nil && (cur == nil || cur.policy == policy && cur.at.Before(now)) {
 			e := &analysisEntry{gen: g.Generation, policy: policy, at: now, done: make(chan struct{}), g: g, a: a}
 			close(e.done)
 			c.byCycle[cycle.ID] = e
 			c.built++
-			installed = true
-		}
-		c.mu.Unlock()
-		if installed && c.replaced != nil {
-			c.replaced()
 		}
 	}()
 }

@@ -41,8 +41,8 @@ func TestAnalyses_NeverStale(t *testing.T) {
 		krs[w] = kr
 	}
 	var c analyses
-	var replaced atomic.Int64 // analyses made afresh that took the cycle's place
-	c.replaced = func() { replaced.Add(1) }
+	var replaced atomic.Int64 // analyses made afresh to take the cycle's place
+	c.replacing = func() { replaced.Add(1) }
 	policy := okr.DefaultPolicy()
 
 	// Reused while nothing moves.

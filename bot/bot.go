@@ -167,7 +167,7 @@ func New(store okr.Store, opts Options) *Bot {
 	b.sender = newSender(api, b.log, opts.Now, opts.Pacing, uint64(opts.Now().UnixNano()))
 	b.indexes = newIndexCache(store, b.log)
 	b.indexes.spawn = func(what string, fn func(context.Context) error) { b.goWork(b.workCtx, what, fn) }
-	b.analyses.replaced = b.trees.forget
+	b.analyses.replacing = b.trees.forget
 	return b
 }
 

@@ -129,9 +129,10 @@ type treeLayout struct {
 }
 
 // forget drops the layouts and the lines kept for the next, with the
-// analysis and states they hold: called when a whole new analysis replaces
-// the shared one (analyses.replaced), whose states no line can be reused
-// for, so the old analysis and its graph need not stay in memory until
+// analysis and states they hold: called as a whole new analysis starts to
+// be made to replace the shared one (analyses.replacing), whose states no
+// line can be reused for, so the old layouts do not take memory beside the
+// new analysis, and the old analysis and its graph need not stay until
 // someone next asks for the tree.
 func (t *treeLayouts) forget() {
 	t.mu.Lock()
