@@ -127,48 +127,61 @@ const homePublishLife = time.Minute
 
 // home is what one person's Home shows, gathered from the analysis.
 type home struct {
-	userID     string
-	now        time.Time
-	loc        *time.Location // the person's, for dates
-	a          *okr.Analysis
-	krs        []okr.KeyResultState  // the first homeMaxKeyResults of the person's, most in need first
-	krCount    int                   // how many key results the person owns
-	objectives []*okr.ObjectiveState // the person's, top level first
-	company    []*okr.ObjectiveState // company objectives, by ID
-	details    map[int64]*okr.KeyResult
+	userID         string
+	now            time.Time
+	loc            *time.Location // the person's, for dates
+	a              *okr.Analysis
+	krs            []okr.KeyResultState  // the first homeMaxKeyResults of the person's, most in need first
+	krCount        int                   // how many key results the person owns
+	objectives     []*okr.ObjectiveState // the first homeMaxObjectives of the person's, top level first
+	objectiveCount int                   // how many objectives the person owns
+	stale          []okr.KeyResultState  // the first homeMaxAttention of the person's stale key results
+	staleCount     int                   // how many of the person's key results are stale
+	company        []*okr.ObjectiveState // company objectives, by ID
+	details        map[int64]*okr.KeyResult
 }
 
 func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([]slack.Block, error) {
 	settings := b.settings(ctx)
 	h := &home{userID: userID, now: b.opts.Now(), loc: b.userLocation(ctx, userID), a: a}
+	// An owner of thousands keeps only what the page shows, not a copy of
+	// all of it sorted: the Home is redrawn after every check-in.
+	krs := leaders[okr.KeyResultState]{n: homeMaxKeyResults, cmp: func(x, y okr.KeyResultState) int {
+		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()), cmp.Compare(x.KeyResult.ID, y.KeyResult.ID))
+	}}
+	objectives := leaders[*okr.ObjectiveState]{n: homeMaxObjectives, cmp: func(x, y *okr.ObjectiveState) int {
+		return cmp.Or(cmp.Compare(x.Objective.Level.Rank(), y.Objective.Level.Rank()), cmp.Compare(x.Objective.ID, y.Objective.ID))
+	}}
 	for _, s := range a.Objectives {
 		o := s.Objective
 		if o.OwnerID == userID {
-			h.objectives = append(h.objectives, s)
+			objectives.add(s)
+			h.objectiveCount++
 		}
 		if o.Level == okr.LevelCompany {
 			h.company = append(h.company, s)
 		}
 		for _, k := range s.KeyResults {
 			if k.KeyResult.OwnerID == userID {
-				h.krs = append(h.krs, k)
+				krs.add(k)
+				h.krCount++
 			}
 		}
 	}
-	h.krCount = len(h.krs)
-	h.krs = leading(h.krs, homeMaxKeyResults, func(x, y okr.KeyResultState) int {
-		return cmp.Or(cmp.Compare(y.Health.Severity(), x.Health.Severity()), cmp.Compare(x.KeyResult.ID, y.KeyResult.ID))
-	})
-	slices.SortFunc(h.objectives, func(x, y *okr.ObjectiveState) int {
-		return cmp.Or(cmp.Compare(x.Objective.Level.Rank(), y.Objective.Level.Rank()), cmp.Compare(x.Objective.ID, y.Objective.ID))
-	})
+	h.krs, h.objectives = krs.out, objectives.out
+	for _, k := range a.Stale {
+		if k.KeyResult.OwnerID == userID {
+			if len(h.stale) < homeMaxAttention {
+				h.stale = append(h.stale, k)
+			}
+			h.staleCount++
+		}
+	}
 
 	// Titles and units of only the key results shown (the analysis carries
 	// none): the first of the list, and the stale ones named under
 	// "Needs your attention".
-	stale := h.stale()
-	show := slices.Concat(h.krs, stale[:min(len(stale), homeMaxAttention)])
-	full, err := b.withDetails(ctx, show)
+	full, err := b.withDetails(ctx, slices.Concat(h.krs, h.stale))
 	if err != nil {
 		return nil, err
 	}
@@ -248,16 +261,6 @@ func welcomeBlocks(s okr.Settings, hasCompany bool) []slack.Block {
 }
 
 // stale are the person's key results that need a check-in, by ID.
-func (h *home) stale() []okr.KeyResultState {
-	var out []okr.KeyResultState
-	for _, k := range h.a.Stale {
-		if k.KeyResult.OwnerID == h.userID {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
 func (h *home) keyResult(k okr.KeyResultState) okr.KeyResultState {
 	if kr := h.details[k.KeyResult.ID]; kr != nil {
 		k.KeyResult = kr
@@ -297,7 +300,7 @@ func (h *home) objectiveBlocks() []slack.Block {
 	if len(h.objectives) == 0 {
 		return append(blocks, contextBlock("You own no objectives this cycle. Create one with `/okr new`."))
 	}
-	for _, s := range h.objectives[:min(len(h.objectives), homeMaxObjectives)] {
+	for _, s := range h.objectives {
 		o := s.Objective
 		blk := section(objectiveLine(o, s.Progress, s.Health) + "\n" + h.alignment(s))
 		if o.Level != okr.LevelCompany && !o.HasParent() {
@@ -305,7 +308,7 @@ func (h *home) objectiveBlocks() []slack.Block {
 		}
 		blocks = append(blocks, blk)
 	}
-	if rest := len(h.objectives) - homeMaxObjectives; rest > 0 {
+	if rest := h.objectiveCount - len(h.objectives); rest > 0 {
 		blocks = append(blocks, contextBlock(fmt.Sprintf("…and %d more — `/okr list mine`", rest)))
 	}
 	return blocks
@@ -343,15 +346,14 @@ func (h *home) alignment(s *okr.ObjectiveState) string {
 func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 	var lines []string
 	// add shows the first few items of one kind and counts the rest.
-	add := func(items []string, total int, one, many, hint string) {
-		lines = append(lines, items[:min(len(items), homeMaxAttention)]...)
-		if rest := total - homeMaxAttention; rest > 0 {
+	add := func(k *attention, one, many, hint string) {
+		lines = append(lines, k.shown...)
+		if rest := k.total - len(k.shown); rest > 0 {
 			lines = append(lines, "…and "+countOf(rest, "more "+one, "more "+many)+" — "+hint)
 		}
 	}
-	stale := h.stale()
-	var items []string
-	for _, k := range stale[:min(len(stale), homeMaxAttention)] { // only these have titles loaded
+	stale := attention{total: h.staleCount}
+	for _, k := range h.stale { // only these have titles loaded
 		k = h.keyResult(k)
 		since := "never checked in"
 		switch {
@@ -360,46 +362,46 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 		case !k.KeyResult.CheckedAt.IsZero():
 			since = "last check-in " + daysAgo(k.KeyResult.CheckedAt, h.now, h.loc)
 		}
-		items = append(items, fmt.Sprintf("⏳ *%s* %s: %s", k.KeyResult.Ref(), esc(trunc(k.KeyResult.Title, 80)), since))
+		stale.shown = append(stale.shown, fmt.Sprintf("⏳ *%s* %s: %s", k.KeyResult.Ref(), esc(trunc(k.KeyResult.Title, 80)), since))
 	}
-	add(items, len(stale), "stale key result", "stale key results", "`/okr list stale`")
+	add(&stale, "stale key result", "stale key results", "`/okr list stale`")
 
-	items = nil
+	var orphans attention
 	for _, o := range h.a.Orphans {
-		if o.OwnerID == h.userID {
-			items = append(items, fmt.Sprintf("🔗 *%s* %s supports nothing yet: `/okr link %s`", o.Ref(), esc(trunc(o.Title, 80)), o.Ref()))
+		if o.OwnerID == h.userID && orphans.counts() {
+			orphans.show(fmt.Sprintf("🔗 *%s* %s supports nothing yet: `/okr link %s`", o.Ref(), esc(trunc(o.Title, 80)), o.Ref()))
 		}
 	}
-	add(items, len(items), "unaligned objective", "unaligned objectives", "`/okr gaps`")
+	add(&orphans, "unaligned objective", "unaligned objectives", "`/okr gaps`")
 
-	items = nil
+	var unsupported attention
 	for _, o := range h.a.Unsupported {
-		if o.OwnerID == h.userID {
-			items = append(items, fmt.Sprintf("🏝️ *%s* %s: no objective supports it yet", o.Ref(), esc(trunc(o.Title, 80))))
+		if o.OwnerID == h.userID && unsupported.counts() {
+			unsupported.show(fmt.Sprintf("🏝️ *%s* %s: no objective supports it yet", o.Ref(), esc(trunc(o.Title, 80))))
 		}
 	}
-	add(items, len(items), "company objective nothing supports", "company objectives nothing supports", "`/okr gaps`")
+	add(&unsupported, "company objective nothing supports", "company objectives nothing supports", "`/okr gaps`")
 
-	items = nil
+	var overloaded attention
 	for _, l := range h.a.OverLoaded {
-		if l.OwnerID == h.userID {
-			items = append(items, fmt.Sprintf("📚 You own %s objectives; at most %d keeps them in focus.",
+		if l.OwnerID == h.userID && overloaded.counts() {
+			overloaded.show(fmt.Sprintf("📚 You own %s objectives; at most %d keeps them in focus.",
 				formatNumber(float64(l.Count))+" "+strings.ToLower(l.Level.Label()), p.MaxObjectivesPerOwner))
 		}
 	}
-	add(items, len(items), "level with too many objectives", "levels with too many objectives", "`/okr gaps`")
+	add(&overloaded, "level with too many objectives", "levels with too many objectives", "`/okr gaps`")
 
-	items = nil
+	var shape attention
 	for _, list := range [][]*okr.ObjectiveState{h.a.TooFewKeyResults, h.a.TooManyKeyResults} {
 		for _, s := range list {
-			if s.Objective.OwnerID == h.userID {
+			if s.Objective.OwnerID == h.userID && shape.counts() {
 				n := len(s.KeyResults)
-				items = append(items, fmt.Sprintf("🔢 *%s* %s has %s; %d–%d work best.", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)),
+				shape.show(fmt.Sprintf("🔢 *%s* %s has %s; %d–%d work best.", s.Objective.Ref(), esc(trunc(s.Objective.Title, 80)),
 					countOf(n, "key result", "key results"), p.MinKeyResults, p.MaxKeyResults))
 			}
 		}
 	}
-	add(items, len(items), "objective with too few or too many key results", "objectives with too few or too many key results", "`/okr gaps`")
+	add(&shape, "objective with too few or too many key results", "objectives with too few or too many key results", "`/okr gaps`")
 
 	blocks := []slack.Block{header("Needs your attention")}
 	if len(lines) == 0 {
@@ -407,6 +409,22 @@ func (h *home) attentionBlocks(p okr.Policy) []slack.Block {
 	}
 	return append(blocks, lineSections(lines, 0)...)
 }
+
+// attention is one kind of gap on the Home: the lines of the first
+// homeMaxAttention, and how many there are. Only the shown are formatted:
+// an owner of thousands has thousands of orphans.
+type attention struct {
+	shown []string
+	total int
+}
+
+// counts counts one more item and reports whether it is among the shown.
+func (k *attention) counts() bool {
+	k.total++
+	return len(k.shown) < homeMaxAttention
+}
+
+func (k *attention) show(line string) { k.shown = append(k.shown, line) }
 
 func (h *home) companyBlocks() []slack.Block {
 	blocks := []slack.Block{header("Company objectives")}

@@ -266,25 +266,25 @@ func errNoCycle(name string) error {
 	return okr.Errorf(okr.ENOTFOUND, "There is no cycle %s. `/okr cycle` lists them.", esc(trunc(name, 20)))
 }
 
-// leading returns the first n of s in the order cmp gives, sorted, without
-// sorting the rest: a page shows a few, and an owner of thousands of
-// objectives has tens of thousands of key results. cmp must be a total
-// order (end on the ID) for the result to be the same as sorting all of s.
-func leading[T any](s []T, n int, cmp func(a, b T) int) []T {
-	if n <= 0 {
-		return nil
+// leaders keeps the first n of the items added, in the order cmp gives,
+// sorted, without holding or sorting the rest: a page shows a few, and an
+// owner of thousands of objectives has tens of thousands of key results.
+// cmp must be a total order (end on the ID) for the result to be the same
+// as sorting everything added.
+type leaders[T any] struct {
+	n   int
+	cmp func(a, b T) int
+	out []T
+}
+
+func (l *leaders[T]) add(x T) {
+	if len(l.out) == l.n && (l.n == 0 || l.cmp(x, l.out[l.n-1]) >= 0) {
+		return // not among the first n so far
 	}
-	out := make([]T, 0, min(n, len(s)))
-	for _, x := range s {
-		if len(out) == n && cmp(x, out[n-1]) >= 0 {
-			continue // not among the first n so far
-		}
-		i, _ := slices.BinarySearchFunc(out, x, cmp)
-		if len(out) < n {
-			out = append(out, x)
-		}
-		copy(out[i+1:], out[i:len(out)-1])
-		out[i] = x
+	i, _ := slices.BinarySearchFunc(l.out, x, l.cmp)
+	if len(l.out) < l.n {
+		l.out = append(l.out, x)
 	}
-	return out
+	copy(l.out[i+1:], l.out[i:len(l.out)-1])
+	l.out[i] = x
 }

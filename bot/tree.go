@@ -148,7 +148,13 @@ func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 		if t.lines.next != nil {
 			t.lines.last = t.lines.next
 		}
-		t.lines.next = map[*okr.ObjectiveState]treeLine{}
+		// Sized for the whole tree when that is drawn first: growing a map
+		// of 10,000 lines doubles what it allocates.
+		size := 0
+		if root == 0 {
+			size = len(a.Objectives)
+		}
+		t.lines.next = make(map[*okr.ObjectiveState]treeLine, size)
 	}
 	l, ok := t.byRoot[root]
 	if !ok {
@@ -169,6 +175,10 @@ func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, int) {
 	var out []treeEntry
 	seen := map[int64]bool{}
+	if root == 0 { // the whole cycle, and at most three headings
+		out = make([]treeEntry, 0, len(a.Objectives)+3)
+		seen = make(map[int64]bool, len(a.Objectives))
+	}
 	objectives := 0
 	var walk func(st *okr.ObjectiveState, depth, parent int, group string)
 	walk = func(st *okr.ObjectiveState, depth, parent int, group string) {
