@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -96,9 +97,12 @@ type delivery struct {
 	reason  string
 	user    string
 
-	state      deliveryState
-	conn       *wsConn
-	sentAt     time.Time
+	state  deliveryState
+	conn   *wsConn
+	sentAt time.Time // queued to go out; its ack deadline runs from here
+	// written is when the writer put the envelope on the socket, the start
+	// of its ack's latency: the queue before it is the emulator's own wait.
+	written    atomic.Pointer[time.Time]
 	cancel     func()
 	done       chan struct{}
 	ackPayload json.RawMessage
@@ -136,6 +140,7 @@ type wsConn struct {
 type outFrame struct {
 	data       []byte
 	closeAfter bool
+	envelope   *delivery // the envelope the frame carries, if any
 }
 
 func (c *wsConn) enqueue(f outFrame) {
@@ -308,6 +313,10 @@ func (s *Server) writeLoop(c *wsConn) {
 		case <-c.notify:
 			for _, f := range c.take() {
 				_ = c.ws.SetWriteDeadline(time.Now().Add(10 * time.Second))
+				if f.envelope != nil {
+					now := time.Now()
+					f.envelope.written.Store(&now)
+				}
 				if f.data != nil {
 					if err := c.ws.WriteMessage(websocket.TextMessage, f.data); err != nil {
 						return
@@ -348,15 +357,19 @@ func (s *Server) readLoop(c *wsConn) {
 		if err != nil {
 			return
 		}
+		// The ack's time is when it is read: the server's lock, which an
+		// API call may hold while it validates a large message, is the
+		// emulator's own wait and not the app's.
+		read := time.Now()
 		if mt == websocket.TextMessage {
-			s.handleAck(c, data)
+			s.handleAck(c, data, read)
 		}
 	}
 }
 
 // handleAck processes one frame from the app. Slack accepts {"envelope_id"} with
 // or without "payload", and Node's client sends {} or {"text"} payloads (docs/slack-platform.md, "Ack").
-func (s *Server) handleAck(c *wsConn, data []byte) {
+func (s *Server) handleAck(c *wsConn, data []byte, read time.Time) {
 	var a struct {
 		EnvelopeID string          `json:"envelope_id"`
 		Payload    json.RawMessage `json:"payload"`
@@ -371,7 +384,11 @@ func (s *Server) handleAck(c *wsConn, data []byte) {
 	d := s.sock.sent[a.EnvelopeID]
 	if d != nil {
 		rec.Type, rec.Kind = d.typ, d.kind
-		rec.Latency = time.Since(d.sentAt)
+		from := d.sentAt
+		if w := d.written.Load(); w != nil {
+			from = *w
+		}
+		rec.Latency = read.Sub(from)
 		if d.conn != nil && d.conn != c {
 			rec.OtherConnection = true
 		}
@@ -526,9 +543,10 @@ func (s *Server) sendLocked(d *delivery, c *wsConn) {
 	d.state = stateSent
 	d.conn = c
 	d.sentAt = time.Now()
+	d.written.Store(nil) // set again when this attempt is written
 	s.sock.inflight[d.envID] = d
 	s.sock.remember(d)
-	c.enqueue(outFrame{data: frame})
+	c.enqueue(outFrame{data: frame, envelope: d})
 	d.cancel = s.sched.after(s.opts.AckTimeout, func() { s.ackDeadline(d) })
 }
 
