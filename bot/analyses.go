@@ -35,7 +35,9 @@ const (
 // okr.Reanalyze recomputes only what depends on them, which keeps the
 // analysis' time; a write the store cannot follow or a new policy makes a
 // new one from the whole cycle, and so does age: in the background past
-// analysisMaxAge, before answering past analysisMaxStale. Reads that
+// analysisMaxAge, before answering past analysisMaxStale. When only the
+// clock has moved, that one is made from the last one's graph, with the
+// week-ago values of its time (okr.GraphService.RetimeGraph). Reads that
 // arrive while one is made wait for it rather than make their own. Analyses
 // are shared: callers must not change them.
 type analyses struct {
@@ -111,7 +113,7 @@ func (c *analyses) load(ctx context.Context, store okr.GraphService, cycle *okr.
 	if base == nil && c.replacing != nil {
 		c.replacing()
 	}
-	next.g, next.a, next.err = c.make(ctx, store, cycle, base, now, policy)
+	next.g, next.a, next.err = c.make(ctx, store, cycle, base, e, now, policy)
 	c.mu.Lock()
 	switch {
 	case next.err != nil && c.byCycle[cycle.ID] == next:
@@ -127,8 +129,8 @@ func (c *analyses) load(ctx context.Context, store okr.GraphService, cycle *okr.
 }
 
 // make brings base's analysis up to date or, with no base, analyses the
-// cycle afresh at now.
-func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, base *analysisEntry, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
+// cycle afresh at now, from prev's graph if it is still the store's.
+func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, base, prev *analysisEntry, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
 	if base != nil {
 		if _, _, err := base.wait(ctx); err == nil {
 			g, change, err := store.UpdateGraph(ctx, base.g, base.at)
@@ -142,13 +144,43 @@ func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.
 		} else if ctx.Err() != nil {
 			return nil, nil, err
 		}
-		now = base.at // base failed: make what it should have made
+		now, prev = base.at, nil // base failed: make what it should have made
 	}
-	g, err := store.LoadGraph(ctx, cycle.ID, now)
-	if err != nil {
-		return nil, nil, err
+	return afresh(ctx, store, cycle, prev, now, policy)
+}
+
+// afresh analyses the cycle at now. When prev, done, was read at the
+// store's generation still, its graph is reused with the week-ago values
+// of now (okr.GraphService.RetimeGraph) rather than loaded again: the
+// analysis made once a minute then holds no second copy of the cycle
+// beside the one it replaces.
+func afresh(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, prev *analysisEntry, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
+	var g *okr.Graph
+	var err error
+	if last := prev.graph(); last != nil && last.Cycle.ID == cycle.ID {
+		if g, err = store.RetimeGraph(ctx, last, now); err != nil {
+			return nil, nil, err
+		}
+	}
+	if g == nil {
+		if g, err = store.LoadGraph(ctx, cycle.ID, now); err != nil {
+			return nil, nil, err
+		}
 	}
 	return g, okr.Analyze(g, now, policy), nil
+}
+
+// graph is the entry's graph once it is made, or nil.
+func (e *analysisEntry) graph() *okr.Graph {
+	if e == nil {
+		return nil
+	}
+	select {
+	case <-e.done:
+		return e.g // nil if it failed
+	default:
+		return nil
+	}
 }
 
 // refreshLocked starts analysing the cycle afresh at now in the background,
@@ -163,6 +195,7 @@ func (c *analyses) refreshLocked(ctx context.Context, store okr.GraphService, cy
 	}
 	done := make(chan struct{})
 	c.refreshing[cycle.ID] = done
+	prev := c.byCycle[cycle.ID]
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute) // it outlives the read
 	go func() {
 		defer close(done)
@@ -170,11 +203,7 @@ func (c *analyses) refreshLocked(ctx context.Context, store okr.GraphService, cy
 		if c.replacing != nil {
 			c.replacing()
 		}
-		g, err := store.LoadGraph(ctx, cycle.ID, now)
-		var a *okr.Analysis
-		if err == nil {
-			a = okr.Analyze(g, now, policy)
-		}
+		g, a, err := afresh(ctx, store, cycle, prev, now, policy)
 		c.mu.Lock()
 		defer c.mu.Unlock()
 		delete(c.refreshing, cycle.ID)

@@ -63,6 +63,9 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	// When the clock has moved on, a read still gets the analysis there is
 	// at once, and a new one is made in the background for the next reads.
 	later := now.Add(2 * time.Minute)
+	c.mu.Lock()
+	firstGraph := c.byCycle[cycle.ID].g
+	c.mu.Unlock()
 	if a, _ := c.get(ctx, db, cycle, later, policy); a != first {
 		t.Fatal("a two-minute-old analysis did not answer at once")
 	}
@@ -82,6 +85,14 @@ func TestAnalyses_NeverStale(t *testing.T) {
 	}
 	if a, err := c.get(ctx, db, cycle, later, policy); err != nil || !a.At.Equal(later) {
 		t.Fatalf("after the background analysis, a read got one made at %v (%v), want %v", a.At, err, later)
+	}
+	// Nothing was written meanwhile: the new analysis is of the same
+	// objectives and key results, not of a second copy of them.
+	c.mu.Lock()
+	laterGraph := c.byCycle[cycle.ID].g
+	c.mu.Unlock()
+	if laterGraph == firstGraph || len(laterGraph.KeyResults) != len(firstGraph.KeyResults) || laterGraph.KeyResults[0] != firstGraph.KeyResults[0] {
+		t.Fatal("the background analysis loaded the unchanged cycle again rather than share its key results")
 	}
 	// One past analysisMaxStale is never given; nor one made under another
 	// policy.

@@ -44,6 +44,10 @@ type GraphService interface {
 	// UpdateGraph brings a graph loaded at now up to the store's
 	// generation, sharing what did not change (see GraphChange).
 	UpdateGraph(ctx context.Context, g *Graph, now time.Time) (*Graph, *GraphChange, error)
+	// RetimeGraph returns a graph as LoadGraph would at now, sharing g's
+	// objectives, key results and links, or nil when the store has moved
+	// past g's generation.
+	RetimeGraph(ctx context.Context, g *Graph, now time.Time) (*Graph, error)
 }
 
 // ObjectiveState is an objective with what the analysis derived for it.

@@ -145,6 +145,35 @@ func BenchmarkLoadAndAnalyze(b *testing.B) {
 	}
 }
 
+// BenchmarkRefreshGraph makes the graph of the cycle above a minute later,
+// as the bot's once-a-minute fresh analysis does when nothing was written:
+// loading it again, or retiming the one it has (RetimeGraph). Run with
+// -benchmem: the retimed graph shares the key results.
+func BenchmarkRefreshGraph(b *testing.B) {
+	db, clk := mustOpenDB(b)
+	c, now, _ := seedOrg(b, db, clk, 10_000, 10, 0)
+	ctx := context.Background()
+	g, err := db.LoadGraph(ctx, c.ID, now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	later := now.Add(time.Minute)
+	b.Run("load", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := db.LoadGraph(ctx, c.ID, later); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("retime", func(b *testing.B) {
+		for b.Loop() {
+			if next, err := db.RetimeGraph(ctx, g, later); err != nil || next == nil {
+				b.Fatal(next, err)
+			}
+		}
+	})
+}
+
 // BenchmarkCreateCheckin records one check-in (WAL, synchronous=NORMAL).
 // Target (issue 2): under 1 ms.
 func BenchmarkCreateCheckin(b *testing.B) {

@@ -97,19 +97,22 @@ func (db *DB) loadGraph(ctx context.Context, cycleID int64, now time.Time, paral
 	return g, nil
 }
 
+// keyResultByID orders a graph's key results, which are sorted by ID,
+// against an ID, for slices.BinarySearchFunc.
+func keyResultByID(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) }
+
 // loadByHand sets okr.KeyResult.ByHand on the key results among krs (sorted
 // by ID) that the objectives deliver, the only ones the setting changes;
 // the others read false. A handful of rows, where a column of every key
 // result would slow the whole load (and the snapshot column cannot grow a
 // field in place: SQLite cannot alter a stored generated column).
 func loadByHand(ctx context.Context, tx *Tx, objectives []*okr.Objective, krs []*okr.KeyResult) error {
-	byID := func(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) }
 	var delivered []int64
 	for _, o := range objectives {
 		if o.ParentKeyResultID == 0 {
 			continue
 		}
-		if _, ok := slices.BinarySearchFunc(krs, o.ParentKeyResultID, byID); ok {
+		if _, ok := slices.BinarySearchFunc(krs, o.ParentKeyResultID, keyResultByID); ok {
 			delivered = append(delivered, o.ParentKeyResultID)
 		}
 	}
@@ -130,7 +133,7 @@ func loadByHand(ctx context.Context, tx *Tx, objectives []*okr.Objective, krs []
 		if err := rows.Scan(&id); err != nil {
 			return fmt.Errorf("load key results set by hand: %w", err)
 		}
-		if i, ok := slices.BinarySearchFunc(krs, id, byID); ok {
+		if i, ok := slices.BinarySearchFunc(krs, id, keyResultByID); ok {
 			krs[i].ByHand = true
 		}
 	}

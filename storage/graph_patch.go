@@ -171,8 +171,7 @@ func withDelivered(ctx context.Context, tx *Tx, g *okr.Graph, ids []int64) ([]in
 		}
 		// A key result not in g was no live key result of the cycle; a
 		// write that makes it one names its objective (creating it, say).
-		k, ok := slices.BinarySearchFunc(g.KeyResults, g.Objectives[i].ParentKeyResultID,
-			func(kr *okr.KeyResult, id int64) int { return cmp.Compare(kr.ID, id) })
+		k, ok := slices.BinarySearchFunc(g.KeyResults, g.Objectives[i].ParentKeyResultID, keyResultByID)
 		if ok {
 			more = append(more, g.KeyResults[k].ObjectiveID)
 		}
