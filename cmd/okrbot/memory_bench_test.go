@@ -168,6 +168,12 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	for range 200 {
 		m.helpAlone = append(m.helpAlone, slash("help").Latency)
 	}
+	// How long the threads of the bot and of this process (the emulator)
+	// were ready to run but waited for a core: how much the two processes
+	// compete for the machine's cores while the acks are timed, which a bot
+	// talking to Slack over the network does not.
+	botWaited, emulatorWaited := coreWait(pid), coreWait(os.Getpid())
+	interleaved := time.Now()
 	kr := org.KeyResults[member]
 	heavy := []string{"list", "list mine", "list company", "tree", "gaps", "show " + okr.ObjectiveRef(org.Objective), "home", "checkin"}
 	for i := range 500 {
@@ -216,6 +222,8 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		}
 	}
 	m.took = time.Since(start)
+	b.Logf("%s: in the %v of interleaved commands, the bot's threads waited %v for a core, the emulator's %v", shape.Name,
+		time.Since(interleaved).Round(time.Millisecond), (coreWait(pid) - botWaited).Round(time.Millisecond), (coreWait(os.Getpid()) - emulatorWaited).Round(time.Millisecond))
 	m.peak = vmHWM(b, pid)
 	b.Logf("%s, after the commands: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
 	// An analysis older than a minute answers while a new one is made in
@@ -291,6 +299,22 @@ func cpuTicks(pid int) (int64, error) {
 		return 0, fmt.Errorf("parse /proc/%d/stat: %q", pid, raw)
 	}
 	return utime + stime, nil
+}
+
+// coreWait is how long the process's threads have been runnable but not
+// running, from /proc/PID/task/TID/schedstat (its second field), summed.
+// It reads 0 where the kernel keeps no such figures.
+func coreWait(pid int) time.Duration {
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	var waited time.Duration
+	for _, t := range tasks {
+		raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", pid, t.Name()))
+		if f := strings.Fields(string(raw)); err == nil && len(f) >= 2 {
+			ns, _ := strconv.ParseInt(f[1], 10, 64)
+			waited += time.Duration(ns)
+		}
+	}
+	return waited
 }
 
 // waitIdle waits until the process has used no CPU for quiet.
