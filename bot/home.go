@@ -260,7 +260,7 @@ func welcomeBlocks(s okr.Settings, hasCompany bool) []slack.Block {
 	return []slack.Block{section(text), actions("home_actions", start), contextBlock(hint)}
 }
 
-// stale are the person's key results that need a check-in, by ID.
+// keyResult is k with the title and unit loaded for the Home, if they were.
 func (h *home) keyResult(k okr.KeyResultState) okr.KeyResultState {
 	if kr := h.details[k.KeyResult.ID]; kr != nil {
 		k.KeyResult = kr
