@@ -157,7 +157,7 @@ func (c *analyses) make(ctx context.Context, store okr.GraphService, cycle *okr.
 func afresh(ctx context.Context, store okr.GraphService, cycle *okr.Cycle, prev *analysisEntry, now time.Time, policy okr.Policy) (*okr.Graph, *okr.Analysis, error) {
 	var g *okr.Graph
 	var err error
-	if last := prev.graph(); last != nil && last.Cycle.ID == cycle.ID {
+	if last := prev.graph(); last != nil { // prev is of this cycle: entries are kept by cycle
 		if g, err = store.RetimeGraph(ctx, last, now); err != nil {
 			return nil, nil, err
 		}

@@ -207,8 +207,9 @@ func (b *Bot) submitScores(ctx context.Context, cb *slack.InteractionCallback) (
 		}
 		return b.generalError(cb, okr.Errorf(okr.ErrorCode(err), "Nothing was saved: %s", okr.ErrorMessage(err))), nil
 	}
-	// Closed objectives leave the suggestions at once; the copies carried
-	// over, in another cycle, wait for that cycle's index to be rebuilt.
+	// Closed objectives leave the suggestions at once, and the copies
+	// carried over join their cycle's (okr.SuggestionIndex.With puts each
+	// objective in its own cycle's index).
 	closed := make([]int64, 0, len(closings))
 	for _, cl := range closings {
 		closed = append(closed, cl.ObjectiveID)
@@ -217,7 +218,6 @@ func (b *Bot) submitScores(ctx context.Context, cb *slack.InteractionCallback) (
 		}
 	}
 	b.changed(closed...)
-	b.changed()
 	return nil, func(ctx context.Context) error {
 		return b.confirmScores(ctx, replyTo{ResponseURL: meta.ResponseURL, UserID: cb.User.ID}, c, next, results)
 	}
