@@ -886,10 +886,9 @@ func (ix *SuggestionIndex) Suggest(child *Objective, childKRs []*KeyResult, limi
 			into[p.doc] += qt.weight * idf * float64(p.sat)
 		}
 	}
-	priors := ix.priors(child)
-	for d, p := range priors {
-		sc.touch(d)
-		sc.score[d] += p.score
+	ix.priors(child, sc)
+	for _, d := range sc.touched {
+		sc.score[d] += sc.prior[d].score
 	}
 	// The best few, kept in order as they come: far cheaper than sorting
 	// thousands of candidates that share a common word.
@@ -919,7 +918,7 @@ func (ix *SuggestionIndex) Suggest(child *Objective, childKRs []*KeyResult, limi
 	}
 	for i := range out {
 		d := ix.byID[out[i].Objective.ID]
-		out[i].Shared, out[i].Why = ix.explain(q, d, priors[d])
+		out[i].Shared, out[i].Why = ix.explain(q, d, sc.prior[d])
 	}
 	return out
 }
@@ -927,6 +926,7 @@ func (ix *SuggestionIndex) Suggest(child *Objective, childKRs []*KeyResult, limi
 // suggestScratch is one Suggest call's working memory, by document.
 type suggestScratch struct {
 	score, learned []float64
+	prior          []prior // what the organisation chart says (see priors)
 	seen           []bool
 	touched        []int32
 }
@@ -937,12 +937,12 @@ var scratchPool sync.Pool
 func (ix *SuggestionIndex) scratch(n int) *suggestScratch {
 	sc, _ := scratchPool.Get().(*suggestScratch)
 	if sc == nil || cap(sc.score) < n {
-		sc = &suggestScratch{score: make([]float64, n), learned: make([]float64, n), seen: make([]bool, n)}
+		sc = &suggestScratch{score: make([]float64, n), learned: make([]float64, n), prior: make([]prior, n), seen: make([]bool, n)}
 	}
 	for _, d := range sc.touched {
-		sc.score[d], sc.learned[d], sc.seen[d] = 0, 0, false
+		sc.score[d], sc.learned[d], sc.prior[d], sc.seen[d] = 0, 0, prior{}, false
 	}
-	sc.score, sc.learned, sc.seen, sc.touched = sc.score[:n], sc.learned[:n], sc.seen[:n], sc.touched[:0]
+	sc.score, sc.learned, sc.prior, sc.seen, sc.touched = sc.score[:n], sc.learned[:n], sc.prior[:n], sc.seen[:n], sc.touched[:0]
 	return sc
 }
 
@@ -959,12 +959,14 @@ type prior struct {
 	why   string
 }
 
-// priors scores the candidates the organisation chart points to.
-func (ix *SuggestionIndex) priors(child *Objective) map[int32]prior {
-	out := map[int32]prior{}
+// priors scores the candidates the organisation chart points to, into
+// sc.prior (touching them): kept by document in the scratch, not in a map,
+// as the company objectives alone may be thousands.
+func (ix *SuggestionIndex) priors(child *Objective, sc *suggestScratch) {
 	set := func(d int32, score float64, why string) {
-		if cur := out[d]; score > cur.score {
-			out[d] = prior{score, why}
+		sc.touch(d)
+		if score > sc.prior[d].score {
+			sc.prior[d] = prior{score, why}
 		}
 	}
 	teams := []int64{child.TeamID}
@@ -1021,7 +1023,6 @@ func (ix *SuggestionIndex) priors(child *Objective) map[int32]prior {
 			set(d, priorCompany, "a company objective")
 		}
 	}
-	return out
 }
 
 // countWords is "1 objective", "3 objectives".
