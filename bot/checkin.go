@@ -673,7 +673,7 @@ func (b *Bot) dueCheckins(ctx context.Context, userID string, recorded map[int64
 	}
 	due := 0
 	weekAgo := b.opts.Now().Add(-okr.Week)
-	for _, st := range a.Objectives {
+	for st := range a.OwnedBy(userID) {
 		if st.Objective.Status != okr.StatusActive {
 			continue
 		}

@@ -152,20 +152,21 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 	objectives := leaders[*okr.ObjectiveState]{n: homeMaxObjectives, cmp: func(x, y *okr.ObjectiveState) int {
 		return cmp.Or(cmp.Compare(x.Objective.Level.Rank(), y.Objective.Level.Rank()), cmp.Compare(x.Objective.ID, y.Objective.ID))
 	}}
-	for _, s := range a.Objectives {
-		o := s.Objective
-		if o.OwnerID == userID {
+	for s := range a.OwnedBy(userID) {
+		if s.Objective.OwnerID == userID {
 			objectives.add(s)
 			h.objectiveCount++
-		}
-		if o.Level == okr.LevelCompany {
-			h.company = append(h.company, s)
 		}
 		for _, k := range s.KeyResults {
 			if k.KeyResult.OwnerID == userID {
 				krs.add(k)
 				h.krCount++
 			}
+		}
+	}
+	for _, s := range a.Objectives {
+		if s.Objective.Level == okr.LevelCompany {
+			h.company = append(h.company, s)
 		}
 	}
 	h.krs, h.objectives = krs.out, objectives.out

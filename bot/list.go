@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"strconv"
 	"strings"
@@ -212,8 +213,12 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 		if closed {
 			objs, _, err = b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, Level: &company})
 		} else {
-			objs, err = b.activeAndScored(ctx, a, okr.ObjectiveFilter{Level: &company}, func(st *okr.ObjectiveState) bool {
-				return st.Objective.Level == company
+			objs, err = b.activeAndScored(ctx, a, okr.ObjectiveFilter{Level: &company}, func(yield func(*okr.ObjectiveState) bool) {
+				for _, st := range a.Objectives {
+					if st.Objective.Level == company && !yield(st) {
+						return
+					}
+				}
 			})
 		}
 		if err != nil {
@@ -223,9 +228,7 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 		empty = fmt.Sprintf("There are no company objectives in %s.%s", cycle.Name, suggest("Admins create them with `/okr new company`."))
 	}
 	objs = slices.DeleteFunc(objs, func(o *okr.Objective) bool { return o.Status == okr.StatusArchived })
-	slices.SortFunc(objs, func(x, y *okr.Objective) int {
-		return cmp.Or(cmp.Compare(x.Level.Rank(), y.Level.Rank()), cmp.Compare(x.ID, y.ID))
-	})
+	sortByLevel(objs)
 
 	title := fmt.Sprintf("%s · %s", heading, cycleLabel(cycle))
 	head := []slack.Block{section(fmt.Sprintf("%s · %s", title, countOf(len(objs), "objective", "objectives")))}
@@ -244,6 +247,25 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 	}
 	nav := pageNav(q, hi-lo, len(objs), listObjectivesPage, "objectives")
 	return message{Text: plainTitle(heading, cycle), Blocks: assemble(head, lineSections(lines, 0), nav)}, nil
+}
+
+// sortByLevel puts objectives in the order lists show them: company first,
+// then by ID. Each objective's key is read once, not at every comparison:
+// a person may own thousands, and each read of one is a cache miss.
+func sortByLevel(objs []*okr.Objective) {
+	type keyed struct {
+		rank int
+		id   int64
+		o    *okr.Objective
+	}
+	keys := make([]keyed, len(objs))
+	for i, o := range objs {
+		keys[i] = keyed{o.Level.Rank(), o.ID, o}
+	}
+	slices.SortFunc(keys, func(x, y keyed) int { return cmp.Or(cmp.Compare(x.rank, y.rank), cmp.Compare(x.id, y.id)) })
+	for i, k := range keys {
+		objs[i] = k.o
+	}
 }
 
 // keyResultListPage lists at-risk or stale key results, each under its
@@ -350,20 +372,16 @@ func (b *Bot) personsObjectives(ctx context.Context, a *okr.Analysis, userID str
 // for each list is what made it slow); the person's objectives already
 // scored, which the analysis leaves out, come from the store.
 func (b *Bot) personsActiveObjectives(ctx context.Context, a *okr.Analysis, userID string) ([]*okr.Objective, error) {
-	return b.activeAndScored(ctx, a, okr.ObjectiveFilter{OwnerID: &userID}, func(st *okr.ObjectiveState) bool {
-		return st.Objective.OwnerID == userID || slices.ContainsFunc(st.KeyResults, func(k okr.KeyResultState) bool { return k.KeyResult.OwnerID == userID })
-	})
+	return b.activeAndScored(ctx, a, okr.ObjectiveFilter{OwnerID: &userID}, a.OwnedBy(userID))
 }
 
 // activeAndScored lists, in a cycle still open, the active objectives of
-// the shared analysis that match and the objectives already scored that
-// the store finds with the filter (the analysis leaves those out).
-func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, scoredFilter okr.ObjectiveFilter, match func(*okr.ObjectiveState) bool) ([]*okr.Objective, error) {
+// the shared analysis given and the objectives already scored that the
+// store finds with the filter (the analysis leaves those out).
+func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, scoredFilter okr.ObjectiveFilter, active iter.Seq[*okr.ObjectiveState]) ([]*okr.Objective, error) {
 	var out []*okr.Objective
-	for _, st := range a.Objectives {
-		if match(st) {
-			out = append(out, st.Objective)
-		}
+	for st := range active {
+		out = append(out, st.Objective)
 	}
 	closed := okr.StatusClosed
 	scoredFilter.CycleID, scoredFilter.Status = &a.Cycle.ID, &closed

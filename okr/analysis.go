@@ -101,6 +101,8 @@ type Analysis struct {
 
 	// Aligned of Alignable objectives below company level have a parent.
 	Aligned, Alignable int
+
+	owned *ownedIndex // see OwnedBy; shared with the analysis patched from this one while it holds
 }
 
 // AlignmentRatio is the share of objectives below company level that are
@@ -145,7 +147,7 @@ const Week = 7 * 24 * time.Hour
 // now under policy p. A key result that objectives deliver may be driven by
 // them: see driven.go for that rule and how rollups count it once.
 func Analyze(g *Graph, now time.Time, p Policy) *Analysis {
-	a := &Analysis{Cycle: g.Cycle, At: now, index: make(map[int64]int, len(g.Objectives))}
+	a := &Analysis{Cycle: g.Cycle, At: now, index: make(map[int64]int, len(g.Objectives)), owned: &ownedIndex{}}
 	// One allocation for all objective states and one for all key-result
 	// states (each objective gets an exact-size window of it): a large
 	// cycle otherwise spends a third of its time in the allocator and GC.

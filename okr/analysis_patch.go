@@ -63,6 +63,9 @@ type reanalysis struct {
 	dirty map[int64]*ObjectiveState
 	// removed are the changed objectives no longer in the graph.
 	removed []*ObjectiveState
+	// samePlaces: no objective came or went, so each is where it was in
+	// Analysis.Objectives.
+	samePlaces bool
 }
 
 func (r *reanalysis) isChanged(id int64) bool {
@@ -167,7 +170,31 @@ func (r *reanalysis) run() *Analysis {
 		s.Health = objectiveHealth(s)
 	}
 	r.patchGaps()
+	r.a.owned = r.ownedIndex()
 	return r.a
+}
+
+// ownedIndex is the previous analysis' index of owners (see OwnedBy) while
+// it still holds: each objective where it was, and none of those
+// recomputed with another owner or key results of other owners. A
+// check-in, the commonest write, moves no one. Otherwise the new analysis
+// gets its own, made on first use.
+func (r *reanalysis) ownedIndex() *ownedIndex {
+	if !r.samePlaces {
+		return &ownedIndex{}
+	}
+	for id, s := range r.dirty {
+		old := r.prev.Objective(id)
+		if old.Objective.OwnerID != s.Objective.OwnerID || len(old.KeyResults) != len(s.KeyResults) {
+			return &ownedIndex{}
+		}
+		for i, k := range s.KeyResults {
+			if old.KeyResults[i].KeyResult.OwnerID != k.KeyResult.OwnerID {
+				return &ownedIndex{}
+			}
+		}
+	}
+	return r.prev.owned
 }
 
 // deliveries finds the key results the objectives of the new analysis
@@ -240,7 +267,8 @@ func (r *reanalysis) placeObjectives() {
 			added = append(added, s)
 		}
 	}
-	if len(added) == 0 && len(r.removed) == 0 {
+	r.samePlaces = len(added) == 0 && len(r.removed) == 0
+	if r.samePlaces {
 		r.a.Objectives, r.a.index = slices.Clone(prev.Objectives), prev.index // the index is never written once made
 	} else {
 		removed := make([]int64, len(r.removed))
