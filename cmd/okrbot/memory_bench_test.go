@@ -41,6 +41,9 @@ import (
 //
 // OKRBOT_MEMBENCH_BIN names another okrbot binary to measure (an older
 // build, for a before-and-after); the default builds this one.
+// OKRBOT_MEMBENCH_HEAVY, heavy commands separated by commas, replaces the
+// mix above: "list" measures the target as issue 11 words it, /okr help
+// interleaved with /okr list.
 func BenchmarkResidentMemory(b *testing.B) {
 	bin := os.Getenv("OKRBOT_MEMBENCH_BIN")
 	if bin == "" {
@@ -176,6 +179,9 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	interleaved := time.Now()
 	kr := org.KeyResults[member]
 	heavy := []string{"list", "list mine", "list company", "tree", "gaps", "show " + okr.ObjectiveRef(org.Objective), "home", "checkin"}
+	if h := os.Getenv("OKRBOT_MEMBENCH_HEAVY"); h != "" {
+		heavy = strings.Split(h, ",")
+	}
 	for i := range 500 {
 		text := heavy[i%len(heavy)]
 		method := map[string]string{"home": "views.publish", "checkin": "views.open"}[text]
