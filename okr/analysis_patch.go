@@ -63,9 +63,6 @@ type reanalysis struct {
 	dirty map[int64]*ObjectiveState
 	// removed are the changed objectives no longer in the graph.
 	removed []*ObjectiveState
-	// samePlaces: no objective came or went, so each is where it was in
-	// Analysis.Objectives.
-	samePlaces bool
 }
 
 func (r *reanalysis) isChanged(id int64) bool {
@@ -180,7 +177,9 @@ func (r *reanalysis) run() *Analysis {
 // check-in, the commonest write, moves no one. Otherwise the new analysis
 // gets its own, made on first use.
 func (r *reanalysis) ownedIndex() *ownedIndex {
-	if !r.samePlaces {
+	// None removed and as many as before: none added either, so each
+	// objective is where it was in Analysis.Objectives.
+	if len(r.removed) > 0 || len(r.a.Objectives) != len(r.prev.Objectives) {
 		return &ownedIndex{}
 	}
 	for id, s := range r.dirty {
@@ -267,8 +266,7 @@ func (r *reanalysis) placeObjectives() {
 			added = append(added, s)
 		}
 	}
-	r.samePlaces = len(added) == 0 && len(r.removed) == 0
-	if r.samePlaces {
+	if len(added) == 0 && len(r.removed) == 0 {
 		r.a.Objectives, r.a.index = slices.Clone(prev.Objectives), prev.index // the index is never written once made
 	} else {
 		removed := make([]int64, len(r.removed))
