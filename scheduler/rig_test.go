@@ -130,6 +130,17 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 			return false
 		}
 	})
+	// Tests seed the store directly, behind the bot's back: let the index
+	// it builds at start finish first, or it may be built from half the
+	// seed (a nudge shared with the bot would then miss parents).
+	r.waitFor("the index warm-up", func() bool {
+		select {
+		case <-r.bot.Warm():
+			return true
+		default:
+			return false
+		}
+	})
 	return r
 }
 
