@@ -41,6 +41,11 @@ type GraphService interface {
 	// a loaded graph (and not with the delivery ledger's): equal
 	// generations mean an unchanged graph.
 	Generation(ctx context.Context) (int64, error)
+	// WrittenSince returns the store's generation and whether every write
+	// after generation since is one this process made and can follow
+	// (UpdateGraph patches over those); false for another process's
+	// (okrbot import, a second instance).
+	WrittenSince(ctx context.Context, since int64) (gen int64, known bool, err error)
 	// UpdateGraph brings a graph loaded at now up to the store's
 	// generation, sharing what did not change (see GraphChange).
 	UpdateGraph(ctx context.Context, g *Graph, now time.Time) (*Graph, *GraphChange, error)

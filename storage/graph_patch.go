@@ -97,6 +97,21 @@ func (j *journal) since(from, to int64) ([]int64, bool) {
 	return slices.Compact(out), true
 }
 
+// WrittenSince returns the database's generation and whether this process
+// made, and said what they changed, every write after generation since:
+// false when another process wrote (okrbot import, a second instance), a
+// write did not say (a cycle starting), or since is too far behind to tell.
+func (db *DB) WrittenSince(ctx context.Context, since int64) (gen int64, known bool, err error) {
+	if gen, err = db.Generation(ctx); err != nil {
+		return 0, false, err
+	}
+	if gen == since {
+		return gen, true, nil
+	}
+	_, known = db.journal.since(since, gen)
+	return gen, known, nil
+}
+
 // maxPatched is the most objectives a patch reloads; past it, loading the
 // whole cycle costs about the same.
 const maxPatched = 2000

@@ -445,3 +445,59 @@ func dump(v any) string {
 	}
 	return fmt.Sprintf("%+v", v)
 }
+
+// TestWrittenSince_TellsOwnWritesFromAnotherProcess: writes this DB made
+// are known; one by another process on the same file (okrbot import) is
+// not, nor is anything before it, while later ones from a generation
+// after it are.
+func TestWrittenSince_TellsOwnWritesFromAnotherProcess(t *testing.T) {
+	db, _ := mustOpenDB(t)
+	ctx := context.Background()
+	c := mustCycle(t, db)
+	create := func(on *storage.DB, title string) {
+		t.Helper()
+		o := &okr.Objective{Title: title, Level: okr.LevelCompany, OwnerID: "U1", CycleID: c.ID}
+		if err := on.CreateObjective(ctx, o, nil, okr.LinkOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	written := func(since int64) (int64, bool) {
+		t.Helper()
+		gen, known, err := db.WrittenSince(ctx, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return gen, known
+	}
+	start, err := db.Generation(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gen, known := written(start); gen != start || !known {
+		t.Fatalf("nothing written: WrittenSince = %d, %v; want %d, true", gen, known, start)
+	}
+	create(db, "Ours")
+	create(db, "Ours too")
+	own, known := written(start)
+	if own != start+2 || !known {
+		t.Fatalf("two own writes: WrittenSince = %d, %v; want %d, true", own, known, start+2)
+	}
+
+	other, err := storage.Open(ctx, db.Path()) // another process on the same file
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	create(other, "Imported")
+	if gen, known := written(own); gen != own+1 || known {
+		t.Fatalf("another process's write: WrittenSince = %d, %v; want %d, false", gen, known, own+1)
+	}
+	if _, known := written(start); known {
+		t.Fatal("writes from before another process's: WrittenSince says known")
+	}
+	after, _ := written(own)
+	create(db, "Ours again")
+	if gen, known := written(after); gen != after+1 || !known {
+		t.Fatalf("an own write after another process's: WrittenSince = %d, %v; want %d, true", gen, known, after+1)
+	}
+}
