@@ -17,7 +17,9 @@ import (
 // milliseconds), and the next read starts a rebuild in the background to
 // make the word statistics exact again, the patched index answering
 // meanwhile. A change it cannot patch (the workspace's terms) leaves the
-// index stale until a rebuild.
+// index stale until a rebuild, and so does a write the bot was not told of
+// (okrbot import, a second instance), which each read looks for in the
+// store's generation (okr.GraphService.WrittenSince).
 type indexCache struct {
 	store okr.Store
 	log   *slog.Logger
@@ -48,7 +50,11 @@ type indexChange struct {
 const maxChanges = 256
 
 type indexEntry struct {
-	ix       *okr.SuggestionIndex
+	ix *okr.SuggestionIndex
+	// storeGen is the store's generation ix was read at or after: later writes
+	// were this process's, patched over by changed, unless checkWrites
+	// finds one that was not.
+	storeGen int64
 	stale    bool // a change ix does not reflect happened since it was built
 	building bool
 }
@@ -60,6 +66,9 @@ func newIndexCache(store okr.Store, log *slog.Logger) *indexCache {
 // get returns the cycle's index, building it now if there is none yet. It
 // starts a rebuild in the background if the index is stale or patched.
 func (c *indexCache) get(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+	if err := c.checkWrites(ctx, cycleID); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	e := c.entries[cycleID]
 	if e != nil && e.ix != nil {
@@ -80,6 +89,9 @@ func (c *indexCache) get(ctx context.Context, cycleID int64) (*okr.SuggestionInd
 // suggestions), where a little latency is fine. A patched index reflects
 // every change, its word statistics nearly exact: it will do.
 func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+	if err := c.checkWrites(ctx, cycleID); err != nil {
+		return nil, err
+	}
 	c.mu.Lock()
 	e := c.entries[cycleID]
 	if e != nil && e.ix != nil && !e.stale {
@@ -91,6 +103,31 @@ func (c *indexCache) fresh(ctx context.Context, cycleID int64) (*okr.SuggestionI
 	return c.buildAndStore(ctx, cycleID, true)
 }
 
+// checkWrites marks the cycle's index stale if the store has moved past it
+// with a write this process did not make (okrbot import, a second
+// instance): changed, which patches the index, hears only of the bot's.
+// It costs one read of the generation.
+func (c *indexCache) checkWrites(ctx context.Context, cycleID int64) error {
+	c.mu.Lock()
+	e := c.entries[cycleID]
+	if e == nil || e.ix == nil || e.stale {
+		c.mu.Unlock()
+		return nil
+	}
+	since := e.storeGen
+	c.mu.Unlock()
+	gen, known, err := c.store.WrittenSince(ctx, since)
+	if err != nil || gen == since {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e := c.entries[cycleID]; e != nil && e.storeGen == since { // not replaced meanwhile
+		e.storeGen, e.stale = gen, !known
+	}
+	return nil
+}
+
 // buildAndStore builds the cycle's index and caches it, caught up with the
 // changes made meanwhile. Unless replace is set, an index another caller
 // stored first wins.
@@ -98,7 +135,7 @@ func (c *indexCache) buildAndStore(ctx context.Context, cycleID int64, replace b
 	c.mu.Lock()
 	gen := c.gen
 	c.mu.Unlock()
-	ix, err := c.build(ctx, cycleID)
+	ix, storeGen, err := c.build(ctx, cycleID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,9 +147,9 @@ func (c *indexCache) buildAndStore(ctx context.Context, cycleID int64, replace b
 	e := c.entries[cycleID]
 	switch {
 	case e == nil:
-		c.entries[cycleID] = &indexEntry{ix: ix, stale: stale}
+		c.entries[cycleID] = &indexEntry{ix: ix, storeGen: storeGen, stale: stale}
 	case e.ix == nil || replace:
-		e.ix, e.stale = ix, stale
+		e.ix, e.storeGen, e.stale = ix, storeGen, stale
 	default:
 		return e.ix, nil // another caller won the race
 	}
@@ -124,7 +161,7 @@ func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
 	c.mu.Lock()
 	gen := c.gen
 	c.mu.Unlock()
-	ix, err := c.build(ctx, cycleID)
+	ix, storeGen, err := c.build(ctx, cycleID)
 	stale := true
 	if err == nil {
 		c.patching.Lock()
@@ -143,7 +180,7 @@ func (c *indexCache) rebuild(ctx context.Context, cycleID int64) error {
 		e.stale = true
 		return err
 	}
-	e.ix, e.stale = ix, stale
+	e.ix, e.storeGen, e.stale = ix, storeGen, stale
 	return nil
 }
 
@@ -236,14 +273,18 @@ func (c *indexCache) load(ctx context.Context, ids []int64) ([]*okr.Objective, [
 	return objs, krs, nil
 }
 
-func (c *indexCache) build(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
+// build builds the cycle's index from the store as it is at generation gen
+// or later.
+func (c *indexCache) build(ctx context.Context, cycleID int64) (ix *okr.SuggestionIndex, gen int64, err error) {
 	start := time.Now()
-	ix, err := okr.LoadSuggestionIndex(ctx, c.store, cycleID)
-	if err != nil {
-		return nil, err
+	if gen, err = c.store.Generation(ctx); err != nil {
+		return nil, 0, err
+	}
+	if ix, err = okr.LoadSuggestionIndex(ctx, c.store, cycleID); err != nil {
+		return nil, 0, err
 	}
 	c.log.Debug("suggestion index built", slog.Int64("cycle", cycleID), slog.Int("objectives", ix.Len()), slog.Duration("took", time.Since(start)))
-	return ix, nil
+	return ix, gen, nil
 }
 
 // Warm is closed once the index built at start is ready (or failed to

@@ -8,6 +8,7 @@ import (
 
 	"github.com/okrbot/okrbot/internal/slackfake"
 	"github.com/okrbot/okrbot/okr"
+	"github.com/okrbot/okrbot/storage"
 )
 
 func TestLink_AdminLeadAndMemberAlignTeamToCompany(t *testing.T) {
@@ -262,4 +263,39 @@ func TestTypeAhead_FindsWhatWasJustCreated(t *testing.T) {
 	if len(opts) != 1 || opts[0].Value != "none" {
 		t.Fatalf("search nordic after the edit = %+v", opts)
 	}
+}
+
+// TestSuggestions_SeeWhatAnotherProcessWrote: objectives that okrbot import
+// (another process on the same database) makes while the bot runs, with
+// the index already built, reach the type-ahead once its background
+// rebuild is done, and the index shared with the scheduler's nudges at
+// once.
+func TestSuggestions_SeeWhatAnotherProcessWrote(t *testing.T) {
+	h := newHarness(t)
+	ctx := context.Background()
+	h.objective(&okr.Objective{Title: "Reduce customer churn", Level: okr.LevelCompany, OwnerID: admin}, metricKR("Retention", admin, 0, 1))
+	team := h.objective(&okr.Objective{Title: "Nordic customers onboarded well", Level: okr.LevelTeam, OwnerID: lead},
+		metricKR("Churn in first 30 days", lead, 0, 1))
+	h.modal(lead, "link "+team.Ref(), "okr_link")
+	opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic") // builds the index
+	must(t, err)
+	if len(opts) != 1 || opts[0].Value != "none" {
+		t.Fatalf("search nordic before = %+v", opts)
+	}
+
+	importer, err := storage.Open(ctx, h.db.Path())
+	must(t, err)
+	defer importer.Close()
+	nordic := &okr.Objective{Title: "Win the Nordic market", Level: okr.LevelCompany, OwnerID: admin, CycleID: team.CycleID}
+	must(t, importer.CreateObjective(ctx, nordic, []*okr.KeyResult{metricKR("Partners in Sweden", admin, 0, 12)}, okr.LinkOptions{}))
+
+	ix, err := h.bot.SuggestionIndex(ctx, team.CycleID)
+	must(t, err)
+	if objs, _ := ix.Match("nordic", team.CycleID, okr.LevelTeam, 5); len(objs) != 1 || objs[0].ID != nordic.ID {
+		t.Errorf("the shared index matches nordic with %+v, want %s", objs, nordic.Ref())
+	}
+	h.waitFor("the type-ahead to find the imported objective", func() bool {
+		opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic")
+		return err == nil && len(opts) == 1 && opts[0].Value == "o:"+itoa(nordic.ID)
+	})
 }

@@ -24,10 +24,13 @@ func (b *Bot) Analysis(ctx context.Context, cycle *okr.Cycle, now time.Time, pol
 
 // SuggestionIndex is the cycle's suggestion index, shared with the bot's
 // type-ahead and suggestions. It waits for the one the bot builds at start
-// (Warm): two built side by side would hold twice the memory.
+// (Warm): two built side by side would hold twice the memory. It reflects
+// every write the store has made: one the bot could not patch over (okrbot
+// import, say) is built again now, for a nudge must not miss the parents
+// an import just made.
 func (b *Bot) SuggestionIndex(ctx context.Context, cycleID int64) (*okr.SuggestionIndex, error) {
 	b.warmedUp(ctx)
-	return b.indexes.get(ctx, cycleID)
+	return b.indexes.fresh(ctx, cycleID)
 }
 
 // warmedUp waits until the suggestion index the bot builds at start is
