@@ -250,19 +250,51 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 }
 
 // sortByLevel puts objectives in the order lists show them: company first,
-// then by ID. Each objective's key is read once, not at every comparison:
-// a person may own thousands, and each read of one is a cache miss.
+// then by ID. A person may own thousands, and each read of one is a cache
+// miss, so it reads each level once and groups them by level in one
+// stable pass; a level is then sorted only if it is not in ID order
+// already, which it is when the objectives come from the analysis
+// (okr.Analysis.OwnedBy yields them by ID).
 func sortByLevel(objs []*okr.Objective) {
+	const levels = 5 // okr.Level.Rank: 1 to 4, 0 for none
+	var count [levels]int
+	ranks := make([]uint8, len(objs))
+	for i, o := range objs {
+		r := o.Level.Rank()
+		ranks[i] = uint8(r)
+		count[r]++
+	}
+	var next [levels]int
+	for r := 1; r < levels; r++ {
+		next[r] = next[r-1] + count[r-1]
+	}
+	grouped := make([]*okr.Objective, len(objs))
+	for i, o := range objs {
+		grouped[next[ranks[i]]] = o
+		next[ranks[i]]++
+	}
+	for r, lo := 0, 0; r < levels; r++ {
+		sortByID(grouped[lo : lo+count[r]])
+		lo += count[r]
+	}
+	copy(objs, grouped)
+}
+
+// sortByID sorts objectives by ID, each ID read once, unless they are in
+// that order already.
+func sortByID(objs []*okr.Objective) {
+	if slices.IsSortedFunc(objs, func(x, y *okr.Objective) int { return cmp.Compare(x.ID, y.ID) }) {
+		return
+	}
 	type keyed struct {
-		rank int
-		id   int64
-		o    *okr.Objective
+		id int64
+		o  *okr.Objective
 	}
 	keys := make([]keyed, len(objs))
 	for i, o := range objs {
-		keys[i] = keyed{o.Level.Rank(), o.ID, o}
+		keys[i] = keyed{o.ID, o}
 	}
-	slices.SortFunc(keys, func(x, y keyed) int { return cmp.Or(cmp.Compare(x.rank, y.rank), cmp.Compare(x.id, y.id)) })
+	slices.SortFunc(keys, func(x, y keyed) int { return cmp.Compare(x.id, y.id) })
 	for i, k := range keys {
 		objs[i] = k.o
 	}
