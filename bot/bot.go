@@ -71,9 +71,10 @@ type Bot struct {
 	api    *slack.Client
 	socket *socket
 
-	analyses analyses      // the last analysis of each cycle, shared by reads
-	homes    homePublishes // App Home publishes under way
-	trees    treeLayouts   // the trees laid out from the shared analysis
+	analyses analyses         // the last analysis of each cycle, shared by reads
+	homes    homePublishes    // App Home publishes under way
+	trees    treeLayouts      // the trees laid out from the shared analysis
+	scored   scoredObjectives // the scored objectives lists show beside the analysis's
 	store    okr.Store
 	opts     Options
 	log      *slog.Logger

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
+	"weak"
 
 	"github.com/okrbot/okrbot/okr"
 	"github.com/slack-go/slack"
@@ -213,9 +215,10 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 		if closed {
 			objs, _, err = b.store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &cycle.ID, Level: &company})
 		} else {
-			objs, err = b.activeAndScored(ctx, a, okr.ObjectiveFilter{Level: &company}, func(yield func(*okr.ObjectiveState) bool) {
+			isCompany := func(o *okr.Objective) bool { return o.Level == company }
+			objs, err = b.activeAndScored(ctx, a, isCompany, func(yield func(*okr.ObjectiveState) bool) {
 				for _, st := range a.Objectives {
-					if st.Objective.Level == company && !yield(st) {
+					if isCompany(st.Objective) && !yield(st) {
 						return
 					}
 				}
@@ -404,24 +407,61 @@ func (b *Bot) personsObjectives(ctx context.Context, a *okr.Analysis, userID str
 // for each list is what made it slow); the person's objectives already
 // scored, which the analysis leaves out, come from the store.
 func (b *Bot) personsActiveObjectives(ctx context.Context, a *okr.Analysis, userID string) ([]*okr.Objective, error) {
-	return b.activeAndScored(ctx, a, okr.ObjectiveFilter{OwnerID: &userID}, a.OwnedBy(userID))
+	return b.activeAndScored(ctx, a, func(o *okr.Objective) bool { return o.OwnerID == userID }, a.OwnedBy(userID))
 }
 
 // activeAndScored lists, in a cycle still open, the active objectives of
-// the shared analysis given and the objectives already scored that the
-// store finds with the filter (the analysis leaves those out).
-func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, scoredFilter okr.ObjectiveFilter, active iter.Seq[*okr.ObjectiveState]) ([]*okr.Objective, error) {
+// the shared analysis given and the objectives already scored that scored
+// keeps (the analysis leaves those out).
+func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, keep func(*okr.Objective) bool, active iter.Seq[*okr.ObjectiveState]) ([]*okr.Objective, error) {
 	var out []*okr.Objective
 	for st := range active {
 		out = append(out, st.Objective)
 	}
-	closed := okr.StatusClosed
-	scoredFilter.CycleID, scoredFilter.Status = &a.Cycle.ID, &closed
-	scored, _, err := b.store.FindObjectives(ctx, scoredFilter)
+	scored, err := b.scored.of(ctx, b.store, a)
 	if err != nil {
 		return nil, err
 	}
-	return append(out, scored...), nil
+	for _, o := range scored {
+		if keep(o) {
+			out = append(out, o)
+		}
+	}
+	return out, nil
+}
+
+// scoredObjectives keeps the scored objectives of the cycle last analysed,
+// for the analysis read from: in a cycle still open they are few or none,
+// yet every list of a person's or the company's objectives shows them, and
+// asking the store each time was a fifth of /okr list's CPU. A write that
+// scores, reopens or archives one moves the store's generation, and the
+// next read gets a new analysis (see analyses), and with it the scored
+// objectives read again. The analysis is held weakly: this must not keep
+// an old one alive. What of returns is shared: callers must not change it.
+type scoredObjectives struct {
+	mu       sync.Mutex
+	analysis weak.Pointer[okr.Analysis]
+	objects  []*okr.Objective
+}
+
+func (s *scoredObjectives) of(ctx context.Context, store okr.ObjectiveService, a *okr.Analysis) ([]*okr.Objective, error) {
+	key := weak.Make(a)
+	s.mu.Lock()
+	if s.analysis == key {
+		objs := s.objects
+		s.mu.Unlock()
+		return objs, nil
+	}
+	s.mu.Unlock()
+	closed := okr.StatusClosed
+	objs, _, err := store.FindObjectives(ctx, okr.ObjectiveFilter{CycleID: &a.Cycle.ID, Status: &closed})
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	s.analysis, s.objects = key, objs
+	s.mu.Unlock()
+	return objs, nil
 }
 
 // teamObjectives are a team's objectives in a cycle; a department's include

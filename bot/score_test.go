@@ -208,6 +208,9 @@ func TestCycle_ScoringInTheLastWeekOfTheCurrentCycle(t *testing.T) {
 
 	// Monday 28 December is in the last seven days.
 	h.clock.Advance(c.End.Add(-4 * 24 * time.Hour).Sub(h.clock.Now()))
+	// A list before the scoring shows it active (and keeps what it read).
+	h.command(lead, "list")
+	h.reply(lead, "*"+o.Ref()+"* Ship the platform · Team · ")
 	click()
 	v := h.scoringModal(lead)
 	if r := h.srv.RenderView(v); !strings.Contains(r, "Carry over to 2027-Q1") {
@@ -238,4 +241,7 @@ func TestCycle_ScoringInTheLastWeekOfTheCurrentCycle(t *testing.T) {
 		d := h.dm(lead)
 		return len(d) == 1 && strings.Contains(d[0], "*"+o.Ref()+"* Ship the platform · score *0.8* · carried over to 2027-Q1")
 	})
+	// The cycle is still open: the list shows the objective scored.
+	h.command(lead, "list")
+	h.reply(lead, "🏁 *"+o.Ref()+"* Ship the platform · Team · ▰▰▰▰▰▰▰▰▱▱ final score 0.8")
 }
