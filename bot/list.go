@@ -54,11 +54,11 @@ func (b *Bot) cmdList(ctx context.Context, c *command) error {
 		if err != nil {
 			return err
 		}
-		mine, err := b.personsObjectives(ctx, a, c.UserID)
+		nothing, err := b.ownsNothing(ctx, a, c.UserID)
 		if err != nil {
 			return err
 		}
-		if len(mine) == 0 {
+		if nothing {
 			q.Filter = filterCompany
 			note = fmt.Sprintf("You own nothing in %s, so here are the company objectives. `/okr list team &lt;name&gt;` shows a team's.", cycle.Name)
 		}
@@ -222,7 +222,7 @@ func (b *Bot) listPage(ctx context.Context, viewer string, q pageQuery, note str
 						return
 					}
 				}
-			})
+			}, 0)
 		}
 		if err != nil {
 			return message{}, err
@@ -401,20 +401,31 @@ func (b *Bot) personsObjectives(ctx context.Context, a *okr.Analysis, userID str
 	return slices.DeleteFunc(owned, func(o *okr.Objective) bool { return o.Status == okr.StatusArchived }), nil
 }
 
+// ownsNothing reports whether personsObjectives finds nothing, without
+// listing what it finds: a person may own thousands.
+func (b *Bot) ownsNothing(ctx context.Context, a *okr.Analysis, userID string) (bool, error) {
+	if a.Cycle.Status != okr.CycleClosed && a.OwnedCount(userID) > 0 {
+		return false, nil
+	}
+	mine, err := b.personsObjectives(ctx, a, userID)
+	return len(mine) == 0, err
+}
+
 // personsActiveObjectives is personsObjectives for a cycle still open: the
 // active objectives come from the shared analysis, which has them all (one
 // owner may hold thousands of key results, and reading their rows again
 // for each list is what made it slow); the person's objectives already
 // scored, which the analysis leaves out, come from the store.
 func (b *Bot) personsActiveObjectives(ctx context.Context, a *okr.Analysis, userID string) ([]*okr.Objective, error) {
-	return b.activeAndScored(ctx, a, func(o *okr.Objective) bool { return o.OwnerID == userID }, a.OwnedBy(userID))
+	return b.activeAndScored(ctx, a, func(o *okr.Objective) bool { return o.OwnerID == userID }, a.OwnedBy(userID), a.OwnedCount(userID))
 }
 
 // activeAndScored lists, in a cycle still open, the active objectives of
 // the shared analysis given and the objectives already scored that scored
-// keeps (the analysis leaves those out).
-func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, keep func(*okr.Objective) bool, active iter.Seq[*okr.ObjectiveState]) ([]*okr.Objective, error) {
-	var out []*okr.Objective
+// keeps (the analysis leaves those out). size, when known, is how many
+// active ones there are: a person may own thousands.
+func (b *Bot) activeAndScored(ctx context.Context, a *okr.Analysis, keep func(*okr.Objective) bool, active iter.Seq[*okr.ObjectiveState], size int) ([]*okr.Objective, error) {
+	out := make([]*okr.Objective, 0, size)
 	for st := range active {
 		out = append(out, st.Objective)
 	}

@@ -31,6 +31,12 @@ func (a *Analysis) OwnedBy(userID string) iter.Seq[*ObjectiveState] {
 	}
 }
 
+// OwnedCount is how many objectives OwnedBy(userID) yields.
+func (a *Analysis) OwnedCount(userID string) int {
+	a.owned.once.Do(a.indexOwners)
+	return len(a.owned.byOwner[userID])
+}
+
 func (a *Analysis) indexOwners() {
 	byOwner := map[string][]int32{}
 	for i, s := range a.Objectives {

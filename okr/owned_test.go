@@ -39,6 +39,9 @@ func TestOwnedBy_ObjectivesOwnedOrWithAKeyResultOwned(t *testing.T) {
 		if got := owned(user); !slices.Equal(got, want) {
 			t.Errorf("OwnedBy(%s) = %v, want %v", user, got, want)
 		}
+		if n := a.OwnedCount(user); n != len(want) {
+			t.Errorf("OwnedCount(%s) = %d, want %d", user, n, len(want))
+		}
 	}
 	for range a.OwnedBy("UADA") {
 		break // stopping early is allowed
@@ -46,7 +49,7 @@ func TestOwnedBy_ObjectivesOwnedOrWithAKeyResultOwned(t *testing.T) {
 }
 
 // On a large cycle with owners spread over objectives and key results,
-// OwnedBy agrees with looking at everything, also when asked from many
+// OwnedBy and OwnedCount agree with looking at everything, also when asked from many
 // goroutines at once (the index is made on first use).
 func TestOwnedBy_SameAsLookingAtEverything(t *testing.T) {
 	objs, krs := syntheticOrg(2_000, 3)
@@ -77,6 +80,9 @@ func TestOwnedBy_SameAsLookingAtEverything(t *testing.T) {
 				}
 				if !slices.Equal(got, want) || len(want) == 0 {
 					t.Errorf("OwnedBy(%s): %d objectives, want %d (and some)", user, len(got), len(want))
+				}
+				if n := a.OwnedCount(user); n != len(want) {
+					t.Errorf("OwnedCount(%s) = %d, want %d", user, n, len(want))
 				}
 			}
 		})
