@@ -27,12 +27,20 @@ import (
 // emulator, on a database of each organisation shape (internal/benchorg:
 // 10,000 objectives, 50,000 key results, 500,000 check-ins). It reads the
 // process's peak resident memory (VmHWM in /proc/PID/status) once the
-// process is idle after starting, and again after 1,000 mixed commands:
-// 500 pairs of a heavy command (list, list mine, list company, tree, gaps,
-// show, the App Home, or a check-in through its modal) answered in full,
-// each followed at once by `/okr help` while the heavy one is at work.
-// Before the pairs, 200 `/okr help` alone; the acks of both sets of helps
-// are compared. Last, once the first analysis is a minute old, one more
+// process is idle after starting, and again after 2,000 commands:
+//   - 500 `/okr help` alone, back to back;
+//   - 500 pairs of a heavy command (list, list mine, list company, tree,
+//     gaps, show, the App Home, or a check-in through its modal) answered
+//     in full, each followed at once by `/okr help` while the heavy one is
+//     at work;
+//   - before each pair, with the last one answered and 20 ms past for the
+//     bot to finish what follows an answer (a check-in's patch and App
+//     Home), one more `/okr help` alone ("between"): the conditions of the
+//     pair's help but for the heavy command in flight, over the same
+//     minutes.
+//
+// The p99 acks of the three sets of helps are compared, each the fifth
+// slowest of 500. Last, once the first analysis is a minute old, one more
 // read starts a new analysis in the background, and VmHWM is read once the
 // process is idle again.
 // No scheduled job runs in it unless asked (see the nudge schedule below).
@@ -60,12 +68,13 @@ func BenchmarkResidentMemory(b *testing.B) {
 				b.ReportMetric(m.peak, "peak-MiB")
 				b.ReportMetric(m.refreshed, "peak-with-refresh-MiB")
 				b.ReportMetric(ms(percentile(m.helpAlone, 0.99)), "help-alone-p99-ms")
+				b.ReportMetric(ms(percentile(m.helpBetween, 0.99)), "help-between-p99-ms")
 				b.ReportMetric(ms(percentile(m.helpMixed, 0.99)), "help-mixed-p99-ms")
 				b.ReportMetric(ms(percentile(m.answers, 0.50)), "answer-p50-ms")
 				b.ReportMetric(ms(percentile(m.answers, 0.99)), "answer-p99-ms")
 				b.ReportMetric(0, "ns/op")
-				b.Logf("%s: help ack alone p50 %.2f ms, interleaved p50 %.2f ms; %d commands in %v",
-					shape.Name, ms(percentile(m.helpAlone, 0.5)), ms(percentile(m.helpMixed, 0.5)), m.commands, m.took.Round(time.Millisecond))
+				b.Logf("%s: help ack alone p50 %.2f ms, between pairs p50 %.2f ms, interleaved p50 %.2f ms; %d commands in %v",
+					shape.Name, ms(percentile(m.helpAlone, 0.5)), ms(percentile(m.helpBetween, 0.5)), ms(percentile(m.helpMixed, 0.5)), m.commands, m.took.Round(time.Millisecond))
 				for _, c := range slices.Sorted(maps.Keys(m.byCommand)) {
 					d := m.byCommand[c]
 					b.Logf("%s: %s answered in p50 %.1f ms, p99 %.1f ms; the help after it acked in p50 %.2f ms, p99 %.2f ms", shape.Name, c,
@@ -80,6 +89,7 @@ type memoryFigures struct {
 	idle, peak           float64 // MiB
 	refreshed            float64 // MiB, the peak after a background analysis too
 	helpAlone, helpMixed []time.Duration
+	helpBetween          []time.Duration // alone, between two pairs
 	answers              []time.Duration // heavy command -> its answer
 	byCommand            map[string][]time.Duration
 	helpAfter            map[string][]time.Duration // the help acks by the heavy command they followed
@@ -168,7 +178,7 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		m.commands++
 		return res
 	}
-	for range 200 {
+	for range 500 {
 		m.helpAlone = append(m.helpAlone, slash("help").Latency)
 	}
 	// How long the threads of the bot and of this process (the emulator)
@@ -183,6 +193,8 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		heavy = strings.Split(h, ",")
 	}
 	for i := range 500 {
+		time.Sleep(20 * time.Millisecond)
+		m.helpBetween = append(m.helpBetween, slash("help").Latency)
 		text := heavy[i%len(heavy)]
 		method := map[string]string{"home": "views.publish", "checkin": "views.open"}[text]
 		if method == "" {
