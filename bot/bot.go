@@ -74,7 +74,7 @@ type Bot struct {
 	analyses analyses         // the last analysis of each cycle, shared by reads
 	homes    homePublishes    // App Home publishes under way
 	trees    treeLayouts      // the trees laid out from the shared analysis
-	scored   scoredObjectives // the scored objectives lists show beside the analysis's
+	scored   scoredObjectives // the cycle's scored objectives, kept for lists
 	store    okr.Store
 	opts     Options
 	log      *slog.Logger
