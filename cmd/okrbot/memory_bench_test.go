@@ -27,7 +27,8 @@ import (
 // emulator, on a database of each organisation shape (internal/benchorg:
 // 10,000 objectives, 50,000 key results, 500,000 check-ins). It reads the
 // process's peak resident memory (VmHWM in /proc/PID/status) once the
-// process is idle after starting, and again after 2,000 commands:
+// process is idle after starting, and again after 2,000 commands (with
+// the default 500 pairs):
 //   - 500 `/okr help` alone, back to back;
 //   - 500 pairs of a heavy command (list, list mine, list company, tree,
 //     gaps, show, the App Home, or a check-in through its modal) answered
@@ -51,7 +52,8 @@ import (
 // build, for a before-and-after); the default builds this one.
 // OKRBOT_MEMBENCH_HEAVY, heavy commands separated by commas, replaces the
 // mix above: "list" measures the target as issue 11 words it, /okr help
-// interleaved with /okr list.
+// interleaved with /okr list. OKRBOT_MEMBENCH_PAIRS sets how many pairs,
+// and helps alone, there are (500 by default): more make the p99s steadier.
 func BenchmarkResidentMemory(b *testing.B) {
 	bin := os.Getenv("OKRBOT_MEMBENCH_BIN")
 	if bin == "" {
@@ -178,7 +180,11 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		m.commands++
 		return res
 	}
-	for range 500 {
+	pairs := 500
+	if n, err := strconv.Atoi(os.Getenv("OKRBOT_MEMBENCH_PAIRS")); err == nil && n > 0 {
+		pairs = n
+	}
+	for range pairs {
 		m.helpAlone = append(m.helpAlone, slash("help").Latency)
 	}
 	// How long the threads of the bot and of this process (the emulator)
@@ -192,7 +198,7 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	if h := os.Getenv("OKRBOT_MEMBENCH_HEAVY"); h != "" {
 		heavy = strings.Split(h, ",")
 	}
-	for i := range 500 {
+	for i := range pairs {
 		time.Sleep(20 * time.Millisecond)
 		m.helpBetween = append(m.helpBetween, slash("help").Latency)
 		text := heavy[i%len(heavy)]
