@@ -23,7 +23,7 @@ func scanCycle(s scanner) (*okr.Cycle, error) {
 
 // CurrentCycle returns the current cycle; ENOTFOUND before the first.
 func (db *DB) CurrentCycle(ctx context.Context) (*okr.Cycle, error) {
-	c, err := scanCycle(db.read.QueryRowContext(ctx, `SELECT `+cycleColumns+` FROM cycles WHERE status = 'current'`))
+	c, err := scanCycle(db.queryRow(ctx, readCurrentCycle))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, okr.Errorf(okr.ENOTFOUND, "There is no current cycle yet; an admin can start one with `/okr cycle start`.")
 	}
@@ -44,7 +44,7 @@ func (db *DB) FindCycleByID(ctx context.Context, id int64) (*okr.Cycle, error) {
 }
 
 func findCycleByID(ctx context.Context, tx *Tx, id int64) (*okr.Cycle, error) {
-	c, err := scanCycle(tx.QueryRowContext(ctx, `SELECT `+cycleColumns+` FROM cycles WHERE id = ?`, id))
+	c, err := scanCycle(tx.queryRow(ctx, readCycleByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, okr.Errorf(okr.ENOTFOUND, "That cycle does not exist.")
 	}

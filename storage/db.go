@@ -32,10 +32,11 @@ var _ okr.Store = (*DB)(nil)
 // concurrent writers queue in Go instead of meeting SQLITE_BUSY; reads use a
 // pool of read-only connections that WAL lets run beside the writer.
 type DB struct {
-	path  string
-	dsn   string // the connection settings every connection shares
-	write *sql.DB
-	read  *sql.DB
+	path      string
+	dsn       string // the connection settings every connection shares
+	write     *sql.DB
+	read      *sql.DB
+	readStmts statements // see preparedRead
 
 	pairMu  sync.Mutex // see beginReadPair
 	journal journal    // what this process's writes changed, see UpdateGraph
@@ -92,6 +93,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 	db.read = read
+	if db.readStmts, err = prepareReads(ctx, read); err != nil {
+		read.Close()
+		write.Close()
+		return nil, fmt.Errorf("open database %q: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -100,7 +106,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 func (db *DB) Close() error {
 	var errs []error
 	if db.read != nil {
-		errs = append(errs, db.read.Close())
+		errs = append(errs, db.readStmts.close(), db.read.Close())
 	}
 	errs = append(errs, db.write.Close())
 	return errors.Join(errs...)
@@ -237,6 +243,7 @@ type Tx struct {
 	// the journal at Commit (see touch).
 	change  graphChange
 	journal *journal
+	stmts   statements // a read transaction's, see preparedRead
 }
 
 // Commit commits, first moving the generation for a write transaction that
@@ -290,7 +297,7 @@ func (db *DB) beginRead(ctx context.Context) (*Tx, error) {
 	if err != nil {
 		return nil, fmt.Errorf("begin read: %w", err)
 	}
-	return &Tx{Tx: tx, now: db.Now().UTC()}, nil
+	return &Tx{Tx: tx, now: db.Now().UTC(), stmts: db.readStmts}, nil
 }
 
 // SchemaOf reads the schema version of the okrbot database at path without

@@ -237,7 +237,7 @@ func (db *DB) Generation(ctx context.Context) (int64, error) {
 
 func generation(ctx context.Context, tx *Tx) (int64, error) {
 	var gen int64
-	if err := tx.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&gen); err != nil {
+	if err := tx.queryRow(ctx, readGeneration).Scan(&gen); err != nil {
 		return 0, fmt.Errorf("read generation: %w", err)
 	}
 	return gen, nil

@@ -9,7 +9,7 @@ import (
 
 // Settings returns every stored setting.
 func (db *DB) Settings(ctx context.Context) (map[string]string, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT key, value FROM settings`)
+	rows, err := db.query(ctx, readSettings)
 	if err != nil {
 		return nil, fmt.Errorf("read settings: %w", err)
 	}
