@@ -146,7 +146,7 @@ func New(store okr.Store, opts Options) *Bot {
 	api := slack.New(opts.BotToken,
 		slack.OptionAppLevelToken(opts.AppToken),
 		slack.OptionAPIURL(opts.APIURL),
-		slack.OptionHTTPClient(opts.HTTPClient),
+		slack.OptionHTTPClient(withoutViewEcho{opts.HTTPClient}),
 		// 429s are retried after Retry-After (slack-go honours it); the
 		// call's context bounds the wait.
 		slack.OptionRetry(3),
