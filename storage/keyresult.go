@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -92,8 +93,15 @@ func (db *DB) FindKeyResults(ctx context.Context, f okr.KeyResultFilter) ([]*okr
 	if f.IDs != nil && len(f.IDs) == 0 {
 		return nil, nil
 	}
-	query, args := keyResultQuery(keyResultColumns, f)
-	rows, err := db.read.QueryContext(ctx, query, args...)
+	var rows *sql.Rows
+	var err error
+	if onlyIDs(f) {
+		ids, _ := json.Marshal(f.IDs) // a []int64 always marshals
+		rows, err = db.query(ctx, readKeyResultsByID, string(ids))
+	} else {
+		query, args := keyResultQuery(keyResultColumns, f)
+		rows, err = db.read.QueryContext(ctx, query, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("find key results: %w", err)
 	}
@@ -141,6 +149,13 @@ func (db *DB) FindKeyResultTexts(ctx context.Context, f okr.KeyResultFilter) ([]
 
 // keyResultQuery selects the columns of the key results the filter keeps,
 // by ID. f.IDs must not be empty (the caller answers none).
+// onlyIDs: the filter asks for the key results with those IDs and nothing
+// else, as a page asks for the ones it shows in full.
+func onlyIDs(f okr.KeyResultFilter) bool {
+	return f.IDs != nil && f.ObjectiveID == nil && f.OwnerID == nil && f.CycleID == nil &&
+		f.Archived == nil && !f.Linked && f.Limit == 0
+}
+
 func keyResultQuery(columns string, f okr.KeyResultFilter) (string, []any) {
 	var where []string
 	var args []any

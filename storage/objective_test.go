@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -87,6 +88,12 @@ func TestObjective_RoundTrip(t *testing.T) {
 	byIDs, err := db.FindKeyResults(ctx, okr.KeyResultFilter{IDs: []int64{krs[2].ID, krs[0].ID}})
 	if err != nil || len(byIDs) != 2 || byIDs[0].ID != krs[0].ID || byIDs[1].ID != krs[2].ID {
 		t.Fatalf("by IDs = %v, %v", byIDs, err)
+	}
+	// By IDs alone (a prepared read) the rows are whole, as the other
+	// filters read them; an ID given twice, or unknown, changes nothing.
+	again, err := db.FindKeyResults(ctx, okr.KeyResultFilter{IDs: []int64{krs[1].ID, 999999, krs[1].ID}})
+	if err != nil || len(again) != 1 || !reflect.DeepEqual(again[0], gotKRs[1]) {
+		t.Fatalf("by IDs = %+v, %v; want %+v", again, err, gotKRs[1])
 	}
 	if none, err := db.FindKeyResults(ctx, okr.KeyResultFilter{IDs: []int64{}}); err != nil || len(none) != 0 {
 		t.Fatalf("empty IDs = %v, %v", none, err)

@@ -20,6 +20,7 @@ const (
 	readSettings
 	readCurrentCycle
 	readCycleByID
+	readKeyResultsByID
 )
 
 var preparedQueries = [...]string{
@@ -27,6 +28,9 @@ var preparedQueries = [...]string{
 	readSettings:     `SELECT key, value FROM settings`,
 	readCurrentCycle: `SELECT ` + cycleColumns + ` FROM cycles WHERE status = 'current'`,
 	readCycleByID:    `SELECT ` + cycleColumns + ` FROM cycles WHERE id = ?`,
+	// The IDs as one JSON array, so that the text is the same for any
+	// number of them: the key results a page shows in full.
+	readKeyResultsByID: `SELECT ` + keyResultColumns + ` FROM key_results WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
 }
 
 // statements are the prepared reads, indexed by preparedRead. They are
