@@ -147,8 +147,6 @@ func (db *DB) FindKeyResultTexts(ctx context.Context, f okr.KeyResultFilter) ([]
 	return out, nil
 }
 
-// keyResultQuery selects the columns of the key results the filter keeps,
-// by ID. f.IDs must not be empty (the caller answers none).
 // onlyIDs: the filter asks for the key results with those IDs and nothing
 // else, as a page asks for the ones it shows in full.
 func onlyIDs(f okr.KeyResultFilter) bool {
@@ -156,6 +154,8 @@ func onlyIDs(f okr.KeyResultFilter) bool {
 		f.Archived == nil && !f.Linked && f.Limit == 0
 }
 
+// keyResultQuery selects the columns of the key results the filter keeps,
+// by ID. f.IDs must not be empty (the caller answers none).
 func keyResultQuery(columns string, f okr.KeyResultFilter) (string, []any) {
 	var where []string
 	var args []any

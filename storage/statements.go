@@ -7,8 +7,8 @@ import (
 	"fmt"
 )
 
-// A preparedRead is one of the reads that run on nearly every command, kept
-// prepared on the read pool for as long as it is open. SQLite parses and
+// A preparedRead is one of the reads that run on nearly every command or
+// page, kept prepared on the read pool for as long as it is open. SQLite parses and
 // plans a statement every time one is prepared, and database/sql prepares
 // one for every query it is handed as text: at 10,000 objectives, preparing
 // these again on every /okr list was a fifth of the list's CPU
