@@ -174,19 +174,19 @@ func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 // the ones drawn now.
 func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, int) {
 	var out []treeEntry
-	seen := map[int64]bool{}
 	if root == 0 { // the whole cycle, and at most three headings
 		out = make([]treeEntry, 0, len(a.Objectives)+3)
-		seen = make(map[int64]bool, len(a.Objectives))
 	}
+	seen := make([]bool, len(a.Objectives)) // by position in a.Objectives
 	objectives := 0
-	var walk func(st *okr.ObjectiveState, depth, parent int, group string)
-	walk = func(st *okr.ObjectiveState, depth, parent int, group string) {
-		o := st.Objective
-		if seen[o.ID] { // stored data with a loop: show each objective once
+	var walk func(i, depth, parent int, group string)
+	walk = func(i, depth, parent int, group string) {
+		if seen[i] { // stored data with a loop: show each objective once
 			return
 		}
-		seen[o.ID] = true
+		seen[i] = true
+		st := a.Objectives[i]
+		o := st.Objective
 		objectives++
 		mark := ""
 		switch {
@@ -219,8 +219,8 @@ func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, in
 		out = append(out, treeEntry{text: line.text, parent: parent, group: group, crumb: line.crumb})
 		me := len(out) - 1
 		for _, c := range st.Children {
-			if cs := a.Objective(c.ID); cs != nil {
-				walk(cs, depth+1, me, group)
+			if ci, ok := a.Position(c.ID); ok {
+				walk(ci, depth+1, me, group)
 			}
 		}
 	}
@@ -229,40 +229,40 @@ func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, in
 	}
 
 	if root != 0 {
-		if st := a.Objective(root); st != nil {
-			walk(st, 0, -1, "")
+		if i, ok := a.Position(root); ok {
+			walk(i, 0, -1, "")
 		}
 		return out, objectives
 	}
-	var outside, unaligned []*okr.ObjectiveState
-	for _, st := range a.Objectives {
+	var outside, unaligned []int // positions in a.Objectives
+	for i, st := range a.Objectives {
 		o := st.Objective
 		switch {
 		case o.Level == okr.LevelCompany:
-			walk(st, 0, -1, "")
+			walk(i, 0, -1, "")
 		case !o.HasParent():
-			unaligned = append(unaligned, st)
+			unaligned = append(unaligned, i)
 		case a.Objective(o.ParentObjectiveID) == nil:
-			outside = append(outside, st)
+			outside = append(outside, i)
 		}
 	}
 	if len(outside) > 0 {
 		heading("Aligned outside this cycle", len(outside))
-		for _, st := range outside {
-			walk(st, 0, -1, "Aligned outside this cycle")
+		for _, i := range outside {
+			walk(i, 0, -1, "Aligned outside this cycle")
 		}
 	}
 	// Whatever is still unseen hangs under nothing that was drawn (a loop in
 	// stored data, say): it is listed with the unaligned rather than lost.
-	for _, st := range a.Objectives {
-		if !seen[st.Objective.ID] && !reachesRoot(a, st) {
-			unaligned = append(unaligned, st)
+	for i, st := range a.Objectives {
+		if !seen[i] && !reachesRoot(a, st) {
+			unaligned = append(unaligned, i)
 		}
 	}
 	if len(unaligned) > 0 {
 		heading("Not aligned", len(unaligned))
-		for _, st := range unaligned {
-			walk(st, 0, -1, "Not aligned")
+		for _, i := range unaligned {
+			walk(i, 0, -1, "Not aligned")
 		}
 	}
 	return out, objectives

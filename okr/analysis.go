@@ -128,6 +128,14 @@ func (a *Analysis) Objective(id int64) *ObjectiveState {
 	return nil
 }
 
+// Position is where the objective's state is in Objectives; ok is false
+// when it is not in the analysed graph. A walk over the whole graph can
+// mark what it has seen by position, in a slice, rather than in a map.
+func (a *Analysis) Position(id int64) (i int, ok bool) {
+	i, ok = a.index[id]
+	return i, ok
+}
+
 // StateOf returns the state of kr as analysed, carrying kr itself (a full
 // row, say, where the analysis has one without its title); ok is false
 // when kr is not a live key result of an analysed objective.
