@@ -122,26 +122,24 @@ func newRig(t testing.TB, cfg rigConfig) *rig {
 	go func() { r.done <- r.bot.Run(r.ctx) }()
 	t.Cleanup(r.close)
 	r.waitFor("the bot to connect", func() bool { return len(srv.Connections()) > 0 })
-	r.waitFor("the first user sync", func() bool {
-		select {
-		case <-r.bot.UsersKnown():
-			return true
-		default:
-			return false
-		}
-	})
+	r.waitFor("the first user sync", closed(r.bot.UsersKnown()))
 	// Tests seed the store directly, behind the bot's back: let the index
 	// it builds at start finish first, or it may be built from half the
 	// seed (a nudge shared with the bot would then miss parents).
-	r.waitFor("the index warm-up", func() bool {
+	r.waitFor("the index warm-up", closed(r.bot.Warm()))
+	return r
+}
+
+// closed is a condition for waitFor: ch has been closed.
+func closed(ch <-chan struct{}) func() bool {
+	return func() bool {
 		select {
-		case <-r.bot.Warm():
+		case <-ch:
 			return true
 		default:
 			return false
 		}
-	})
-	return r
+	}
 }
 
 // startScheduler starts a scheduler (a new instance, as a new process
