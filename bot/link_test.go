@@ -218,15 +218,7 @@ func lastEphemeral(h *harness, user, text string) slackfake.Message {
 func TestTypeAhead_FindsWhatWasJustCreated(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.objective(&okr.Objective{Title: "Reduce customer churn", Level: okr.LevelCompany, OwnerID: admin}, metricKR("Retention", admin, 0, 1))
-	team := h.objective(&okr.Objective{Title: "Onboarding that keeps customers", Level: okr.LevelTeam, OwnerID: lead},
-		metricKR("Churn in first 30 days", lead, 0, 1))
-	h.modal(lead, "link "+team.Ref(), "okr_link")
-	opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic") // builds the index
-	must(t, err)
-	if len(opts) != 1 || opts[0].Value != "none" {
-		t.Fatalf("search nordic before = %+v", opts)
-	}
+	linkFormWithNoNordicParent(t, h, "Onboarding that keeps customers")
 
 	h.modal(admin, "new company", "okr_new")
 	res := h.submit(admin, slackfake.Inputs{"title": "Win the Nordic market", "kr1_title": "Sign 12 partners in Sweden", "kr1_start": "0", "kr1_target": "12"})
@@ -238,7 +230,7 @@ func TestTypeAhead_FindsWhatWasJustCreated(t *testing.T) {
 	if len(objs) != 1 {
 		t.Fatalf("stored %d objectives", len(objs))
 	}
-	opts, err = h.srv.Suggest(ctx, lead, "parent", "v", "nordic")
+	opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic")
 	must(t, err)
 	if len(opts) != 1 || opts[0].Value != "o:"+itoa(objs[0].ID) {
 		t.Fatalf("search nordic = %+v, want O%d", opts, objs[0].ID)
@@ -273,15 +265,7 @@ func TestTypeAhead_FindsWhatWasJustCreated(t *testing.T) {
 func TestSuggestions_SeeWhatAnotherProcessWrote(t *testing.T) {
 	h := newHarness(t)
 	ctx := context.Background()
-	h.objective(&okr.Objective{Title: "Reduce customer churn", Level: okr.LevelCompany, OwnerID: admin}, metricKR("Retention", admin, 0, 1))
-	team := h.objective(&okr.Objective{Title: "Nordic customers onboarded well", Level: okr.LevelTeam, OwnerID: lead},
-		metricKR("Churn in first 30 days", lead, 0, 1))
-	h.modal(lead, "link "+team.Ref(), "okr_link")
-	opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic") // builds the index
-	must(t, err)
-	if len(opts) != 1 || opts[0].Value != "none" {
-		t.Fatalf("search nordic before = %+v", opts)
-	}
+	team := linkFormWithNoNordicParent(t, h, "Nordic customers onboarded well")
 
 	importer, err := storage.Open(ctx, h.db.Path())
 	must(t, err)
@@ -298,4 +282,21 @@ func TestSuggestions_SeeWhatAnotherProcessWrote(t *testing.T) {
 		opts, err := h.srv.Suggest(ctx, lead, "parent", "v", "nordic")
 		return err == nil && len(opts) == 1 && opts[0].Value == "o:"+itoa(nordic.ID)
 	})
+}
+
+// linkFormWithNoNordicParent makes a company objective and a team one with
+// that title, opens the team one's link form as its lead, and searches it
+// for "nordic", which builds the suggestion index and finds no parent yet.
+func linkFormWithNoNordicParent(t *testing.T, h *harness, teamTitle string) *okr.Objective {
+	t.Helper()
+	h.objective(&okr.Objective{Title: "Reduce customer churn", Level: okr.LevelCompany, OwnerID: admin}, metricKR("Retention", admin, 0, 1))
+	team := h.objective(&okr.Objective{Title: teamTitle, Level: okr.LevelTeam, OwnerID: lead},
+		metricKR("Churn in first 30 days", lead, 0, 1))
+	h.modal(lead, "link "+team.Ref(), "okr_link")
+	opts, err := h.srv.Suggest(context.Background(), lead, "parent", "v", "nordic")
+	must(t, err)
+	if len(opts) != 1 || opts[0].Value != "none" {
+		t.Fatalf("search nordic before = %+v", opts)
+	}
+	return team
 }
