@@ -165,12 +165,15 @@ func findObjectives(ctx context.Context, tx *Tx, f okr.ObjectiveFilter) ([]*okr.
 	if len(where) > 0 {
 		clause = ` WHERE ` + strings.Join(where, ` AND `)
 	}
-	var total int
-	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM objectives`+clause, args...).Scan(&total); err != nil {
-		return nil, 0, fmt.Errorf("count objectives: %w", err)
-	}
+	// Only a page needs counting apart: without a limit, every match is
+	// read anyway. (A count is one more statement to parse and run; lists
+	// and the analysis find objectives without a limit.)
+	total := -1
 	query := `SELECT ` + objectiveColumns + ` FROM objectives` + clause + ` ORDER BY id`
 	if f.Limit > 0 {
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM objectives`+clause, args...).Scan(&total); err != nil {
+			return nil, 0, fmt.Errorf("count objectives: %w", err)
+		}
 		query += ` LIMIT ? OFFSET ?`
 		args = append(args, f.Limit, f.Offset)
 	}
@@ -189,6 +192,9 @@ func findObjectives(ctx context.Context, tx *Tx, f okr.ObjectiveFilter) ([]*okr.
 	}
 	if err := rows.Err(); err != nil {
 		return nil, 0, fmt.Errorf("find objectives: %w", err)
+	}
+	if total < 0 {
+		total = len(out)
 	}
 	return out, total, nil
 }

@@ -2,6 +2,7 @@ package storage_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"testing"
@@ -408,5 +409,35 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFindObjectives_TotalWithAndWithoutAPage: the total is every match,
+// whether it is counted apart for a page or taken from the rows read.
+func TestFindObjectives_TotalWithAndWithoutAPage(t *testing.T) {
+	db, _ := mustOpenDB(t)
+	ctx := context.Background()
+	c := mustCycle(t, db)
+	for i := range 5 {
+		owner := []string{"U1", "U2"}[i%2]
+		mustObjective(t, db, &okr.Objective{Title: fmt.Sprintf("Goal %d", i), Level: okr.LevelCompany, OwnerID: owner, CycleID: c.ID})
+	}
+	u1 := "U1"
+	for _, tc := range []struct {
+		name        string
+		f           okr.ObjectiveFilter
+		rows, total int
+	}{
+		{"all", okr.ObjectiveFilter{CycleID: &c.ID}, 5, 5},
+		{"one owner", okr.ObjectiveFilter{CycleID: &c.ID, OwnerID: &u1}, 3, 3},
+		{"a page", okr.ObjectiveFilter{CycleID: &c.ID, Limit: 2}, 2, 5},
+		{"the last page", okr.ObjectiveFilter{CycleID: &c.ID, Limit: 2, Offset: 4}, 1, 5},
+		{"a page of one owner's", okr.ObjectiveFilter{OwnerID: &u1, Limit: 1, Offset: 1}, 1, 3},
+		{"an offset without a limit is ignored", okr.ObjectiveFilter{CycleID: &c.ID, Offset: 3}, 5, 5},
+	} {
+		found, total, err := db.FindObjectives(ctx, tc.f)
+		if err != nil || len(found) != tc.rows || total != tc.total {
+			t.Errorf("%s: %d rows, total %d, %v; want %d rows, total %d", tc.name, len(found), total, err, tc.rows, tc.total)
+		}
 	}
 }
