@@ -143,7 +143,16 @@ type home struct {
 
 func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([]slack.Block, error) {
 	settings := b.settings(ctx)
-	h := &home{userID: userID, now: b.opts.Now(), loc: b.userLocation(ctx, userID), a: a}
+	// The person is read once: their time zone and whether they are away.
+	person, err := b.user(ctx, userID)
+	loc := settings.Location
+	if err != nil {
+		b.log.Warn("user's time zone unknown; using the company's", slog.String("user", userID), slog.Any("err", err))
+		person = nil
+	} else {
+		loc = person.Location(loc)
+	}
+	h := &home{userID: userID, now: b.opts.Now(), loc: loc, a: a}
 	// An owner of thousands keeps only what the page shows, not a copy of
 	// all of it sorted: the Home is redrawn after every check-in.
 	krs := leaders[okr.KeyResultState]{n: homeMaxKeyResults, cmp: func(x, y okr.KeyResultState) int {
@@ -202,7 +211,7 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 
 	head := contextBlock(when)
 	if len(h.krs) > 0 {
-		head = contextBlock(when, b.promptText(ctx, userID, settings, h.now, h.loc))
+		head = contextBlock(when, promptText(person, settings, h.now, h.loc))
 	}
 	blocks := []slack.Block{header("🎯 Your OKRs · " + a.Cycle.Name), head}
 	var buttons []slack.BlockElement
@@ -225,9 +234,9 @@ func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([
 }
 
 // promptText says when the person's next check-in prompt comes, in their
-// own time, or that they are away.
-func (b *Bot) promptText(ctx context.Context, userID string, s okr.Settings, now time.Time, loc *time.Location) string {
-	if u, err := b.user(ctx, userID); err == nil && u.Away(now) {
+// own time, or that they are away. u is nil when the person is unknown.
+func promptText(u *okr.User, s okr.Settings, now time.Time, loc *time.Location) string {
+	if u != nil && u.Away(now) {
 		return fmt.Sprintf("🌴 Away until %s: no prompts or reminders until then (`/okr back`)", u.AwayTill.In(loc).Add(-time.Minute).Format("Mon, Jan 2"))
 	}
 	sched, err := okr.ParseSchedule(s.CheckinSchedule)

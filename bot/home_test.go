@@ -296,3 +296,25 @@ func TestHome_PublishesForOnePersonAreCoalesced(t *testing.T) {
 		t.Fatalf("%d publishes for three visits during a slow one, want 2", n)
 	}
 }
+
+// The Home's first line says when the person's next check-in prompt comes,
+// in their own time zone, or that they are away and until when.
+func TestHome_SaysWhenTheNextPromptComesOrThatYouAreAway(t *testing.T) {
+	h := newHarness(t)
+	h.objective(&okr.Objective{Title: "Delight enterprise admins", Level: okr.LevelTeam, OwnerID: member},
+		metricKR("Raise NPS", member, 30, 50))
+
+	// Monday 09:00 UTC is 18:00 in Tokyo, the member's zone: this week's
+	// 10:00 there has passed, so the next prompt is next Monday's.
+	text := slackfake.Render(h.openHome(member).Blocks)
+	if !strings.Contains(text, "Next check-in prompt: Mon, Nov 23, 10:00 your time") || strings.Contains(text, "Away until") {
+		t.Fatalf("Home without an absence:\n%s", text)
+	}
+
+	h.command(member, "away 2026-11-25")
+	h.reply(member, "You are away")
+	text = slackfake.Render(h.openHome(member).Blocks)
+	if !strings.Contains(text, "Away until Wed, Nov 25: no prompts or reminders until then") || strings.Contains(text, "Next check-in prompt") {
+		t.Fatalf("Home of someone away:\n%s", text)
+	}
+}

@@ -21,6 +21,7 @@ const (
 	readCurrentCycle
 	readCycleByID
 	readKeyResultsByID
+	readUserByID
 )
 
 var preparedQueries = [...]string{
@@ -31,6 +32,8 @@ var preparedQueries = [...]string{
 	// The IDs as one JSON array, so that the text is the same for any
 	// number of them: the key results a page shows in full.
 	readKeyResultsByID: `SELECT ` + keyResultColumns + ` FROM key_results WHERE id IN (SELECT value FROM json_each(?)) ORDER BY id`,
+	// The person behind a command: their time zone, whether they are away.
+	readUserByID: `SELECT ` + userColumns + ` FROM users WHERE id = ?`,
 }
 
 // statements are the prepared reads, indexed by preparedRead. They are

@@ -20,6 +20,9 @@ func TestPreparedReads_SeeEveryWriteWhileReadersHoldThePool(t *testing.T) {
 	defer cancel()
 	first := mustCycle(t, db)
 	cycles := []*okr.Cycle{first}
+	if err := db.UpsertUsers(ctx, []*okr.User{{ID: "U1", Name: "ana", TZ: "UTC"}}); err != nil {
+		t.Fatal(err)
+	}
 	q := okr.Quarter{Year: 2026, Q: 4}
 	for range 10 {
 		q = q.Next()
@@ -56,6 +59,9 @@ func TestPreparedReads_SeeEveryWriteWhileReadersHoldThePool(t *testing.T) {
 				if err == nil {
 					_, err = db.FindCycleByID(ctx, first.ID)
 				}
+				if err == nil {
+					_, err = db.FindUserByID(ctx, "U1")
+				}
 				if err != nil {
 					errs <- err
 					return
@@ -87,6 +93,13 @@ func TestPreparedReads_SeeEveryWriteWhileReadersHoldThePool(t *testing.T) {
 		}
 		if prev, err := db.FindCycleByID(ctx, cycles[i].ID); err != nil || prev.Status != okr.CycleClosed {
 			t.Fatalf("write %d: the cycle before %+v (%v), want it closed", i, prev, err)
+		}
+		till := time.Date(2027, time.January, 1+i, 0, 0, 0, 0, time.UTC)
+		if err := db.SetAway(ctx, "U1", till); err != nil {
+			t.Fatal(err)
+		}
+		if u, err := db.FindUserByID(ctx, "U1"); err != nil || !u.AwayTill.Equal(till) {
+			t.Fatalf("write %d: away till %+v (%v), want %v", i, u, err, till)
 		}
 	}
 	close(stop)

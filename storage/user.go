@@ -52,7 +52,7 @@ func scanUser(s scanner) (*okr.User, error) {
 
 // FindUserByID returns ENOTFOUND for a user never synced.
 func (db *DB) FindUserByID(ctx context.Context, id string) (*okr.User, error) {
-	u, err := scanUser(db.read.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
+	u, err := scanUser(db.queryRow(ctx, readUserByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, okr.Errorf(okr.ENOTFOUND, "I don't know that person yet.")
 	}
