@@ -112,12 +112,19 @@ type treeLayouts struct {
 
 // treeLines remembers the line drawn for each objective state, for the
 // next layout; states are never changed, so one drawn at the same depth
-// with the same mark reads the same.
+// with the same mark reads the same. The lines are kept by position in
+// their analysis' objectives, each with the state it was drawn from: an
+// analysis brought up to date after a write keeps the states, and the
+// positions, of the objectives the write did not touch, and a line whose
+// position now holds another state is drawn again. (A map keyed by state
+// cost a third of a tree laid out after a write at 10,000 objectives,
+// BENCHMARKS.md, issue 11.)
 type treeLines struct {
-	last, next map[*okr.ObjectiveState]treeLine
+	last, next []treeLine
 }
 
 type treeLine struct {
+	state       *okr.ObjectiveState // nil: nothing drawn at this position
 	depth       int
 	mark        string
 	text, crumb string
@@ -148,13 +155,7 @@ func (t *treeLayouts) layout(a *okr.Analysis, root int64) ([]treeEntry, int) {
 		if t.lines.next != nil {
 			t.lines.last = t.lines.next
 		}
-		// Sized for the whole tree when that is drawn first: growing a map
-		// of 10,000 lines doubles what it allocates.
-		size := 0
-		if root == 0 {
-			size = len(a.Objectives)
-		}
-		t.lines.next = make(map[*okr.ObjectiveState]treeLine, size)
+		t.lines.next = make([]treeLine, len(a.Objectives))
 	}
 	l, ok := t.byRoot[root]
 	if !ok {
@@ -198,23 +199,23 @@ func treeEntries(a *okr.Analysis, root int64, lines *treeLines) ([]treeEntry, in
 			mark = alignmentMark(o)
 		}
 		line, drawn := treeLine{}, false
-		if lines != nil {
-			line, drawn = lines.last[st]
-			drawn = drawn && line.depth == depth && line.mark == mark
+		if lines != nil && i < len(lines.last) {
+			line = lines.last[i]
+			drawn = line.state == st && line.depth == depth && line.mark == mark
 		}
 		if !drawn {
 			prefix := ""
 			if depth > 0 {
 				prefix = strings.Repeat(indent, depth-1) + "└ "
 			}
-			line = treeLine{depth: depth, mark: mark,
+			line = treeLine{state: st, depth: depth, mark: mark,
 				text: fmt.Sprintf("%s%s *%s* %s · %s %s%s", prefix, healthEmoji(st.Health), o.Ref(), esc(trunc(o.Title, treeTitle)),
 					bar(st.Progress), pct(st.Progress), mark),
 				crumb: fmt.Sprintf("*%s* %s", o.Ref(), esc(trunc(o.Title, 40))),
 			}
 		}
 		if lines != nil {
-			lines.next[st] = line
+			lines.next[i] = line
 		}
 		out = append(out, treeEntry{text: line.text, parent: parent, group: group, crumb: line.crumb})
 		me := len(out) - 1

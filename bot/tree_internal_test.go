@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -50,5 +51,64 @@ func TestTreeEntries_ALoopInStoredDataShowsEachObjectiveOnce(t *testing.T) {
 
 	if _, shown := treeEntries(a, 3, nil); shown != 2 {
 		t.Errorf("the subtree of O3 shows %d objectives, want 2", shown)
+	}
+}
+
+// A tree laid out after a write reuses the lines of the objectives the
+// write left alone, by position, and must read exactly as one drawn
+// afresh: here one objective's key result moves (its line and its
+// parent's change) and an earlier one is archived (every position after
+// it shifts).
+func TestTreeLayouts_AfterAWriteReadAsDrawnAfresh(t *testing.T) {
+	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	c.ID = 1
+	objective := func(id int64, title string, level okr.Level, parent int64) *okr.Objective {
+		return &okr.Objective{ID: id, CycleID: 1, Title: title, Level: level, OwnerID: "U1", Status: okr.StatusActive, ParentObjectiveID: parent}
+	}
+	keyResult := func(id, objectiveID int64, current float64) *okr.KeyResult {
+		return &okr.KeyResult{ID: id, ObjectiveID: objectiveID, Kind: okr.KindIncrease, Start: 0, Target: 100, Current: current, OwnerID: "U1", Weight: 1}
+	}
+	objectives := []*okr.Objective{
+		objective(1, "Grow revenue", okr.LevelCompany, 0),
+		objective(2, "Close more deals", okr.LevelTeam, 1),
+		objective(3, "Hire two sellers", okr.LevelTeam, 1),
+		objective(4, "Ship the mobile app", okr.LevelCompany, 0),
+		objective(5, "Beta with ten customers", okr.LevelTeam, 4),
+		objective(6, "Learn Go", okr.LevelPersonal, 0),
+	}
+	krs := []*okr.KeyResult{keyResult(11, 1, 10), keyResult(12, 2, 20), keyResult(13, 3, 30), keyResult(14, 4, 40), keyResult(15, 5, 50), keyResult(16, 6, 60)}
+	before := &okr.Graph{Cycle: c, Objectives: objectives, KeyResults: krs}
+	p := okr.DefaultPolicy()
+	a := okr.Analyze(before, now, p)
+
+	var layouts treeLayouts
+	layouts.layout(a, 0)
+	layouts.layout(a, 4) // a subtree drawn from the same lines
+
+	// O2 archived; O5's key result checked in.
+	moved := keyResult(15, 5, 90)
+	after := &okr.Graph{Cycle: c,
+		Objectives: []*okr.Objective{objectives[0], objectives[2], objectives[3], objectives[4], objectives[5]},
+		KeyResults: []*okr.KeyResult{krs[0], krs[2], krs[3], moved, krs[5]}}
+	patched := okr.Reanalyze(a, after, &okr.GraphChange{Objectives: []int64{2, 5}}, p)
+	if patched.Objectives[4] != a.Objectives[5] {
+		t.Fatal("the patched analysis does not share the untouched O6's state: nothing here is reused")
+	}
+
+	for _, root := range []int64{0, 4, 1} {
+		got, gotShown := layouts.layout(patched, root)
+		want, wantShown := treeEntries(patched, root, nil)
+		if gotShown != wantShown || !reflect.DeepEqual(got, want) {
+			t.Errorf("below %d, after the write:\n%+v (%d shown)\nwant, drawn afresh:\n%+v (%d shown)", root, got, gotShown, want, wantShown)
+		}
+	}
+	whole, _ := layouts.layout(patched, 0)
+	var text []string
+	for _, e := range whole {
+		text = append(text, e.text)
+	}
+	if all := strings.Join(text, "\n"); strings.Contains(all, "Close more deals") || !strings.Contains(all, "90%") {
+		t.Errorf("the tree after the write shows the archived O2 or not O5's 90%%:\n%s", all)
 	}
 }
