@@ -9,22 +9,30 @@ import (
 	"github.com/okrbot/okrbot/okr"
 )
 
+// treeTestCycle is the current cycle of the tests below, with ID 1, and a
+// time within it.
+func treeTestCycle() (time.Time, *okr.Cycle) {
+	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
+	c.ID = 1
+	return time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC), c
+}
+
+// activeObjective is an active objective of cycle 1, owned by U1.
+func activeObjective(id int64, title string, level okr.Level, parent int64) *okr.Objective {
+	return &okr.Objective{ID: id, CycleID: 1, Title: title, Level: level, OwnerID: "U1", Status: okr.StatusActive, ParentObjectiveID: parent}
+}
+
 // Stored data with a loop (O3 under O4 under O3), which okrbot's own
 // writes refuse but an old import or a hand edit can leave: the tree shows
 // each objective once, the loop under "Not aligned", and a subtree rooted
 // in the loop ends.
 func TestTreeEntries_ALoopInStoredDataShowsEachObjectiveOnce(t *testing.T) {
-	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
-	c.ID = 1
-	objective := func(id int64, title string, level okr.Level, parent int64) *okr.Objective {
-		return &okr.Objective{ID: id, CycleID: 1, Title: title, Level: level, OwnerID: "U1", Status: okr.StatusActive, ParentObjectiveID: parent}
-	}
+	now, c := treeTestCycle()
 	a := okr.Analyze(&okr.Graph{Cycle: c, Objectives: []*okr.Objective{
-		objective(1, "Grow revenue", okr.LevelCompany, 0),
-		objective(2, "Close more deals", okr.LevelTeam, 1),
-		objective(3, "Loop one", okr.LevelTeam, 4),
-		objective(4, "Loop two", okr.LevelTeam, 3),
+		activeObjective(1, "Grow revenue", okr.LevelCompany, 0),
+		activeObjective(2, "Close more deals", okr.LevelTeam, 1),
+		activeObjective(3, "Loop one", okr.LevelTeam, 4),
+		activeObjective(4, "Loop two", okr.LevelTeam, 3),
 	}}, now, okr.DefaultPolicy())
 
 	entries, shown := treeEntries(a, 0, nil)
@@ -60,22 +68,17 @@ func TestTreeEntries_ALoopInStoredDataShowsEachObjectiveOnce(t *testing.T) {
 // parent's change) and an earlier one is archived (every position after
 // it shifts).
 func TestTreeLayouts_AfterAWriteReadAsDrawnAfresh(t *testing.T) {
-	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
-	c := okr.NewCycle(okr.Quarter{Year: 2026, Q: 4}, time.January, time.UTC, okr.CycleCurrent)
-	c.ID = 1
-	objective := func(id int64, title string, level okr.Level, parent int64) *okr.Objective {
-		return &okr.Objective{ID: id, CycleID: 1, Title: title, Level: level, OwnerID: "U1", Status: okr.StatusActive, ParentObjectiveID: parent}
-	}
+	now, c := treeTestCycle()
 	keyResult := func(id, objectiveID int64, current float64) *okr.KeyResult {
 		return &okr.KeyResult{ID: id, ObjectiveID: objectiveID, Kind: okr.KindIncrease, Start: 0, Target: 100, Current: current, OwnerID: "U1", Weight: 1}
 	}
 	objectives := []*okr.Objective{
-		objective(1, "Grow revenue", okr.LevelCompany, 0),
-		objective(2, "Close more deals", okr.LevelTeam, 1),
-		objective(3, "Hire two sellers", okr.LevelTeam, 1),
-		objective(4, "Ship the mobile app", okr.LevelCompany, 0),
-		objective(5, "Beta with ten customers", okr.LevelTeam, 4),
-		objective(6, "Learn Go", okr.LevelPersonal, 0),
+		activeObjective(1, "Grow revenue", okr.LevelCompany, 0),
+		activeObjective(2, "Close more deals", okr.LevelTeam, 1),
+		activeObjective(3, "Hire two sellers", okr.LevelTeam, 1),
+		activeObjective(4, "Ship the mobile app", okr.LevelCompany, 0),
+		activeObjective(5, "Beta with ten customers", okr.LevelTeam, 4),
+		activeObjective(6, "Learn Go", okr.LevelPersonal, 0),
 	}
 	krs := []*okr.KeyResult{keyResult(11, 1, 10), keyResult(12, 2, 20), keyResult(13, 3, 30), keyResult(14, 4, 40), keyResult(15, 5, 50), keyResult(16, 6, 60)}
 	before := &okr.Graph{Cycle: c, Objectives: objectives, KeyResults: krs}
