@@ -166,8 +166,8 @@ func findObjectives(ctx context.Context, tx *Tx, f okr.ObjectiveFilter) ([]*okr.
 		clause = ` WHERE ` + strings.Join(where, ` AND `)
 	}
 	// Only a page needs counting apart: without a limit, every match is
-	// read anyway. (A count is one more statement to parse and run; lists
-	// and the analysis find objectives without a limit.)
+	// read anyway, and a count would be one more statement to parse and
+	// run. Most finds (lists, the scored objectives) have no limit.
 	total := -1
 	query := `SELECT ` + objectiveColumns + ` FROM objectives` + clause + ` ORDER BY id`
 	if f.Limit > 0 {
