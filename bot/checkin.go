@@ -710,11 +710,17 @@ func confidenceEmoji(c okr.Confidence) string {
 // userLocation is the person's time zone, or the company's when Slack
 // cannot say: a date shown in the wrong zone is better than no form.
 func (b *Bot) userLocation(ctx context.Context, userID string) *time.Location {
-	fallback := b.settings(ctx).Location
+	_, loc := b.userAndLocation(ctx, userID, b.settings(ctx).Location)
+	return loc
+}
+
+// userAndLocation is the person, nil when unknown, and their time zone,
+// fallback (the company's) when Slack cannot say.
+func (b *Bot) userAndLocation(ctx context.Context, userID string, fallback *time.Location) (*okr.User, *time.Location) {
 	u, err := b.user(ctx, userID)
 	if err != nil {
 		b.log.Warn("user's time zone unknown; using the company's", slog.String("user", userID), slog.Any("err", err))
-		return fallback
+		return nil, fallback
 	}
-	return u.Location(fallback)
+	return u, u.Location(fallback)
 }

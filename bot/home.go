@@ -144,14 +144,7 @@ type home struct {
 func (b *Bot) homeBlocks(ctx context.Context, userID string, a *okr.Analysis) ([]slack.Block, error) {
 	settings := b.settings(ctx)
 	// The person is read once: their time zone and whether they are away.
-	person, err := b.user(ctx, userID)
-	loc := settings.Location
-	if err != nil {
-		b.log.Warn("user's time zone unknown; using the company's", slog.String("user", userID), slog.Any("err", err))
-		person = nil
-	} else {
-		loc = person.Location(loc)
-	}
+	person, loc := b.userAndLocation(ctx, userID, settings.Location)
 	h := &home{userID: userID, now: b.opts.Now(), loc: loc, a: a}
 	// An owner of thousands keeps only what the page shows, not a copy of
 	// all of it sorted: the Home is redrawn after every check-in.

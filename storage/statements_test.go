@@ -11,7 +11,7 @@ import (
 )
 
 // The reads kept prepared (the generation, the settings, the current cycle,
-// a cycle by ID) see every write at once, while more readers than the read
+// a cycle by ID, a user) see every write at once, while more readers than the read
 // pool has connections run them without pause, and while writes that run
 // one of them inside their own transaction (starting a cycle) go on.
 func TestPreparedReads_SeeEveryWriteWhileReadersHoldThePool(t *testing.T) {
