@@ -4,6 +4,7 @@ package main
 
 import (
 	byteorder "encoding/binary"
+	"fmt"
 	"runtime"
 	"syscall"
 	"testing"
@@ -77,8 +78,8 @@ func wakeWaits(b *testing.B, n int, busy, pinned, yielding bool) []time.Duration
 		var got []time.Duration
 		buf := make([]byte, 8)
 		for range n {
-			if _, err := syscall.Read(fds[0], buf); err != nil {
-				failed <- err
+			if nr, err := syscall.Read(fds[0], buf); err != nil || nr != len(buf) {
+				failed <- fmt.Errorf("read %d bytes of a timestamp: %v", nr, err)
 				return
 			}
 			got = append(got, time.Since(base)-time.Duration(byteorder.LittleEndian.Uint64(buf)))
