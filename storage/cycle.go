@@ -35,16 +35,15 @@ func (db *DB) CurrentCycle(ctx context.Context) (*okr.Cycle, error) {
 
 // FindCycleByID returns ENOTFOUND when there is no such cycle.
 func (db *DB) FindCycleByID(ctx context.Context, id int64) (*okr.Cycle, error) {
-	tx, err := db.beginRead(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	return findCycleByID(ctx, tx, id)
+	return cycleByID(db.queryRow(ctx, readCycleByID, id), id)
 }
 
 func findCycleByID(ctx context.Context, tx *Tx, id int64) (*okr.Cycle, error) {
-	c, err := scanCycle(tx.queryRow(ctx, readCycleByID, id))
+	return cycleByID(tx.queryRow(ctx, readCycleByID, id), id)
+}
+
+func cycleByID(row *sql.Row, id int64) (*okr.Cycle, error) {
+	c, err := scanCycle(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, okr.Errorf(okr.ENOTFOUND, "That cycle does not exist.")
 	}

@@ -35,7 +35,7 @@ type DB struct {
 	path      string
 	dsn       string // the connection settings every connection shares
 	write     *sql.DB
-	read      *sql.DB
+	read      readPool
 	readStmts statements // see preparedRead
 
 	pairMu  sync.Mutex // see beginReadPair
@@ -92,7 +92,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
-	db.read = read
+	db.read = readPool{read}
 	if db.readStmts, err = prepareReads(ctx, read); err != nil {
 		read.Close()
 		write.Close()
@@ -105,7 +105,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 // back into the database file.
 func (db *DB) Close() error {
 	var errs []error
-	if db.read != nil {
+	if db.read.DB != nil {
 		errs = append(errs, db.readStmts.close(), db.read.Close())
 	}
 	errs = append(errs, db.write.Close())
@@ -269,6 +269,24 @@ func (tx *Tx) Commit() error {
 	}
 	tx.journal.record(gen, tx.change)
 	return nil
+}
+
+// QueryContext runs a statement of the transaction; once it has started,
+// it runs to its end (see started).
+func (tx *Tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return tx.Tx.QueryContext(started(ctx), query, args...)
+}
+
+// QueryRowContext runs a statement of the transaction; once it has
+// started, it runs to its end (see started).
+func (tx *Tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.Tx.QueryRowContext(started(ctx), query, args...)
+}
+
+// ExecContext runs a statement of the transaction; once it has started,
+// it runs to its end (see started).
+func (tx *Tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return tx.Tx.ExecContext(started(ctx), query, args...)
 }
 
 // beginWrite starts a write transaction (BEGIN IMMEDIATE on the single write

@@ -67,12 +67,12 @@ func (s statements) close() error {
 
 // queryRow runs a prepared read on the read pool.
 func (db *DB) queryRow(ctx context.Context, r preparedRead, args ...any) *sql.Row {
-	return db.readStmts[r].QueryRowContext(ctx, args...)
+	return db.readStmts[r].QueryRowContext(started(ctx), args...)
 }
 
 // query runs a prepared read on the read pool.
 func (db *DB) query(ctx context.Context, r preparedRead, args ...any) (*sql.Rows, error) {
-	return db.readStmts[r].QueryContext(ctx, args...)
+	return db.readStmts[r].QueryContext(started(ctx), args...)
 }
 
 // queryRow runs a prepared read in the transaction: a read transaction
@@ -82,5 +82,6 @@ func (tx *Tx) queryRow(ctx context.Context, r preparedRead, args ...any) *sql.Ro
 	if tx.stmts == nil {
 		return tx.QueryRowContext(ctx, preparedQueries[r], args...)
 	}
+	ctx = started(ctx)
 	return tx.StmtContext(ctx, tx.stmts[r]).QueryRowContext(ctx, args...)
 }

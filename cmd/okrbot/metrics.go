@@ -57,9 +57,10 @@ func (o *observability) watch(b *bot.Bot, s *scheduler.Scheduler, db *storage.DB
 	o.registry.MustRegister(&statsCollector{bot: b, sched: s, db: db})
 }
 
-// httpClient is the client every Web API call goes through, counted.
+// httpClient is the client every Web API call goes through, counted, each
+// call bounded to 30 s (slack-go's own client has no bound).
 func (o *observability) httpClient() *http.Client {
-	return &http.Client{Timeout: 30 * time.Second, Transport: &countingTransport{next: http.DefaultTransport, calls: o.apiCalls}}
+	return &http.Client{Transport: &countingTransport{next: http.DefaultTransport, calls: o.apiCalls, timeout: 30 * time.Second}}
 }
 
 // handler serves /metrics.
@@ -144,18 +145,31 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 // countingTransport counts every Web API call by method and result. It
 // reads Slack's answer to find its error name; answers are small, and the
 // body is handed on unread.
+//
+// It also bounds each call, the answer's body included, to timeout. That
+// bound is here and not http.Client.Timeout because the client enforces
+// its Timeout through a transport it does not know, as this one, with a
+// goroutine and a timer for every call (net/http, setRequestCancel); a
+// context's deadline is a timer alone. A goroutine started is a thread
+// woken, and on two cores that can be the thread an ack waits for
+// (BENCHMARKS.md, issue 11).
 type countingTransport struct {
-	next  http.RoundTripper
-	calls *prometheus.CounterVec
+	next    http.RoundTripper
+	calls   *prometheus.CounterVec
+	timeout time.Duration
 }
 
 func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	method := req.URL.Path[strings.LastIndexByte(req.URL.Path, '/')+1:]
-	resp, err := t.next.RoundTrip(req)
+	ctx, cancel := context.WithTimeout(req.Context(), t.timeout)
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
 	if err != nil {
+		cancel()
 		t.calls.WithLabelValues(method, "network_error").Inc()
 		return resp, err
 	}
+	// The deadline holds until the caller has read the body and closed it.
+	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
 	result := "ok"
 	switch {
 	case resp.StatusCode == http.StatusTooManyRequests:
@@ -167,17 +181,32 @@ func (t *countingTransport) RoundTrip(req *http.Request) (*http.Response, error)
 	case strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json"):
 		body, readErr := io.ReadAll(resp.Body)
 		resp.Body.Close()
+		if readErr != nil {
+			// The caller gets the failure, not half an answer to decode.
+			t.calls.WithLabelValues(method, "network_error").Inc()
+			return nil, readErr
+		}
 		resp.Body = io.NopCloser(bytes.NewReader(body))
 		var answer struct {
 			OK    bool   `json:"ok"`
 			Error string `json:"error"`
 		}
-		if readErr != nil {
-			result = "network_error"
-		} else if json.Unmarshal(body, &answer) == nil && !answer.OK && answer.Error != "" {
+		if json.Unmarshal(body, &answer) == nil && !answer.OK && answer.Error != "" {
 			result = answer.Error
 		}
 	}
 	t.calls.WithLabelValues(method, result).Inc()
 	return resp, err
+}
+
+// cancelOnClose ends a call's context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }

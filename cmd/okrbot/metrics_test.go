@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -56,6 +59,49 @@ func TestCountingTransport_NamesEachResult(t *testing.T) {
 	} {
 		if n := testutil.ToFloat64(o.apiCalls.WithLabelValues(c.method, c.result)); n != 1 {
 			t.Errorf("%s %s counted %v times, want 1", c.method, c.result, n)
+		}
+	}
+}
+
+// TestCountingTransport_BoundsEachCall: a call whose answer never comes,
+// or stops halfway through its body, fails once the transport's bound has
+// passed, and is counted as a network error. The test server holds each
+// answer until the test ends, so only the bound can end the call.
+func TestCountingTransport_BoundsEachCall(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/views.open": // headers and half a JSON answer
+			w.Header().Set("Content-Type", "application/json; charset=utf-8")
+			w.Write([]byte(`{"ok":tr`))
+			w.(http.Flusher).Flush()
+		case "/api/files.upload": // headers and half of another answer
+			w.Header().Set("Content-Type", "text/plain")
+			w.Write([]byte(`half`))
+			w.(http.Flusher).Flush()
+		}
+		select { // chat.postMessage: nothing at all
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	o := newObservability()
+	client := &http.Client{Transport: &countingTransport{next: http.DefaultTransport, calls: o.apiCalls, timeout: 50 * time.Millisecond}}
+	for _, method := range []string{"chat.postMessage", "views.open", "files.upload"} {
+		resp, err := client.Post(srv.URL+"/api/"+method, "application/x-www-form-urlencoded", strings.NewReader("x=1"))
+		if err == nil {
+			_, err = io.ReadAll(resp.Body)
+			resp.Body.Close()
+		}
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("%s: got %v, want the call's deadline", method, err)
+		}
+	}
+	for _, method := range []string{"chat.postMessage", "views.open"} {
+		if n := testutil.ToFloat64(o.apiCalls.WithLabelValues(method, "network_error")); n != 1 {
+			t.Errorf("%s network_error counted %v times, want 1", method, n)
 		}
 	}
 }
