@@ -5,6 +5,8 @@ import (
 	"errors"
 	"runtime/metrics"
 	"testing"
+
+	"github.com/okrbot/okrbot/storage"
 )
 
 // A read under a context that can still end starts no goroutine to watch
@@ -19,15 +21,7 @@ func TestReads_StartNoWatcherPerStatement(t *testing.T) {
 	defer cancel()
 	before := goroutinesCreated()
 	for range 100 {
-		if _, err := db.Generation(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Settings(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.CurrentCycle(ctx); err != nil {
-			t.Fatal(err)
-		}
+		commandReads(t, ctx, db)
 	}
 	if n := goroutinesCreated() - before; n > 30 {
 		t.Errorf("300 reads started %d goroutines", n)
@@ -68,23 +62,29 @@ func goroutinesCreated() uint64 {
 	return s[0].Value.Uint64()
 }
 
-// BenchmarkCommandReads is the reads nearly every command makes before its
-// own (the generation, the settings, the current cycle), under a context
-// that can still end, as a command's can.
+// BenchmarkCommandReads: commandReads under a context that can still end,
+// as a command's can.
 func BenchmarkCommandReads(b *testing.B) {
 	db, _ := mustOpenDB(b)
 	mustCycle(b, db)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for b.Loop() {
-		if _, err := db.Generation(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := db.Settings(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := db.CurrentCycle(ctx); err != nil {
-			b.Fatal(err)
-		}
+		commandReads(b, ctx, db)
+	}
+}
+
+// commandReads makes the reads nearly every command makes before its own:
+// the generation, the settings, the current cycle.
+func commandReads(tb testing.TB, ctx context.Context, db *storage.DB) {
+	tb.Helper()
+	if _, err := db.Generation(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.Settings(ctx); err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := db.CurrentCycle(ctx); err != nil {
+		tb.Fatal(err)
 	}
 }
