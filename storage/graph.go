@@ -230,16 +230,16 @@ func (db *DB) Generation(ctx context.Context) (int64, error) {
 	// One statement, so no transaction: it is read before nearly every
 	// command's reads, and a transaction costs two more statements and a
 	// goroutine (see started).
-	var gen int64
-	if err := db.queryRow(ctx, readGeneration).Scan(&gen); err != nil {
-		return 0, fmt.Errorf("read generation: %w", err)
-	}
-	return gen, nil
+	return scanGeneration(db.queryRow(ctx, readGeneration))
 }
 
 func generation(ctx context.Context, tx *Tx) (int64, error) {
+	return scanGeneration(tx.queryRow(ctx, readGeneration))
+}
+
+func scanGeneration(row *sql.Row) (int64, error) {
 	var gen int64
-	if err := tx.queryRow(ctx, readGeneration).Scan(&gen); err != nil {
+	if err := row.Scan(&gen); err != nil {
 		return 0, fmt.Errorf("read generation: %w", err)
 	}
 	return gen, nil

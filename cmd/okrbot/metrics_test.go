@@ -65,8 +65,10 @@ func TestCountingTransport_NamesEachResult(t *testing.T) {
 
 // TestCountingTransport_BoundsEachCall: a call whose answer never comes,
 // or stops halfway through its body, fails once the transport's bound has
-// passed, and is counted as a network error. The test server holds each
-// answer until the test ends, so only the bound can end the call.
+// passed. The first two are counted as network errors; an answer that is
+// not JSON is handed on unread, so its caller meets the bound. The test
+// server holds each answer until the test ends, so only the bound can end
+// the call.
 func TestCountingTransport_BoundsEachCall(t *testing.T) {
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
