@@ -150,9 +150,7 @@ func (c *statsCollector) Collect(ch chan<- prometheus.Metric) {
 // bound is here and not http.Client.Timeout because the client enforces
 // its Timeout through a transport it does not know, as this one, with a
 // goroutine and a timer for every call (net/http, setRequestCancel); a
-// context's deadline is a timer alone. A goroutine started is a thread
-// woken, and on two cores that can be the thread an ack waits for
-// (BENCHMARKS.md, issue 11).
+// context's deadline is a timer alone (BENCHMARKS.md, issue 11).
 type countingTransport struct {
 	next    http.RoundTripper
 	calls   *prometheus.CounterVec
