@@ -242,9 +242,8 @@ func benchmarkReads(b *testing.B, h *harness, org *benchorg.Org) {
 }
 
 // goroutinesCreated counts the goroutines this process has started, the
-// bot's and the emulator's: each one started may wake a thread, and on two
-// cores a woken thread can take the core an ack is waiting for
-// (BENCHMARKS.md, issue 11).
+// bot's and the emulator's: each costs a stack and may wake a thread
+// (BENCHMARKS.md, issue 11, ninth step).
 func goroutinesCreated() uint64 {
 	s := []metrics.Sample{{Name: "/sched/goroutines-created:goroutines"}}
 	metrics.Read(s)
