@@ -409,6 +409,14 @@ func (s *Server) handleAck(c *wsConn, data []byte, read time.Time) {
 		return
 	}
 	rec.Payload = normalizePayload(a.Payload)
+	if d.state == stateSent && read.Sub(d.sentAt) > s.opts.AckTimeout {
+		// The deadline passed before this ack was read, though its timer
+		// has not run yet (a busy machine): like Slack, count the ack late.
+		if d.cancel != nil {
+			d.cancel()
+		}
+		s.ackDeadlineLocked(d)
+	}
 	if d.state != stateSent {
 		rec.Late = true
 		s.acks = append(s.acks, rec)
@@ -556,6 +564,10 @@ func (s *Server) sendLocked(d *delivery, c *wsConn) {
 func (s *Server) ackDeadline(d *delivery) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.ackDeadlineLocked(d)
+}
+
+func (s *Server) ackDeadlineLocked(d *delivery) {
 	if d.state != stateSent {
 		return
 	}

@@ -308,6 +308,48 @@ func TestSocketMode_UnackedEventsAreRedelivered(t *testing.T) {
 	}
 }
 
+// TestSocketMode_AnAckAfterTheDeadlineIsLateThoughItsTimerHasNotRun: on
+// a busy machine the deadline's timer can run after the ack has been
+// read. The ack is still late, as on Slack: the envelope times out and the
+// event is redelivered. The scheduler is held busy here so that the timer
+// cannot run first.
+func TestSocketMode_AnAckAfterTheDeadlineIsLateThoughItsTimerHasNotRun(t *testing.T) {
+	srv := newServer(t, Options{AckTimeout: time.Nanosecond, RetryDelays: []time.Duration{0}})
+	mustAddUser(t, srv, User{ID: "U1", TZ: "UTC"})
+	entered, held := make(chan struct{}), make(chan struct{})
+	srv.sched.after(0, func() { close(entered); <-held })
+	release := sync.OnceFunc(func() { close(held) })
+	t.Cleanup(release) // before the server closes
+	<-entered
+	raw := dialRaw(t, srv)
+	raw.readType("hello")
+	type opened struct {
+		res *Result
+		err error
+	}
+	done := make(chan opened, 1)
+	go func() {
+		res, err := srv.OpenAppHome(ctxT(t), "U1")
+		done <- opened{res, err}
+	}()
+	env := raw.readType("events_api")
+	raw.send(fmt.Sprintf(`{"envelope_id":%q}`, env["envelope_id"]))
+	got := <-done
+	if !errors.Is(got.err, ErrAckTimeout) || got.res == nil || !got.res.TimedOut {
+		t.Fatalf("OpenAppHome = %+v, %v; want a timeout", got.res, got.err)
+	}
+	if acks := srv.Acks(); len(acks) != 1 || !acks[0].Late {
+		t.Errorf("acks %+v, want one late", acks)
+	}
+	if n := len(srv.Timeouts()); n != 1 {
+		t.Errorf("%d timeouts, want 1", n)
+	}
+	release()
+	if retry := raw.readType("events_api"); retry["retry_attempt"] != float64(1) {
+		t.Errorf("redelivery %v, want retry_attempt 1", retry)
+	}
+}
+
 func TestSocketMode_AckedEventIsNotRedelivered(t *testing.T) {
 	srv := newServer(t, Options{AckTimeout: time.Second, RetryDelays: []time.Duration{0, 0, 0}})
 	mustAddUser(t, srv, User{ID: "U1", TZ: "UTC"})
