@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -41,7 +42,8 @@ import (
 //     minutes.
 //
 // The p99 acks of the three sets of helps are compared, each the fifth
-// slowest of 500. Last, once the first analysis is a minute old, one more
+// slowest of 500; the log says in which seconds of the pairs the slowest
+// 1% came, to tell a few bad seconds from a tail spread over the run. Last, once the first analysis is a minute old, one more
 // read starts a new analysis in the background, and VmHWM is read once the
 // process is idle again.
 // No scheduled job runs in it unless asked (see the nudge schedule below).
@@ -67,7 +69,7 @@ func BenchmarkResidentMemory(b *testing.B) {
 	for _, shape := range []benchorg.Shape{benchorg.Realistic, benchorg.Extreme} {
 		b.Run(shape.Name, func(b *testing.B) {
 			for b.Loop() {
-				m := measureMemory(b, bin, shape)
+				m := measureMemory(b, benchClient{bin: bin}, shape)
 				b.ReportMetric(m.idle, "idle-MiB")
 				b.ReportMetric(m.peak, "peak-MiB")
 				b.ReportMetric(m.refreshed, "peak-with-refresh-MiB")
@@ -89,16 +91,28 @@ func BenchmarkResidentMemory(b *testing.B) {
 	}
 }
 
+// benchClient is the program measureMemory runs against the emulator:
+// the okrbot binary, or the bare slack-go client of BenchmarkAckFloor.
+type benchClient struct {
+	bin   string
+	env   []string // beside the tokens and okrbot's settings
+	heavy []string // the heavy commands of the pairs, if not the default
+}
+
 type memoryFigures struct {
 	idle, peak           float64 // MiB
 	refreshed            float64 // MiB, the peak after a background analysis too
 	helpAlone, helpMixed []time.Duration
 	helpBetween          []time.Duration // alone, between two pairs
+	mixedAt, betweenAt   []time.Duration // when each of helpMixed, helpBetween was sent, from the first pair
 	answers              []time.Duration // heavy command -> its answer
 	byCommand            map[string][]time.Duration
 	helpAfter            map[string][]time.Duration // the help acks by the heavy command they followed
 	commands             int
 	took                 time.Duration
+	// What the client last said, for a bare client to say the same: the
+	// ack of /okr help, and the answer to the last /okr list.
+	helpAck, listAnswer []byte
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -112,7 +126,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return s[min(len(s)-1, int(float64(len(s))*p))]
 }
 
-func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures {
+func measureMemory(b *testing.B, client benchClient, shape benchorg.Shape) memoryFigures {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	const admin, lead, member, channel = "UADA", "ULEE", "UMIA", "COKR"
@@ -142,9 +156,9 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	// of the people in UTC (every seeded owner but the three) run at start,
 	// before the idle figure.
 	nudges := cmp.Or(os.Getenv("OKRBOT_MEMBENCH_NUDGES"), "0 0 1 1 *")
-	cmd := exec.Command(bin)
-	cmd.Env = env("SLACK_BOT_TOKEN="+srv.BotToken(), "SLACK_APP_TOKEN="+srv.AppToken(), "SLACK_API_URL="+srv.APIURL(),
-		"OKRBOT_DB="+path, "OKRBOT_NUDGE_SCHEDULE="+nudges, "OKRBOT_LOG_LEVEL=warn", "OKRBOT_ADMINS="+admin)
+	cmd := exec.Command(client.bin)
+	cmd.Env = env(append([]string{"SLACK_BOT_TOKEN=" + srv.BotToken(), "SLACK_APP_TOKEN=" + srv.AppToken(), "SLACK_API_URL=" + srv.APIURL(),
+		"OKRBOT_DB=" + path, "OKRBOT_NUDGE_SCHEDULE=" + nudges, "OKRBOT_LOG_LEVEL=warn", "OKRBOT_ADMINS=" + admin}, client.env...)...)
 	cmd.Dir = dir
 	sw := &syncWriter{w: &logs}
 	cmd.Stdout, cmd.Stderr = sw, sw
@@ -187,7 +201,8 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		pairs = n
 	}
 	for range pairs {
-		m.helpAlone = append(m.helpAlone, slash("help").Latency)
+		help := slash("help")
+		m.helpAlone, m.helpAck = append(m.helpAlone, help.Latency), help.Payload
 	}
 	// How long the threads of the bot and of this process (the emulator)
 	// were ready to run but waited for a core: how much the two processes
@@ -200,9 +215,12 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	if h := os.Getenv("OKRBOT_MEMBENCH_HEAVY"); h != "" {
 		heavy = strings.Split(h, ",")
 	}
+	if client.heavy != nil {
+		heavy = client.heavy
+	}
 	for i := range pairs {
 		time.Sleep(20 * time.Millisecond)
-		m.helpBetween = append(m.helpBetween, slash("help").Latency)
+		m.helpBetween, m.betweenAt = append(m.helpBetween, slash("help").Latency), append(m.betweenAt, time.Since(interleaved))
 		text := heavy[i%len(heavy)]
 		method := map[string]string{"home": "views.publish", "checkin": "views.open"}[text]
 		if method == "" {
@@ -235,7 +253,7 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 			slash(text)
 		}
 		ack := slash("help").Latency
-		m.helpMixed = append(m.helpMixed, ack)
+		m.helpMixed, m.mixedAt = append(m.helpMixed, ack), append(m.mixedAt, time.Since(interleaved))
 		m.helpAfter[text] = append(m.helpAfter[text], ack)
 		took := time.Duration(0)
 		if answeredInAck != nil {
@@ -256,6 +274,11 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 				b.Fatalf("%s: %s refused: %s", text, method, answer.Error)
 			}
 			took = answer.At.Sub(sent)
+			if text == "list" {
+				if m.listAnswer, err = json.Marshal(answer.Params); err != nil {
+					b.Fatal(err)
+				}
+			}
 		}
 		m.answers = append(m.answers, took)
 		m.byCommand[text] = append(m.byCommand[text], took)
@@ -269,6 +292,8 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 	m.took = time.Since(start)
 	b.Logf("%s: in the %v of interleaved commands, the bot's threads waited %v for a core, the emulator's %v", shape.Name,
 		time.Since(interleaved).Round(time.Millisecond), (coreWait(pid) - botWaited).Round(time.Millisecond), (coreWait(os.Getpid()) - emulatorWaited).Round(time.Millisecond))
+	b.Logf("%s: the slowest 1%% of the acks beside a heavy command were sent at (seconds into the pairs, from %s) %s; of those between pairs, at %s",
+		shape.Name, interleaved.Format(time.TimeOnly), slowestAt(m.helpMixed, m.mixedAt), slowestAt(m.helpBetween, m.betweenAt))
 	m.peak = vmHWM(b, pid)
 	b.Logf("%s, after the commands: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
 	// An analysis older than a minute answers while a new one is made in
@@ -290,6 +315,29 @@ func measureMemory(b *testing.B, bin string, shape benchorg.Shape) memoryFigures
 		b.Fatalf("the bot logged errors:\n%s", sw.String())
 	}
 	return m
+}
+
+// slowestAt says when the slowest 1% of acks were sent, counted by the
+// second: spread over the run, they are the machine's noise; crowded into
+// a few seconds, something ran then.
+func slowestAt(acks, at []time.Duration) string {
+	if len(acks) == 0 {
+		return "none"
+	}
+	order := make([]int, len(acks))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortFunc(order, func(x, y int) int { return cmp.Compare(acks[y], acks[x]) })
+	seconds := map[int]int{}
+	for _, i := range order[:max(1, len(order)/100)] {
+		seconds[int(at[i]/time.Second)]++
+	}
+	var out []string
+	for _, sec := range slices.Sorted(maps.Keys(seconds)) {
+		out = append(out, fmt.Sprintf("%d s (%d)", sec, seconds[sec]))
+	}
+	return strings.Join(out, ", ")
 }
 
 // vmHWM is the process's peak resident set size so far, in MiB.
