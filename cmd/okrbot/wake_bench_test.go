@@ -6,6 +6,7 @@ import (
 	byteorder "encoding/binary"
 	"fmt"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -137,4 +138,56 @@ func pinThread(cpu int) error {
 		return errno
 	}
 	return nil
+}
+
+// BenchmarkCPUStalls measures the machine, not okrbot: whether a fixed
+// piece of computation, about 0.6 ms of arithmetic on a thread of its own
+// and nothing else to run, always takes as long. Every 20 ms it times the
+// same work once. On a machine whose cores are its own, the slowest of
+// thousands takes little more than the fastest; where the cores are
+// shared with others (a VM's vCPUs, descheduled by its host), some take
+// several times as long, and an ack of about a millisecond caught in such
+// a stall is as late as the stall is long, whichever program sent it.
+// It reports the p50, the p99 and the slowest, each as a multiple of the
+// fastest, and how many took more than twice as long.
+//
+// Run with -benchtime 3000x (about a minute), with nothing else running.
+func BenchmarkCPUStalls(b *testing.B) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	took := make([]time.Duration, 0, b.N)
+	for range b.N {
+		time.Sleep(20 * time.Millisecond)
+		start := time.Now()
+		fixedWork()
+		took = append(took, time.Since(start))
+	}
+	fastest := slices.Min(took)
+	times := func(d time.Duration) float64 { return float64(d) / float64(fastest) }
+	over := 0
+	for _, d := range took {
+		if d > 2*fastest {
+			over++
+		}
+	}
+	b.ReportMetric(float64(fastest.Microseconds()), "fastest-µs")
+	b.ReportMetric(times(percentile(took, 0.50)), "p50/fastest")
+	b.ReportMetric(times(percentile(took, 0.99)), "p99/fastest")
+	b.ReportMetric(times(slices.Max(took)), "slowest/fastest")
+	b.ReportMetric(float64(over), "over-2x")
+	b.ReportMetric(0, "ns/op")
+}
+
+// workSink keeps fixedWork's result alive, so the compiler keeps its loop.
+var workSink uint64
+
+// fixedWork is the same arithmetic every time: no memory to fault in, no
+// system call, nothing to wait for.
+func fixedWork() {
+	x := uint64(1)
+	for range 400_000 {
+		x = x*6364136223846793005 + 1442695040888963407
+		x ^= x >> 17
+	}
+	workSink += x
 }
