@@ -43,9 +43,10 @@ import (
 //
 // The p99 acks of the three sets of helps are compared, each the fifth
 // slowest of 500; the log says in which seconds of the pairs the slowest
-// 1% came, to tell a few bad seconds from a tail spread over the run. Last, once the first analysis is a minute old, one more
-// read starts a new analysis in the background, and VmHWM is read once the
-// process is idle again.
+// 1% came, to tell a few bad seconds from a tail spread over the run.
+// Last, once the first analysis is a minute old, one more read starts a
+// new analysis in the background, and VmHWM is read once the process is
+// idle again.
 // No scheduled job runs in it unless asked (see the nudge schedule below).
 // Targets (issue 11): at most 64 MiB idle and 96 MiB peak; the p99 ack of
 // /okr help interleaved within 1.5x of /okr help alone.
@@ -104,7 +105,7 @@ type memoryFigures struct {
 	refreshed            float64 // MiB, the peak after a background analysis too
 	helpAlone, helpMixed []time.Duration
 	helpBetween          []time.Duration // alone, between two pairs
-	mixedAt, betweenAt   []time.Duration // when each of helpMixed, helpBetween was sent, from the first pair
+	mixedAt, betweenAt   []time.Duration // when each of helpMixed, helpBetween was acked, from the first pair
 	answers              []time.Duration // heavy command -> its answer
 	byCommand            map[string][]time.Duration
 	helpAfter            map[string][]time.Duration // the help acks by the heavy command they followed
@@ -292,7 +293,7 @@ func measureMemory(b *testing.B, client benchClient, shape benchorg.Shape) memor
 	m.took = time.Since(start)
 	b.Logf("%s: in the %v of interleaved commands, the bot's threads waited %v for a core, the emulator's %v", shape.Name,
 		time.Since(interleaved).Round(time.Millisecond), (coreWait(pid) - botWaited).Round(time.Millisecond), (coreWait(os.Getpid()) - emulatorWaited).Round(time.Millisecond))
-	b.Logf("%s: the slowest 1%% of the acks beside a heavy command were sent at (seconds into the pairs, from %s) %s; of those between pairs, at %s",
+	b.Logf("%s: the slowest 1%% of the acks beside a heavy command came at (seconds into the pairs, from %s) %s; of those between pairs, at %s",
 		shape.Name, interleaved.Format(time.TimeOnly), slowestAt(m.helpMixed, m.mixedAt), slowestAt(m.helpBetween, m.betweenAt))
 	m.peak = vmHWM(b, pid)
 	b.Logf("%s, after the commands: %s", shape.Name, procStatus(pid, "VmRSS", "RssAnon", "RssFile"))
@@ -317,9 +318,10 @@ func measureMemory(b *testing.B, client benchClient, shape benchorg.Shape) memor
 	return m
 }
 
-// slowestAt says when the slowest 1% of acks were sent, counted by the
-// second: spread over the run, they are the machine's noise; crowded into
-// a few seconds, something ran then.
+// slowestAt says when the slowest 1% of acks came, counted by the second:
+// spread over the run, they are the tail of every ack; crowded into a few
+// seconds, something slowed everything then, a job of the client's or the
+// machine itself (BenchmarkCPUStalls).
 func slowestAt(acks, at []time.Duration) string {
 	if len(acks) == 0 {
 		return "none"
