@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -149,8 +151,7 @@ func runBareClient() error {
 // postAnswer computes for work, standing in for rendering an answer, then
 // posts answer to a response_url.
 func postAnswer(ctx context.Context, url string, answer []byte, work time.Duration) {
-	for end := time.Now().Add(work); time.Now().Before(end); {
-	}
+	spin(time.Now(), work, true, false)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(answer))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bare client:", err)
